@@ -1,0 +1,46 @@
+# Everything a new machine needs is installed by these targets; see README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck check bench install browser clean
+
+$(STAMP): requirements.lock requirements-dev.in requirements.in
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.in -c requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py serve --port $(PORT)
+
+# Playwright drives Debian's chromium; never a downloaded browser build.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: $(STAMP) browser
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy dangjian
+
+check: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+	DANGJIAN_ENV=production DANGJIAN_KEY_FILE=$${DANGJIAN_KEY_FILE:-var/keys.json} \
+	  DJANGO_ALLOWED_HOSTS=dangjian.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: $(STAMP)
+	$(PY) -m dangjian.benchmarks.run
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from dangjian.accounts.models import User
+from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
+
+
+class LoginForm(BootstrapFormMixin, AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确。连续失败%(limit)s次将锁定账号。",
+        "inactive": "该账号已停用，请联系系统管理员。",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "用户名"
+        self.fields["password"].label = "密码"
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        from django.conf import settings
+
+        return forms.ValidationError(
+            self.error_messages["invalid_login"] % {"limit": settings.AXES_FAILURE_LIMIT},
+            code="invalid_login",
+        )
+
+
+class PasswordChangeForm(BootstrapFormMixin, forms.Form):
+    old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
+    new_password1 = forms.CharField(label="新密码", widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput)
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+        from dangjian.accounts.validators import PolicyPasswordValidator
+
+        self.fields["new_password1"].help_text = PolicyPasswordValidator().get_help_text()
+
+    def clean_old_password(self) -> str:
+        value = str(self.cleaned_data["old_password"])
+        if not self.user.check_password(value):
+            raise forms.ValidationError("当前密码不正确")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致")
+        return data
+
+
+class TokenForm(BootstrapFormMixin, forms.Form):
+    token = forms.RegexField(label="动态口令", regex=r"^\d{6}$", max_length=6,
+                             error_messages={"invalid": "请输入6位数字动态口令"},
+                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
+                                                           "inputmode": "numeric"}))
+
+
+class AccountCreateForm(BootstrapFormMixin, forms.Form):
+    username = forms.RegexField(label="用户名", regex=r"^[A-Za-z][A-Za-z0-9_.-]{2,29}$",
+                                error_messages={"invalid": "用户名须以字母开头，3至30位字母、数字、点、下划线或连字符"})
+    full_name = forms.CharField(label="姓名", max_length=60)
+    admin_role = forms.ChoiceField(
+        label="管理角色", required=False,
+        choices=[("", "无（业务账号）"), *[(r.value, r.label) for r in Role if r in ADMIN_ROLES]],
+        help_text="三员账号不能再授予业务角色",
+    )
+    totp_required = forms.BooleanField(label="要求动态口令", required=False)
+
+
+class GrantForm(BootstrapFormMixin, forms.Form):
+    role = forms.ChoiceField(label="角色",
+                             choices=[(r.value, r.label) for r in Role if r in BUSINESS_ROLES])
+    node = forms.CharField(label="组织编码", max_length=40)
+    include_descendants = forms.BooleanField(label="含下级组织", required=False, initial=True)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+_OPEN_PREFIXES = ("/static/", "/healthz", "/accounts/logout/", "/api/schema/")
+_SESSION_KEY = "last_activity"
+
+
+class IdleTimeoutMiddleware:
+    """Log out a session idle for longer than the policy allows (default 30 minutes)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            last = request.session.get(_SESSION_KEY)
+            if last is not None and now - int(last) > settings.IDLE_TIMEOUT_MINUTES * 60:
+                logout(request)
+                messages.info(request, "长时间未操作，已自动退出，请重新登录。")
+                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+            request.session[_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class AccountGateMiddleware:
+    """Before anything else: change an initial or expired password, then pass the second factor."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated or request.path.startswith(_OPEN_PREFIXES):
+            return self.get_response(request)
+        password_url = reverse("accounts:password_change")
+        if request.path in (password_url,):
+            return self.get_response(request)
+        if user.must_change_password or self._password_expired(user):  # type: ignore[union-attr]
+            return redirect(password_url)
+        if user.needs_second_factor and not user.is_verified():  # type: ignore[union-attr]
+            otp_paths = (reverse("accounts:otp_verify"), reverse("accounts:otp_enrol"))
+            if request.path not in otp_paths:
+                return redirect(otp_paths[0])
+        return self.get_response(request)
+
+    @staticmethod
+    def _password_expired(user: object) -> bool:
+        changed = getattr(user, "password_changed_at", None)
+        if changed is None or settings.PASSWORD_MAX_AGE_DAYS <= 0:
+            return False
+        return bool(timezone.now() - changed > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS))

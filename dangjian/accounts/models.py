@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
+
+
+class User(AbstractUser):
+    """A personal account. 三权分立 admin roles live on the account, business roles in grants."""
+
+    full_name = models.CharField("姓名", max_length=60, blank=True)
+    admin_role = models.CharField(
+        "管理角色",
+        max_length=20,
+        blank=True,
+        choices=[(r.value, r.label) for r in Role if r in ADMIN_ROLES],
+    )
+    must_change_password = models.BooleanField("首次登录须修改密码", default=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    totp_required = models.BooleanField("要求动态口令", default=False)
+    valid_until = models.DateField("账号有效期至", null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return bool(self.admin_role) or self.totp_required
+
+
+class Grant(models.Model):
+    """A business role on an org node, optionally with its whole subtree."""
+
+    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField(
+        "角色", max_length=20, choices=[(r.value, r.label) for r in Role if r in BUSINESS_ROLES]
+    )
+    node = models.ForeignKey(
+        "orgs.OrgNode", verbose_name="组织", on_delete=models.PROTECT, related_name="grants"
+    )
+    include_descendants = models.BooleanField("含下级组织", default=True)
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "授权"
+        verbose_name_plural = "授权"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "node"], name="grant_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=sorted(r.value for r in BUSINESS_ROLES)),
+                name="grant_business_role_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.node}"
+
+
+class PasswordHistory(models.Model):
+    """Hashes of earlier passwords, so the policy can refuse reuse of the last N."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

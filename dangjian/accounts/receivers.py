@@ -1,0 +1,48 @@
+"""Security events from Django auth and django-axes, recorded in the audit log.
+
+These are framework signals (the login machinery lives outside our services); each receiver only
+writes an audit entry and never changes domain state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
+from django.dispatch import receiver
+
+from dangjian.core import audit
+from dangjian.core.models import AuditOutcome
+
+
+@receiver(user_logged_in)
+def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    with transaction.atomic():
+        audit.record("auth.login", actor=user, obj=user)
+
+
+@receiver(user_logged_out)
+def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        with transaction.atomic():
+            audit.record("auth.logout", actor=user, obj=user)
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
+                    **kwargs: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    with transaction.atomic():
+        audit.record("auth.login_failed", actor=None, username=username,
+                     outcome=AuditOutcome.FAILURE, object_repr=username)
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender: Any, request: Any = None, username: str = "", ip_address: str = "",
+                  **kwargs: Any) -> None:
+    with transaction.atomic():
+        audit.record("auth.lockout", actor=None, username=str(username or "")[:150],
+                     outcome=AuditOutcome.DENIED, object_repr=str(username or ""),
+                     changes={"ip": ip_address})

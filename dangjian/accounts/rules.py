@@ -1,0 +1,45 @@
+"""Pure password-policy rules (no ORM): what makes a password acceptable."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+RESERVED_USERNAMES = frozenset(
+    {"admin", "administrator", "root", "test", "guest", "system", "sa", "user", "demo", "superuser"}
+)
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    min_length: int = 12
+    min_classes: int = 3
+    max_age_days: int = 90
+    history: int = 5
+
+
+def character_classes(password: str) -> int:
+    classes = (
+        any(c in string.ascii_lowercase for c in password),
+        any(c in string.ascii_uppercase for c in password),
+        any(c in string.digits for c in password),
+        any(not c.isalnum() for c in password),
+    )
+    return sum(classes)
+
+
+def password_errors(password: str, *, username: str, policy: PasswordPolicy) -> list[str]:
+    errors = []
+    if len(password) < policy.min_length:
+        errors.append(f"密码长度至少{policy.min_length}位")
+    if character_classes(password) < policy.min_classes:
+        errors.append(f"密码须包含大写字母、小写字母、数字、特殊字符中的至少{policy.min_classes}类")
+    if username and username.lower() in password.lower():
+        errors.append("密码不能包含用户名")
+    return errors
+
+
+def username_error(username: str) -> str | None:
+    if username.lower() in RESERVED_USERNAMES:
+        return f"“{username}”是系统保留名称，不能用作用户名"
+    return None

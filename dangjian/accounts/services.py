@@ -1,0 +1,125 @@
+"""Writes to accounts and grants; each records its audit entry in the same transaction."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from dangjian.accounts.models import Grant, PasswordHistory, User
+from dangjian.accounts.rules import username_error
+from dangjian.core import audit
+from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES
+from dangjian.orgs.models import OrgNode
+
+
+def generate_initial_password(length: int = 16) -> str:
+    """A random one-time password that satisfies every character class."""
+    pools = [string.ascii_lowercase, string.ascii_uppercase, string.digits, "!@#$%^&*-_"]
+    chars = [secrets.choice(pool) for pool in pools]
+    chars += [secrets.choice("".join(pools)) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+@transaction.atomic
+def create_account(
+    *,
+    actor: Any,
+    username: str,
+    full_name: str,
+    admin_role: str = "",
+    password: str | None = None,
+    must_change_password: bool = True,
+    totp_required: bool = False,
+) -> tuple[User, str]:
+    """Create an account; returns it with its initial password (shown once, never stored)."""
+    username = username.strip()
+    message = username_error(username)
+    if message:
+        raise ValidationError({"username": message})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"用户名“{username}”已存在"})
+    if admin_role and admin_role not in ADMIN_ROLES:
+        raise ValidationError({"admin_role": "管理角色无效"})
+    password = password or generate_initial_password()
+    user = User(username=username, full_name=full_name.strip(), admin_role=admin_role,
+                must_change_password=must_change_password,
+                totp_required=totp_required or bool(admin_role))
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+    user.save()
+    audit.record("accounts.user.create", actor=actor, obj=user,
+                 changes={"username": username, "admin_role": admin_role,
+                          "full_name": user.full_name})
+    return user, password
+
+
+@transaction.atomic
+def grant_role(*, actor: Any, user: User, role: str, node: OrgNode,
+               include_descendants: bool = True) -> Grant:
+    if role not in BUSINESS_ROLES:
+        raise ValidationError({"role": "只能授予业务角色；三员管理角色在账号上设置"})
+    if user.admin_role:
+        raise ValidationError({"user": "系统管理员、安全管理员、审计管理员不能再持有业务授权（三权分立）"})
+    if Grant.objects.filter(user=user, role=role, node=node).exists():
+        raise ValidationError({"role": "该账号在此组织上已有此角色"})
+    grant = Grant.objects.create(user=user, role=role, node=node,
+                                 include_descendants=include_descendants)
+    audit.record("accounts.grant.create", actor=actor, obj=grant, org_path=node.path,
+                 changes={"user": user.username, "role": role, "node": node.code,
+                          "include_descendants": include_descendants})
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(grant: Grant, *, actor: Any) -> None:
+    audit.record("accounts.grant.revoke", actor=actor, obj=grant, org_path=grant.node.path,
+                 changes={"user": grant.user.username, "role": grant.role, "node": grant.node.code})
+    grant.delete()
+
+
+@transaction.atomic
+def change_password(user: User, *, new_password: str, actor: Any) -> None:
+    """Set a new password after the policy (history included) accepted it."""
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from exc
+    if user.password:
+        PasswordHistory.objects.create(user=user, password=user.password)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = timezone.now()
+    user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.record("accounts.password.change", actor=actor, obj=user)
+
+
+def start_totp_enrolment(user: User) -> TOTPDevice:
+    """An unconfirmed device to show as a QR code; it only counts once a code confirms it."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="动态口令", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def confirm_totp(user: User, device: TOTPDevice, *, token: str, actor: Any) -> bool:
+    if not device.verify_token(token):
+        audit.record("accounts.totp.enrol", actor=actor, obj=user, outcome="failure")
+        return False
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record("accounts.totp.enrol", actor=actor, obj=user)
+    return True

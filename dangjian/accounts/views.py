@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import base64
+from io import BytesIO
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from dangjian.accounts import services
+from dangjian.accounts.forms import (
+    AccountCreateForm,
+    GrantForm,
+    LoginForm,
+    PasswordChangeForm,
+    TokenForm,
+)
+from dangjian.accounts.models import User
+from dangjian.core.forms import apply_service_errors
+from dangjian.core.permissions import Action
+from dangjian.core.views import require_action
+from dangjian.orgs.models import OrgNode
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any,
+                     **kwargs: Any) -> HttpResponse:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = PasswordChangeForm(user, request.POST or None)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(user, new_password=form.cleaned_data["new_password1"],  # type: ignore[arg-type]
+                                     actor=user)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            update_session_auth_hash(request, user)  # type: ignore[arg-type]
+            messages.success(request, "密码已修改")
+            return redirect("home")
+    forced = user.must_change_password  # type: ignore[union-attr]
+    return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
+
+
+def _qr_data_uri(text: str) -> str:
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():  # type: ignore[union-attr]
+        return redirect("accounts:otp_verify")
+    device = services.start_totp_enrolment(user)  # type: ignore[arg-type]
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.confirm_totp(user, device, token=form.cleaned_data["token"], actor=user):  # type: ignore[arg-type]
+            otp_login(request, device)
+            messages.success(request, "动态口令已绑定")
+            return redirect("home")
+        form.add_error("token", "动态口令不正确，请核对手机时间后重试")
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(request, "accounts/otp_enrol.html", {
+        "form": form, "qr": _qr_data_uri(device.config_url), "secret": secret,
+        "required": user.needs_second_factor,  # type: ignore[union-attr]
+    })
+
+
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return redirect("accounts:otp_enrol")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(request.GET.get("next") or "home")
+        from dangjian.core import audit
+
+        audit.record("auth.otp_failed", actor=user, obj=user, outcome="failure")
+        form.add_error("token", "动态口令不正确")
+    return render(request, "accounts/otp_verify.html", {"form": form})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    from dangjian.core.permissions import user_grants
+
+    has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    return render(request, "accounts/profile.html",
+                  {"grants": user_grants(request.user), "has_device": has_device})
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.ACCOUNT_MANAGE)
+    users = User.objects.order_by("username").prefetch_related("grants__node")
+    return render(request, "accounts/user_list.html", {"users": users, "nav_active": "accounts"})
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.ACCOUNT_MANAGE)
+    form = AccountCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, password = services.create_account(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return render(request, "accounts/user_created.html",
+                          {"new_user": user, "password": password, "nav_active": "accounts"})
+    return render(request, "accounts/user_form.html", {"form": form, "nav_active": "accounts"})
+
+
+@login_required
+def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    require_action(request, Action.ACCOUNT_MANAGE)
+    target = get_object_or_404(User, pk=pk)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        node = OrgNode.objects.filter(code=form.cleaned_data["node"].strip()).first()
+        if node is None:
+            form.add_error("node", "组织编码不存在")
+        else:
+            try:
+                services.grant_role(actor=request.user, user=target, role=form.cleaned_data["role"],
+                                    node=node,
+                                    include_descendants=form.cleaned_data["include_descendants"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"已为“{target}”授权")
+                return redirect("accounts:user_list")
+    return render(request, "accounts/grant_form.html",
+                  {"form": form, "target": target, "nav_active": "accounts"})

@@ -1,0 +1,84 @@
+"""API foundations: pagination, Chinese error bodies and the scoped base viewset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.request import Request
+
+from dangjian.core import audit
+from dangjian.core.models import AuditOutcome
+from dangjian.core.permissions import can_anywhere
+
+
+class ActionPermission(permissions.BasePermission):
+    """403 only when no role of the user allows the action anywhere; else scope decides (404)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        action = view.required_action()
+        allowed = can_anywhere(request.user, action)
+        if not allowed:
+            audit.record(
+                "access.denied",
+                actor=request.user,
+                outcome=AuditOutcome.DENIED,
+                changes={"action": action, "path": request.path},
+            )
+        return allowed
+
+
+class ScopedViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """Reads through ``visible_to(user, action)``; writes through the app's services.
+
+    ``actions`` maps the DRF action name to a permission action; ``scoped_queryset`` is the
+    unrestricted queryset. Subclasses implement ``perform_create`` / ``perform_update`` by calling
+    service functions, never ``serializer.save()`` directly.
+    """
+
+    permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    actions: dict[str, str] = {}
+    view_action = ""
+
+    def required_action(self) -> str:
+        return self.actions.get(self.action or "", self.view_action)
+
+    def get_queryset(self) -> Any:
+        return self.scoped_queryset().visible_to(self.request.user, self.required_action())
+
+    def scoped_queryset(self) -> Any:
+        raise NotImplementedError
+
+    def get_object(self) -> Any:
+        try:
+            return super().get_object()
+        except Http404:
+            record_denial_if_exists(self.request, self.scoped_queryset(), self.kwargs.get("pk"))
+            raise
+
+
+def record_denial_if_exists(request: Any, unrestricted: Any, pk: Any) -> None:
+    """An out-of-scope object answers 404 like a missing one, but the attempt is a security event."""
+    try:
+        exists = pk is not None and unrestricted.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        return
+    if exists:
+        with transaction.atomic():
+            audit.record(
+                "access.denied",
+                actor=request.user,
+                outcome=AuditOutcome.DENIED,
+                changes={"object_type": unrestricted.model._meta.label_lower, "object_id": str(pk),
+                         "path": request.path},
+            )

@@ -1,0 +1,30 @@
+"""DRF settings hooks (pagination, error bodies), kept apart from viewsets to avoid import cycles:
+DRF imports these while its own generic views are still being defined."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    invalid_page_message = "页码无效"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        exc = exceptions.NotFound("对象不存在或不在您的授权范围内")
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotAuthenticated("请先登录")
+    elif isinstance(exc, exceptions.AuthenticationFailed):
+        exc = exceptions.AuthenticationFailed("身份认证失败")
+    elif isinstance(exc, exceptions.PermissionDenied):
+        exc = exceptions.PermissionDenied("您的角色无权执行此操作")
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,40 @@
+"""The audit log: the one model of the core app, because every other app writes to it."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", "成功"
+    FAILURE = "failure", "失败"
+    DENIED = "denied", "拒绝"
+
+
+class AuditEntry(models.Model):
+    """One append-only, HMAC-SM3 chained entry. Database triggers refuse UPDATE and DELETE."""
+
+    seq = models.BigIntegerField("序号", primary_key=True)
+    created_at = models.DateTimeField("时间（UTC）", db_index=True)
+    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True)
+    actor_username = models.CharField("操作人", max_length=150, blank=True, db_index=True)
+    actor_roles = models.CharField("角色快照", max_length=1000, blank=True)
+    org_path = models.CharField("组织路径", max_length=255, blank=True, db_index=True)
+    client_ip = models.CharField("客户端地址", max_length=64, blank=True)
+    request_id = models.CharField("请求号", max_length=64, blank=True)
+    action = models.CharField("操作", max_length=100, db_index=True)
+    object_type = models.CharField("对象类型", max_length=100, blank=True)
+    object_id = models.CharField("对象ID", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=255, blank=True)
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=AuditOutcome.choices)
+    prev_mac = models.CharField("前一条校验值", max_length=64)
+    mac = models.CharField("校验值", max_length=64)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"

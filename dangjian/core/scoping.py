@@ -1,0 +1,77 @@
+"""Scope as SQL: a user's grants become path-prefix predicates on the tree.
+
+A grant with descendants on node N becomes ``path LIKE 'N.path%'`` (an indexed range scan); without
+descendants it becomes ``node_id = N.id``. The grant list is one query, cached on the user object,
+so the number of queries never depends on the size of the tree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.db import connection, models
+from django.db.models import Q
+
+from dangjian.core.permissions import has_platform_scope, roles_for, user_grants
+
+
+def subtree_q(path_field: str, path: str) -> Q:
+    """Rows whose path starts with ``path``.
+
+    PostgreSQL serves ``LIKE 'p%'`` from Django's ``varchar_pattern_ops`` index. SQLite's LIKE is
+    case-insensitive and skips the index, so there the same set is written as a binary range: tree
+    paths use only 0-9A-Z, all below ``~``.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{path_field}__gte": path, f"{path_field}__lt": path + "~"})
+    return Q(**{f"{path_field}__startswith": path})
+
+
+def scope_q(user: Any, action: str, *, path_field: str, pk_field: str) -> Q | None:
+    """The predicate for ``action``; ``None`` means unrestricted, an empty ``Q(pk__in=[])`` nothing."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if has_platform_scope(user, action):
+        return None
+    allowed = roles_for(action)
+    predicate = Q(pk__in=[])
+    for grant in user_grants(user):
+        if grant.role not in allowed:
+            continue
+        if grant.include_descendants:
+            predicate |= subtree_q(path_field, grant.node.path)
+        else:
+            predicate |= Q(**{pk_field: grant.node_id})
+    return predicate
+
+
+class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """Base queryset for everything owned by an organisation node.
+
+    Subclasses name how to reach the owning node's path and id (``org__path`` / ``org_id`` for an
+    owned model, ``path`` / ``pk`` for the node itself).
+    """
+
+    scope_path_field = "org__path"
+    scope_pk_field = "org_id"
+
+    def visible_to(self, user: Any, action: str) -> Self:
+        predicate = scope_q(
+            user, action, path_field=self.scope_path_field, pk_field=self.scope_pk_field
+        )
+        return self if predicate is None else self.filter(predicate)
+
+
+def permits(user: Any, action: str, *, path: str, pk: int) -> bool:
+    """The same decision as ``scope_q`` for one already-loaded node, without a query."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if has_platform_scope(user, action):
+        return True
+    allowed = roles_for(action)
+    for grant in user_grants(user):
+        if grant.role not in allowed:
+            continue
+        if grant.node_id == pk or (grant.include_descendants and path.startswith(grant.node.path)):
+            return True
+    return False

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from dangjian.core import audit
+from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.models import AuditEntry, AuditOutcome
+from dangjian.core.permissions import Action, can_anywhere
+from dangjian.orgs.choices import OrgKind, OperatingStatus
+from dangjian.orgs.models import EnterpriseProfile, OrgNode
+
+
+def get_scoped_or_404(request: HttpRequest, queryset: QuerySet[Any], action: str, pk: Any) -> Any:
+    """Fetch an object through the user's scope; a hidden one is logged and answers 404."""
+    if not can_anywhere(request.user, action):
+        audit.record("access.denied", actor=request.user, outcome=AuditOutcome.DENIED,
+                     changes={"action": action, "path": request.path})
+        raise PermissionDenied
+    try:
+        return get_object_or_404(queryset.visible_to(request.user, action), pk=pk)
+    except Http404:
+        from dangjian.core.api import record_denial_if_exists
+
+        record_denial_if_exists(request, queryset, pk)
+        raise
+
+
+def require_action(request: HttpRequest, action: str) -> None:
+    if not can_anywhere(request.user, action):
+        audit.record("access.denied", actor=request.user, outcome=AuditOutcome.DENIED,
+                     changes={"action": action, "path": request.path})
+        raise PermissionDenied
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Counts straight from the tree, restricted to the user's scope."""
+    visible = OrgNode.objects.visible_to(request.user, Action.ORG_VIEW).filter(
+        dissolved_on__isnull=True
+    )
+    by_kind = dict(visible.order_by().values_list("kind").annotate(n=Count("id")))
+    enterprises = EnterpriseProfile.objects.filter(
+        org__in=visible.filter(kind=OrgKind.ENTERPRISE).values("pk")
+    )
+    by_status = dict(
+        enterprises.order_by().values_list("operating_status").annotate(n=Count("id"))
+    )
+    kind_rows = [(k.value, k.label, by_kind.get(k.value, 0)) for k in OrgKind]
+    status_rows = [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
+    chart = {
+        "labels": [label for _, label, _ in kind_rows if _ != OrgKind.SUPERVISOR],
+        "values": [n for code, _, n in kind_rows if code != OrgKind.SUPERVISOR],
+    }
+    return render(
+        request,
+        "core/home.html",
+        {
+            "nav_active": "home",
+            "kind_rows": kind_rows,
+            "status_rows": status_rows,
+            "total": sum(by_kind.values()),
+            "chart": chart,
+            "can_view_orgs": can_anywhere(request.user, Action.ORG_VIEW),
+        },
+    )
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database reachable and the audit table writable (probe insert rolled back)."""
+    checks: dict[str, str] = {}
+    status = 200
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 — any failure means unhealthy
+        checks["database"] = f"error: {type(exc).__name__}"
+        status = 503
+    if status == 200:
+        try:
+            with transaction.atomic():
+                audit.record("system.healthz.probe", actor=None, username="healthz")
+                transaction.set_rollback(True)
+            checks["audit"] = "ok"
+        except Exception as exc:  # noqa: BLE001
+            checks["audit"] = f"error: {type(exc).__name__}"
+            status = 503
+    return JsonResponse({"status": "ok" if status == 200 else "error", "checks": checks},
+                        status=status)
+
+
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(label="操作/对象", required=False)
+    username = forms.CharField(label="操作人", required=False)
+    outcome = forms.ChoiceField(label="结果", required=False,
+                                choices=[("", "全部"), *AuditOutcome.choices])
+    date_from = forms.DateField(label="起始日期", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="截止日期", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _filtered_audit(form: AuditFilterForm) -> QuerySet[AuditEntry]:
+    entries = AuditEntry.objects.order_by("-seq")
+    if not form.is_valid():
+        return entries.none()
+    data = form.cleaned_data
+    if data["q"]:
+        entries = entries.filter(action__icontains=data["q"]) | entries.filter(
+            object_repr__icontains=data["q"]
+        )
+    if data["username"]:
+        entries = entries.filter(actor_username=data["username"])
+    if data["outcome"]:
+        entries = entries.filter(outcome=data["outcome"])
+    if data["date_from"]:
+        entries = entries.filter(created_at__date__gte=data["date_from"])
+    if data["date_to"]:
+        entries = entries.filter(created_at__date__lte=data["date_to"])
+    return entries
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.AUDIT_VIEW)
+    form = AuditFilterForm(request.GET or None)
+    if not request.GET:
+        form = AuditFilterForm({})
+    page = Paginator(_filtered_audit(form), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_list.html",
+                  {"nav_active": "audit", "form": form, "page": page, "query": query.urlencode()})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+EXPORT_CAP = 100_000
+
+
+@login_required
+def audit_export(request: HttpRequest) -> StreamingHttpResponse:
+    require_action(request, Action.AUDIT_VIEW)
+    form = AuditFilterForm(request.GET or {})
+    entries = _filtered_audit(form)
+    with transaction.atomic():
+        audit.record("audit.export", actor=request.user, changes={"filters": request.GET.dict()})
+    writer = csv.writer(_Echo())
+    header = ["序号", "时间(UTC)", "操作人", "角色", "地址", "请求号", "操作", "对象类型", "对象ID",
+              "对象", "组织路径", "结果", "变更内容", "校验值"]
+
+    def rows() -> Any:
+        yield "\ufeff" + writer.writerow([f"导出人：{request.user.get_username()}",
+                                          f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}"])
+        yield writer.writerow(header)
+        for e in entries[:EXPORT_CAP].iterator(chunk_size=2000):
+            yield writer.writerow([
+                e.seq, e.created_at.isoformat(), e.actor_username, e.actor_roles, e.client_ip,
+                e.request_id, e.action, e.object_type, e.object_id, _csv_safe(e.object_repr),
+                e.org_path, e.get_outcome_display(), _csv_safe(json.dumps(e.changes, ensure_ascii=False)),
+                e.mac,
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Spreadsheet formula injection: prefix cells a spreadsheet would evaluate."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value

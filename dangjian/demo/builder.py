@@ -1,0 +1,230 @@
+"""The X县 demo county and benchmark-scale data, built in code through the same services.
+
+Tests use these builders as fixtures too, so the demo and the test data cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from django.db import transaction
+
+from dangjian.accounts import services as account_services
+from dangjian.accounts.models import Grant, User
+from dangjian.core import audit
+from dangjian.core.permissions import Role
+from dangjian.orgs import services as org_services
+from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
+from dangjian.orgs.models import EnterpriseProfile, OrgNode
+from dangjian.orgs.rules import credit_code_check_char
+
+REGION = "330000"  # a placeholder administrative division code for the fictional X县
+
+
+def make_credit_code(serial: int) -> str:
+    body = f"91{REGION}{serial:08d}0"
+    return body + credit_code_check_char(body)
+
+
+GROUPS = [
+    ("CT", "X县城市建设投资集团有限公司", "城投集团"),
+    ("JT", "X县交通投资发展集团有限公司", "交投集团"),
+    ("NL", "X县农业文旅发展集团有限公司", "农旅集团"),
+]
+
+# (group, code suffix, name, status, headcount, large) — large enterprises get a 党委 with
+# a 党总支; the rest a single 党支部.
+ENTERPRISES = [
+    ("CT", "01", "X县城市建设开发有限公司", OperatingStatus.NORMAL, 260, True),
+    ("CT", "02", "X县自来水有限公司", OperatingStatus.NORMAL, 180, False),
+    ("CT", "03", "X县燃气有限公司", OperatingStatus.NORMAL, 95, False),
+    ("CT", "04", "X县公共停车管理有限公司", OperatingStatus.LOSS_MAKING, 40, False),
+    ("CT", "05", "X县市政园林工程有限公司", OperatingStatus.NORMAL, 120, False),
+    ("CT", "06", "X县保障性住房建设有限公司", OperatingStatus.NORMAL, 35, False),
+    ("CT", "07", "X县物业服务有限公司", OperatingStatus.NORMAL, 150, False),
+    ("JT", "01", "X县公共交通有限公司", OperatingStatus.NORMAL, 320, True),
+    ("JT", "02", "X县公路养护有限公司", OperatingStatus.NORMAL, 110, False),
+    ("JT", "03", "X县客运站有限公司", OperatingStatus.NORMAL, 60, False),
+    ("JT", "04", "X县机动车检测有限公司", OperatingStatus.NORMAL, 25, False),
+    ("JT", "05", "X县物流园开发有限公司", OperatingStatus.NORMAL, 45, False),
+    ("JT", "06", "X县建材有限公司", OperatingStatus.BANKRUPTCY, 18, False),
+    ("NL", "01", "X县旅游开发有限公司", OperatingStatus.NORMAL, 140, True),
+    ("NL", "02", "X县粮食收储有限公司", OperatingStatus.NORMAL, 70, False),
+    ("NL", "03", "X县农产品营销有限公司", OperatingStatus.NORMAL, 30, False),
+    ("NL", "04", "X县林场有限公司", OperatingStatus.NORMAL, 55, False),
+    ("NL", "05", "X县水利水电开发有限公司", OperatingStatus.NORMAL, 85, False),
+    ("NL", "06", "X县文化传媒有限公司", OperatingStatus.NORMAL, 28, False),
+    ("NL", "07", "X县融资担保有限公司", OperatingStatus.NORMAL, 22, False),
+]
+
+DEMO_ACCOUNTS = [
+    # username, full name, admin role, (role, node code) or None
+    ("supervisor", "国资中心党建科", "", (Role.SUPERVISOR, "XC")),
+    ("secretary1", "城建公司第一党支部书记", "", (Role.SECRETARY, "CT01-ZB1")),
+    ("clerk1", "城建公司第一党支部党务工作者", "", (Role.CLERK, "CT01-ZB1")),
+    ("executive1", "城建公司负责人", "", (Role.EXECUTIVE, "CT01")),
+    ("member1", "城建公司党员", "", (Role.MEMBER, "CT01-ZB1")),
+    ("observer1", "县委组织部观察员", "", (Role.OBSERVER, "XC")),
+    ("sysadmin", "系统管理员", Role.SYSADMIN, None),
+    ("secadmin", "安全管理员", Role.SECADMIN, None),
+    ("auditor", "审计管理员", Role.AUDITOR, None),
+]
+
+
+@dataclass
+class DemoCounty:
+    root: OrgNode
+    nodes: dict[str, OrgNode] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+def _add(county: DemoCounty, parent: OrgNode, kind: str, code: str, name: str,
+         founded: date, enterprise: org_services.EnterpriseFacts | None = None) -> OrgNode:
+    node = org_services.create_org(actor=None, parent=parent, kind=kind, code=code, name=name,
+                                   founded_on=founded, enterprise=enterprise)
+    county.nodes[code] = node
+    return node
+
+
+def _party_structure(county: DemoCounty, ent: OrgNode, code: str, short: str, large: bool) -> None:
+    founded = date(2016, 7, 1)
+    if large:
+        committee = _add(county, ent, OrgKind.PARTY_COMMITTEE, f"{code}-DW", f"中共{short}委员会",
+                         founded)
+        general = _add(county, committee, OrgKind.GENERAL_BRANCH, f"{code}-ZZ",
+                       f"中共{short}运营党总支部", founded)
+        for i, unit in enumerate(["第一", "第二"], start=1):
+            branch = _add(county, committee, OrgKind.BRANCH, f"{code}-ZB{i}",
+                          f"中共{short}{unit}支部委员会", founded)
+            _add(county, branch, OrgKind.PARTY_GROUP, f"{code}-ZB{i}-XZ1", f"{unit}支部第一党小组",
+                 founded)
+            _add(county, branch, OrgKind.PARTY_GROUP, f"{code}-ZB{i}-XZ2", f"{unit}支部第二党小组",
+                 founded)
+        _add(county, general, OrgKind.BRANCH, f"{code}-ZZ-ZB1", f"中共{short}运营一支部", founded)
+    else:
+        branch = _add(county, ent, OrgKind.BRANCH, f"{code}-ZB1", f"中共{short}支部委员会", founded)
+        _add(county, branch, OrgKind.PARTY_GROUP, f"{code}-ZB1-XZ1", "第一党小组", founded)
+
+
+@transaction.atomic
+def build_demo_county(*, password: str) -> DemoCounty:
+    root = org_services.create_org(
+        actor=None, parent=None, kind=OrgKind.SUPERVISOR, code="XC",
+        name="X县国有资产管理服务中心", founded_on=date(2009, 3, 1),
+    )
+    county = DemoCounty(root=root, nodes={"XC": root})
+    _add(county, root, OrgKind.PARTY_COMMITTEE, "XC-DW", "中共X县国资中心委员会", date(2012, 5, 1))
+    serial = 1
+    for gcode, gname, gshort in GROUPS:
+        group = _add(county, root, OrgKind.GROUP, gcode, gname, date(2013, 1, 1))
+        _add(county, group, OrgKind.PARTY_COMMITTEE, f"{gcode}-DW", f"中共{gshort}委员会",
+             date(2013, 6, 1))
+    for gcode, suffix, name, status, headcount, large in ENTERPRISES:
+        code = f"{gcode}{suffix}"
+        facts = org_services.EnterpriseFacts(
+            credit_code=make_credit_code(serial), ownership=Ownership.WHOLLY_OWNED,
+            operating_status=status, headcount=headcount,
+            payroll_prior_year=Decimal(headcount * 86_000),
+            transferred_on=date(2019, 12, 31) if gcode == "NL" else None,
+        )
+        serial += 1
+        ent = _add(county, county.nodes[gcode], OrgKind.ENTERPRISE, code, name, date(2010, 1, 1),
+                   facts)
+        short = name.removeprefix("X县").removesuffix("有限公司")
+        _party_structure(county, ent, code, short, large)
+    for username, full_name, admin_role, grant in DEMO_ACCOUNTS:
+        user, _ = account_services.create_account(
+            actor=None, username=username, full_name=full_name, admin_role=admin_role,
+            password=password, must_change_password=False,
+        )
+        if grant is not None:
+            role, node_code = grant
+            account_services.grant_role(actor=None, user=user, role=role,
+                                        node=county.nodes[node_code])
+        county.users[username] = user
+    return county
+
+
+def build_scale(*, enterprises: int, groups: int = 10, seed: int = 7) -> dict[str, int]:
+    """Benchmark data: ``groups`` extra 集团 sharing ``enterprises`` 企业, each with a 党委, two
+    党支部 and a 党小组 (4 Party organisations per enterprise). Written with bulk inserts and
+    precomputed materialised paths, because 25,000 single inserts would take minutes."""
+    rng = random.Random(seed)
+    root = OrgNode.objects.get(depth=1)
+    per_group = -(-enterprises // groups)
+    counts = {"groups": 0, "enterprises": 0, "party_orgs": 0}
+    with transaction.atomic():
+        for g in range(groups):
+            group = org_services.create_org(
+                actor=None, parent=OrgNode.objects.get(pk=root.pk), kind=OrgKind.GROUP,
+                code=f"SG{g + 1:02d}", name=f"规模测试集团{g + 1:02d}", founded_on=date(2015, 1, 1),
+            )
+            counts["groups"] += 1
+            n = min(per_group, enterprises - counts["enterprises"])
+            made = _bulk_enterprises(group, g, n, rng)
+            counts["enterprises"] += made[0]
+            counts["party_orgs"] += made[1]
+        audit.record("demo.scale.generate", actor=None, username="system:load_demo",
+                     changes=counts)
+    return counts
+
+
+def _bulk_enterprises(group: OrgNode, g: int, n: int, rng: random.Random) -> tuple[int, int]:
+    step = OrgNode._get_path  # treebeard's own path arithmetic keeps the tree valid
+    ents, profiles, party = [], [], []
+    for i in range(n):
+        code = f"SG{g + 1:02d}E{i + 1:05d}"
+        ent = OrgNode(path=step(group.path, group.depth + 1, i + 1), depth=group.depth + 1,
+                      numchild=1, code=code, kind=OrgKind.ENTERPRISE, parent=group,
+                      name=f"规模测试企业{g + 1:02d}-{i + 1:05d}", founded_on=date(2016, 1, 1))
+        ents.append(ent)
+    OrgNode.objects.bulk_create(ents, batch_size=2000)
+    ents = list(OrgNode.objects.filter(parent=group).order_by("path"))
+    base_serial = 100_000 + g * 10_000
+    for i, ent in enumerate(ents):
+        profiles.append(EnterpriseProfile(
+            org=ent, credit_code=make_credit_code(base_serial + i), ownership=Ownership.CONTROLLED,
+            headcount=rng.randint(10, 400), payroll_prior_year=Decimal(rng.randint(1, 40) * 100_000),
+            operating_status=OperatingStatus.NORMAL,
+        ))
+        party.append(OrgNode(path=step(ent.path, ent.depth + 1, 1), depth=ent.depth + 1,
+                             numchild=2, code=f"{ent.code}-DW", kind=OrgKind.PARTY_COMMITTEE,
+                             parent=ent, name=f"{ent.name}党委", founded_on=date(2016, 7, 1)))
+    EnterpriseProfile.objects.bulk_create(profiles, batch_size=2000)
+    OrgNode.objects.bulk_create(party, batch_size=2000)
+    committees = OrgNode.objects.filter(parent__parent=group, kind=OrgKind.PARTY_COMMITTEE)
+    branches = []
+    for committee in committees:
+        for b in (1, 2):
+            branches.append(OrgNode(
+                path=step(committee.path, committee.depth + 1, b), depth=committee.depth + 1,
+                numchild=1 if b == 1 else 0, code=f"{committee.code[:-3]}-ZB{b}",
+                kind=OrgKind.BRANCH, parent=committee, name=f"第{b}党支部",
+                founded_on=date(2016, 7, 1)))
+    OrgNode.objects.bulk_create(branches, batch_size=2000)
+    first_branches = OrgNode.objects.filter(parent__parent__parent=group, code__endswith="-ZB1")
+    groups_ = [OrgNode(path=step(b.path, b.depth + 1, 1), depth=b.depth + 1, numchild=0,
+                       code=f"{b.code}-XZ1", kind=OrgKind.PARTY_GROUP, parent=b, name="第一党小组",
+                       founded_on=date(2016, 7, 1)) for b in first_branches]
+    OrgNode.objects.bulk_create(groups_, batch_size=2000)
+    OrgNode.objects.filter(pk=group.pk).update(numchild=len(ents))
+    return len(ents), len(party) + len(branches) + len(groups_)
+
+
+def demo_is_loaded() -> bool:
+    return OrgNode.objects.exists()
+
+
+def grant_for_benchmark(username: str, group_code: str, password: str) -> User:
+    """A supervisor-role account granted exactly one 集团 (the benchmark's user)."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user, _ = account_services.create_account(
+            actor=None, username=username, full_name="基准测试账号", password=password,
+            must_change_password=False)
+    node = OrgNode.objects.get(code=group_code)
+    if not Grant.objects.filter(user=user, node=node).exists():
+        account_services.grant_role(actor=None, user=user, role=Role.SUPERVISOR, node=node)
+    return user

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from treebeard.mp_tree import MP_Node
+
+from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership, PARTY_KINDS
+from dangjian.orgs.querysets import OrgNodeManager
+
+code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$",
+    "编码只能由字母、数字、下划线和连字符组成，长度2至40位，且以字母或数字开头",
+)
+
+
+class OrgNode(MP_Node):
+    """One node of the county tree: 国资中心, 集团, 企业 or a Party organisation.
+
+    The materialised ``path`` gives subtree queries as one indexed prefix scan; ``parent`` is kept
+    alongside it (by the services, never by hand) so lists can show the parent without a query
+    per row. Dissolved nodes stay in the tree with their date: history is never deleted.
+    """
+
+    code = models.CharField("编码", max_length=40, unique=True, validators=[code_validator])
+    kind = models.CharField("类型", max_length=20, choices=OrgKind.choices, db_index=True)
+    name = models.CharField("名称", max_length=120)
+    short_name = models.CharField("简称", max_length=40, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="child_nodes",
+    )
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    dissolved_on = models.DateField("撤销日期", null=True, blank=True, db_index=True)
+    dissolution_reason = models.CharField("撤销原因", max_length=200, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = OrgNodeManager()
+
+    class Meta:
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in OrgKind]), name="orgnode_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_dissolved(self) -> bool:
+        return self.dissolved_on is not None
+
+    @property
+    def is_party_org(self) -> bool:
+        return self.kind in PARTY_KINDS
+
+
+class EnterpriseProfile(models.Model):
+    """Facts about an enterprise node; one row per node of kind 企业."""
+
+    org = models.OneToOneField(
+        OrgNode, verbose_name="企业", on_delete=models.PROTECT, related_name="enterprise"
+    )
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    ownership = models.CharField("所有制形式", max_length=20, choices=Ownership.choices)
+    transferred_on = models.DateField("产权划转日期", null=True, blank=True)
+    headcount = models.PositiveIntegerField("职工人数", default=0)
+    payroll_prior_year = models.DecimalField(
+        "上年度工资总额（元）",
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    operating_status = models.CharField(
+        "经营状态", max_length=20, choices=OperatingStatus.choices, default=OperatingStatus.NORMAL
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "企业信息"
+        verbose_name_plural = "企业信息"
+
+    def __str__(self) -> str:
+        return f"{self.org.name}（{self.credit_code}）"

@@ -1,0 +1,252 @@
+"""Writes to the organisation tree. Views, API, imports and commands all call these.
+
+Each function checks the actor's scope, validates, writes inside one transaction and records
+its audit entry in that same transaction. Errors are ``ValidationError`` keyed by field, in Chinese.
+``actor=None`` is reserved for commands running under ``command_context`` (demo data, imports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.permissions import Action
+from dangjian.core.scoping import subtree_q
+from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import EnterpriseProfile, OrgNode, code_validator
+from dangjian.orgs.rules import credit_code_error, parent_kind_error
+
+NODE_FIELDS = ("code", "kind", "name", "short_name", "founded_on")
+ENTERPRISE_FIELDS = (
+    "credit_code",
+    "ownership",
+    "transferred_on",
+    "headcount",
+    "payroll_prior_year",
+    "operating_status",
+)
+
+
+@dataclass
+class EnterpriseFacts:
+    credit_code: str
+    ownership: str
+    operating_status: str
+    headcount: int = 0
+    payroll_prior_year: Decimal = Decimal("0")
+    transferred_on: date | None = None
+
+
+def _require_scope(actor: Any, node: OrgNode, action: str) -> None:
+    """Out-of-scope nodes are indistinguishable from missing ones (404)."""
+    if actor is None:
+        return
+    if not OrgNode.objects.visible_to(actor, action).filter(pk=node.pk).exists():
+        raise Http404("对象不存在或不在您的授权范围内")
+
+
+def _snapshot(node: OrgNode) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(node, name) for name in NODE_FIELDS}
+    values["parent"] = node.parent_id
+    profile = getattr(node, "enterprise", None) if node.pk else None
+    if profile is not None:
+        values.update({f"enterprise.{n}": getattr(profile, n) for n in ENTERPRISE_FIELDS})
+    return values
+
+
+def _validate_code(code: str, *, exclude_pk: int | None = None) -> None:
+    try:
+        code_validator(code)
+    except ValidationError as exc:
+        raise ValidationError({"code": exc.messages}) from exc
+    clash = OrgNode.objects.filter(code=code)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"code": f"编码“{code}”已被其他组织使用，请换一个编码"})
+
+
+def _validate_enterprise(facts: EnterpriseFacts, *, exclude_pk: int | None = None) -> None:
+    errors: dict[str, str] = {}
+    message = credit_code_error(facts.credit_code)
+    if message:
+        errors["credit_code"] = message
+    elif (
+        EnterpriseProfile.objects.filter(credit_code=facts.credit_code)
+        .exclude(pk=exclude_pk)
+        .exists()
+    ):
+        errors["credit_code"] = "该统一社会信用代码已登记在其他企业名下"
+    if facts.headcount < 0:
+        errors["headcount"] = "职工人数不能为负数"
+    if facts.payroll_prior_year < 0:
+        errors["payroll_prior_year"] = "上年度工资总额不能为负数"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_dates(founded_on: date | None, today: date) -> None:
+    if founded_on and founded_on > today:
+        raise ValidationError({"founded_on": "成立日期不能晚于今天"})
+
+
+@transaction.atomic
+def create_org(
+    *,
+    actor: Any,
+    parent: OrgNode | None,
+    kind: str,
+    code: str,
+    name: str,
+    short_name: str = "",
+    founded_on: date | None = None,
+    enterprise: EnterpriseFacts | None = None,
+) -> OrgNode:
+    if parent is not None:
+        _require_scope(actor, parent, Action.ORG_ADD)
+        parent = OrgNode.objects.select_for_update().get(pk=parent.pk)
+        if parent.is_dissolved:
+            raise ValidationError({"parent": "上级组织已撤销，不能在其下新建组织"})
+    elif actor is not None:
+        raise ValidationError({"parent": "请选择上级组织"})
+    message = parent_kind_error(kind, parent.kind if parent else None)
+    if message:
+        raise ValidationError({"parent" if parent else "kind": message})
+    if not name.strip():
+        raise ValidationError({"name": "请填写名称"})
+    _validate_code(code)
+    _check_dates(founded_on, timezone.localdate())
+    if kind == OrgKind.ENTERPRISE:
+        if enterprise is None:
+            raise ValidationError({"credit_code": "企业必须填写统一社会信用代码等企业信息"})
+        _validate_enterprise(enterprise)
+    node = OrgNode(
+        code=code, kind=kind, name=name.strip(), short_name=short_name.strip(),
+        founded_on=founded_on, parent=parent,
+    )
+    node = parent.add_child(instance=node) if parent else OrgNode.add_root(instance=node)
+    if kind == OrgKind.ENTERPRISE and enterprise is not None:
+        EnterpriseProfile.objects.create(org=node, **vars(enterprise))
+    audit.record(
+        "orgs.org.create",
+        actor=actor,
+        obj=node,
+        org_path=node.path,
+        changes=audit.diff({}, _snapshot(node)),
+    )
+    return node
+
+
+@transaction.atomic
+def update_org(
+    node: OrgNode,
+    *,
+    actor: Any,
+    expected_version: int,
+    name: str,
+    code: str,
+    short_name: str = "",
+    founded_on: date | None = None,
+    enterprise: EnterpriseFacts | None = None,
+) -> OrgNode:
+    _require_scope(actor, node, Action.ORG_CHANGE)
+    locked = OrgNode.objects.select_for_update().get(pk=node.pk)
+    if locked.version != expected_version:
+        raise ValidationError({"__all__": "该组织已被他人修改，请刷新页面后再保存（您的修改未保存）"})
+    if locked.is_dissolved:
+        raise ValidationError({"__all__": "已撤销的组织不能修改"})
+    if not name.strip():
+        raise ValidationError({"name": "请填写名称"})
+    _validate_code(code, exclude_pk=locked.pk)
+    _check_dates(founded_on, timezone.localdate())
+    if locked.dissolved_on and founded_on and founded_on > locked.dissolved_on:
+        raise ValidationError({"founded_on": "成立日期不能晚于撤销日期"})
+    profile = EnterpriseProfile.objects.filter(org=locked).first()
+    if locked.kind == OrgKind.ENTERPRISE and enterprise is not None:
+        _validate_enterprise(enterprise, exclude_pk=profile.pk if profile else None)
+    before = _snapshot(locked)
+    locked.name, locked.code, locked.short_name = name.strip(), code, short_name.strip()
+    locked.founded_on = founded_on
+    locked.version += 1
+    locked.save(update_fields=["name", "code", "short_name", "founded_on", "version", "updated_at"])
+    if locked.kind == OrgKind.ENTERPRISE and enterprise is not None:
+        if profile is None:
+            EnterpriseProfile.objects.create(org=locked, **vars(enterprise))
+        else:
+            for field, value in vars(enterprise).items():
+                setattr(profile, field, value)
+            profile.save()
+    locked = OrgNode.objects.select_related("enterprise").get(pk=locked.pk)
+    changes = audit.diff(before, _snapshot(locked))
+    audit.record("orgs.org.update", actor=actor, obj=locked, org_path=locked.path, changes=changes)
+    _require_scope(actor, locked, Action.ORG_CHANGE)
+    return locked
+
+
+@transaction.atomic
+def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
+    _require_scope(actor, node, Action.ORG_MOVE)
+    _require_scope(actor, new_parent, Action.ORG_MOVE)
+    node = OrgNode.objects.select_for_update().get(pk=node.pk)
+    target = OrgNode.objects.select_for_update().get(pk=new_parent.pk)
+    if node.parent_id is None:
+        raise ValidationError({"parent": "根节点不能移动"})
+    if target.path.startswith(node.path):
+        raise ValidationError({"parent": "不能把组织移动到它自己或它的下级组织之下"})
+    if target.pk == node.parent_id:
+        raise ValidationError({"parent": "新的上级组织与当前上级相同"})
+    if node.is_dissolved or target.is_dissolved:
+        raise ValidationError({"parent": "已撤销的组织不能移动，也不能作为新的上级"})
+    message = parent_kind_error(node.kind, target.kind)
+    if message:
+        raise ValidationError({"parent": message})
+    old_parent_id, old_path = node.parent_id, node.path
+    node.move(target, pos="last-child")
+    node = OrgNode.objects.get(pk=node.pk)
+    node.parent = target
+    node.version += 1
+    node.save(update_fields=["parent", "version", "updated_at"])
+    audit.record(
+        "orgs.org.move",
+        actor=actor,
+        obj=node,
+        org_path=node.path,
+        changes={"parent": [old_parent_id, target.pk], "path": [old_path, node.path]},
+    )
+    return node
+
+
+@transaction.atomic
+def dissolve_org(node: OrgNode, *, actor: Any, on: date, reason: str) -> int:
+    """Dissolve a node and its still-active subtree; rows stay, marked with the date."""
+    _require_scope(actor, node, Action.ORG_DISSOLVE)
+    node = OrgNode.objects.select_for_update().get(pk=node.pk)
+    if node.is_dissolved:
+        raise ValidationError({"dissolved_on": f"该组织已于{node.dissolved_on:%Y-%m-%d}撤销"})
+    if node.parent_id is None:
+        raise ValidationError({"__all__": "根节点不能撤销"})
+    if on > timezone.localdate():
+        raise ValidationError({"dissolved_on": "撤销日期不能晚于今天"})
+    if node.founded_on and on < node.founded_on:
+        raise ValidationError({"dissolved_on": "撤销日期不能早于成立日期"})
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写撤销原因"})
+    subtree = OrgNode.objects.filter(subtree_q("path", node.path), dissolved_on__isnull=True)
+    count = subtree.update(dissolved_on=on, dissolution_reason=reason.strip()[:200])
+    audit.record(
+        "orgs.org.dissolve",
+        actor=actor,
+        obj=node,
+        org_path=node.path,
+        changes={"dissolved_on": [None, on.isoformat()], "reason": reason.strip(),
+                 "dissolved_count": count},
+    )
+    return count

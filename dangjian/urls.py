@@ -1,0 +1,28 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from dangjian.core import views as core_views
+from dangjian.orgs.api import OrgNodeViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.register("orgs", OrgNodeViewSet, basename="org")
+
+audit_patterns = (
+    [
+        path("", core_views.audit_list, name="list"),
+        path("export/", core_views.audit_export, name="export"),
+    ],
+    "audit",
+)
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("audit/", include(audit_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+]
