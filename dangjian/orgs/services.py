@@ -132,7 +132,11 @@ def create_org(
         code=code, kind=kind, name=name.strip(), short_name=short_name.strip(),
         founded_on=founded_on, parent=parent,
     )
-    node = parent.add_child(instance=node) if parent else OrgNode.add_root(instance=node)
+    node = (
+        OrgNode.objects.add_child(parent, instance=node)
+        if parent
+        else OrgNode.objects.add_root(instance=node)
+    )
     if kind == OrgKind.ENTERPRISE and enterprise is not None:
         EnterpriseProfile.objects.create(org=node, **vars(enterprise))
     audit.record(
@@ -209,7 +213,7 @@ def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
     if message:
         raise ValidationError({"parent": message})
     old_parent_id, old_path = node.parent_id, node.path
-    node.move(target, pos="last-child")
+    OrgNode.objects.move(node, target, pos="last-child")
     node = OrgNode.objects.get(pk=node.pk)
     node.parent = target
     node.version += 1

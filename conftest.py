@@ -1,0 +1,54 @@
+"""Shared fixtures. The demo county is built once per test session, by the same code as
+``manage.py load_demo``; every test then runs inside a rolled-back transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from dangjian.core.context import command_context
+from dangjian.core.testing.clients import login
+
+DEMO_PASSWORD = "Demo-Passw0rd!2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    from dangjian.demo.builder import build_demo_county
+
+    with django_db_blocker.unblock(), command_context("tests"):
+        build_demo_county(password=DEMO_PASSWORD)
+
+
+@pytest.fixture
+def org(db: Any) -> Any:
+    """``org("CT01-ZB1")`` → the demo node with that code."""
+    from dangjian.orgs.models import OrgNode
+
+    def get(code: str) -> OrgNode:
+        return OrgNode.objects.get(code=code)
+
+    return get
+
+
+@pytest.fixture
+def user(db: Any) -> Any:
+    from dangjian.accounts.models import User
+
+    def get(username: str) -> User:
+        return User.objects.get(username=username)
+
+    return get
+
+
+@pytest.fixture
+def client_for(db: Any) -> Any:
+    """``client_for("secretary1")`` → a logged-in test client for that demo account."""
+    from dangjian.accounts.models import User
+
+    def make(username: str) -> Client:
+        return login(Client(), User.objects.get(username=username))
+
+    return make
