@@ -1,8 +1,9 @@
 """Settings, driven by the environment.
 
 Everything that differs between a laptop, CI and a county deployment comes from environment
-variables read through the typed helpers in ``dangjian.core.env``. Secrets never live here: they come
-from the key file under ``var/`` (created on first run) or from ``*_FILE`` / environment variables.
+variables read through the typed helpers in ``dangjian.core.env``. Secrets never live here: they
+come from the key file under ``var/`` (created on first run) or from ``*_FILE`` / environment
+variables.
 """
 
 from __future__ import annotations
@@ -96,12 +97,14 @@ TEMPLATES = [
 DEFAULT_SQLITE = VAR_DIR / "dangjian.sqlite3"
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DEFAULT_SQLITE,
+            "NAME": str(DEFAULT_SQLITE),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so writers queue instead of failing
                 # half-way; WAL lets readers continue while one writer works.

@@ -19,6 +19,8 @@ def admin_roles_exclusive(app_configs: Any, **kwargs: Any) -> list[Error]:
         )
     except DatabaseError:
         return []
-    return [
-        Error(f"管理角色账号同时持有业务授权：{', '.join(names)}", id="dangjian.E002")
-    ] if names else []
+    return (
+        [Error(f"管理角色账号同时持有业务授权：{', '.join(names)}", id="dangjian.E002")]
+        if names
+        else []
+    )

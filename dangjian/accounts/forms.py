@@ -56,18 +56,25 @@ class PasswordChangeForm(BootstrapFormMixin, forms.Form):
 
 
 class TokenForm(BootstrapFormMixin, forms.Form):
-    token = forms.RegexField(label="动态口令", regex=r"^\d{6}$", max_length=6,
-                             error_messages={"invalid": "请输入6位数字动态口令"},
-                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                           "inputmode": "numeric"}))
+    token = forms.RegexField(
+        label="动态口令",
+        regex=r"^\d{6}$",
+        max_length=6,
+        error_messages={"invalid": "请输入6位数字动态口令"},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class AccountCreateForm(BootstrapFormMixin, forms.Form):
-    username = forms.RegexField(label="用户名", regex=r"^[A-Za-z][A-Za-z0-9_.-]{2,29}$",
-                                error_messages={"invalid": "用户名须以字母开头，3至30位字母、数字、点、下划线或连字符"})
+    username = forms.RegexField(
+        label="用户名",
+        regex=r"^[A-Za-z][A-Za-z0-9_.-]{2,29}$",
+        error_messages={"invalid": "用户名须以字母开头，3至30位字母、数字、点、下划线或连字符"},
+    )
     full_name = forms.CharField(label="姓名", max_length=60)
     admin_role = forms.ChoiceField(
-        label="管理角色", required=False,
+        label="管理角色",
+        required=False,
         choices=[("", "无（业务账号）"), *[(r.value, r.label) for r in Role if r in ADMIN_ROLES]],
         help_text="三员账号不能再授予业务角色",
     )
@@ -75,7 +82,8 @@ class AccountCreateForm(BootstrapFormMixin, forms.Form):
 
 
 class GrantForm(BootstrapFormMixin, forms.Form):
-    role = forms.ChoiceField(label="角色",
-                             choices=[(r.value, r.label) for r in Role if r in BUSINESS_ROLES])
+    role = forms.ChoiceField(
+        label="角色", choices=[(r.value, r.label) for r in Role if r in BUSINESS_ROLES]
+    )
     node = forms.CharField(label="组织编码", max_length=40)
     include_descendants = forms.BooleanField(label="含下级组织", required=False, initial=True)

@@ -47,9 +47,9 @@ class AccountGateMiddleware:
         password_url = reverse("accounts:password_change")
         if request.path in (password_url,):
             return self.get_response(request)
-        if user.must_change_password or self._password_expired(user):  # type: ignore[union-attr]
+        if user.must_change_password or self._password_expired(user):
             return redirect(password_url)
-        if user.needs_second_factor and not user.is_verified():  # type: ignore[union-attr]
+        if user.needs_second_factor and not user.is_verified():  # type: ignore[attr-defined]
             otp_paths = (reverse("accounts:otp_verify"), reverse("accounts:otp_enrol"))
             if request.path not in otp_paths:
                 return redirect(otp_paths[0])

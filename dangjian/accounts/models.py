@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
@@ -21,8 +21,6 @@ class User(AbstractUser):
     totp_required = models.BooleanField("要求动态口令", default=False)
     valid_until = models.DateField("账号有效期至", null=True, blank=True)
 
-    objects = UserManager()
-
     class Meta:
         verbose_name = "账号"
         verbose_name_plural = "账号"
@@ -38,7 +36,9 @@ class User(AbstractUser):
 class Grant(models.Model):
     """A business role on an org node, optionally with its whole subtree."""
 
-    user = models.ForeignKey(User, verbose_name="账号", on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        User, verbose_name="账号", on_delete=models.CASCADE, related_name="grants"
+    )
     role = models.CharField(
         "角色", max_length=20, choices=[(r.value, r.label) for r in Role if r in BUSINESS_ROLES]
     )
@@ -72,3 +72,6 @@ class PasswordHistory(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.created_at:%Y-%m-%d}"

@@ -31,18 +31,30 @@ def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed)
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
-                    **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     username = str(credentials.get("username", ""))[:150]
     with transaction.atomic():
-        audit.record("auth.login_failed", actor=None, username=username,
-                     outcome=AuditOutcome.FAILURE, object_repr=username)
+        audit.record(
+            "auth.login_failed",
+            actor=None,
+            username=username,
+            outcome=AuditOutcome.FAILURE,
+            object_repr=username,
+        )
 
 
 @receiver(user_locked_out)
-def on_locked_out(sender: Any, request: Any = None, username: str = "", ip_address: str = "",
-                  **kwargs: Any) -> None:
+def on_locked_out(
+    sender: Any, request: Any = None, username: str = "", ip_address: str = "", **kwargs: Any
+) -> None:
     with transaction.atomic():
-        audit.record("auth.lockout", actor=None, username=str(username or "")[:150],
-                     outcome=AuditOutcome.DENIED, object_repr=str(username or ""),
-                     changes={"ip": ip_address})
+        audit.record(
+            "auth.lockout",
+            actor=None,
+            username=str(username or "")[:150],
+            outcome=AuditOutcome.DENIED,
+            object_repr=str(username or ""),
+            changes={"ip": ip_address},
+        )

@@ -49,9 +49,13 @@ def create_account(
     if admin_role and admin_role not in ADMIN_ROLES:
         raise ValidationError({"admin_role": "管理角色无效"})
     password = password or generate_initial_password()
-    user = User(username=username, full_name=full_name.strip(), admin_role=admin_role,
-                must_change_password=must_change_password,
-                totp_required=totp_required or bool(admin_role))
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        admin_role=admin_role,
+        must_change_password=must_change_password,
+        totp_required=totp_required or bool(admin_role),
+    )
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -59,33 +63,54 @@ def create_account(
     user.set_password(password)
     user.password_changed_at = timezone.now()
     user.save()
-    audit.record("accounts.user.create", actor=actor, obj=user,
-                 changes={"username": username, "admin_role": admin_role,
-                          "full_name": user.full_name})
+    audit.record(
+        "accounts.user.create",
+        actor=actor,
+        obj=user,
+        changes={"username": username, "admin_role": admin_role, "full_name": user.full_name},
+    )
     return user, password
 
 
 @transaction.atomic
-def grant_role(*, actor: Any, user: User, role: str, node: OrgNode,
-               include_descendants: bool = True) -> Grant:
+def grant_role(
+    *, actor: Any, user: User, role: str, node: OrgNode, include_descendants: bool = True
+) -> Grant:
     if role not in BUSINESS_ROLES:
         raise ValidationError({"role": "只能授予业务角色；三员管理角色在账号上设置"})
     if user.admin_role:
-        raise ValidationError({"user": "系统管理员、安全管理员、审计管理员不能再持有业务授权（三权分立）"})
+        raise ValidationError(
+            {"user": "系统管理员、安全管理员、审计管理员不能再持有业务授权（三权分立）"}
+        )
     if Grant.objects.filter(user=user, role=role, node=node).exists():
         raise ValidationError({"role": "该账号在此组织上已有此角色"})
-    grant = Grant.objects.create(user=user, role=role, node=node,
-                                 include_descendants=include_descendants)
-    audit.record("accounts.grant.create", actor=actor, obj=grant, org_path=node.path,
-                 changes={"user": user.username, "role": role, "node": node.code,
-                          "include_descendants": include_descendants})
+    grant = Grant.objects.create(
+        user=user, role=role, node=node, include_descendants=include_descendants
+    )
+    audit.record(
+        "accounts.grant.create",
+        actor=actor,
+        obj=grant,
+        org_path=node.path,
+        changes={
+            "user": user.username,
+            "role": role,
+            "node": node.code,
+            "include_descendants": include_descendants,
+        },
+    )
     return grant
 
 
 @transaction.atomic
 def revoke_grant(grant: Grant, *, actor: Any) -> None:
-    audit.record("accounts.grant.revoke", actor=actor, obj=grant, org_path=grant.node.path,
-                 changes={"user": grant.user.username, "role": grant.role, "node": grant.node.code})
+    audit.record(
+        "accounts.grant.revoke",
+        actor=actor,
+        obj=grant,
+        org_path=grant.node.path,
+        changes={"user": grant.user.username, "role": grant.role, "node": grant.node.code},
+    )
     grant.delete()
 
 

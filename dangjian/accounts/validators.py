@@ -25,8 +25,10 @@ class PolicyPasswordValidator:
         username = user.get_username() if user is not None else ""
         errors = password_errors(password, username=username, policy=policy)
         if user is not None and user.pk and errors == []:
-            recent = [user.password, *user.password_history.values_list("password", flat=True)[
-                : policy.history]]
+            recent = [
+                user.password,
+                *user.password_history.values_list("password", flat=True)[: policy.history],
+            ]
             if any(h and check_password(password, h) for h in recent[: policy.history]):
                 errors.append(f"不能使用最近{policy.history}次用过的密码")
         if errors:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
@@ -38,27 +38,31 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def lockout_response(request: HttpRequest, credentials: Any = None, *args: Any,
-                     **kwargs: Any) -> HttpResponse:
+def lockout_response(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = PasswordChangeForm(user, request.POST or None)  # type: ignore[arg-type]
+    user = cast(User, request.user)
+    form = PasswordChangeForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_password(user, new_password=form.cleaned_data["new_password1"],  # type: ignore[arg-type]
-                                     actor=user)
+            services.change_password(
+                user,
+                new_password=form.cleaned_data["new_password1"],
+                actor=user,
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            update_session_auth_hash(request, user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, user)
             messages.success(request, "密码已修改")
             return redirect("home")
-    forced = user.must_change_password  # type: ignore[union-attr]
+    forced = user.must_change_password
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
 
 
@@ -71,27 +75,35 @@ def _qr_data_uri(text: str) -> str:
 
 @login_required
 def otp_enrol(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():  # type: ignore[union-attr]
+    user = cast(User, request.user)
+    # is_verified() is attached by django-otp's OTPMiddleware.
+    verified = request.user.is_verified()  # type: ignore[union-attr]
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not verified:
         return redirect("accounts:otp_verify")
-    device = services.start_totp_enrolment(user)  # type: ignore[arg-type]
+    device = services.start_totp_enrolment(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.confirm_totp(user, device, token=form.cleaned_data["token"], actor=user):  # type: ignore[arg-type]
+        if services.confirm_totp(user, device, token=form.cleaned_data["token"], actor=user):
             otp_login(request, device)
             messages.success(request, "动态口令已绑定")
             return redirect("home")
         form.add_error("token", "动态口令不正确，请核对手机时间后重试")
     secret = base64.b32encode(device.bin_key).decode()
-    return render(request, "accounts/otp_enrol.html", {
-        "form": form, "qr": _qr_data_uri(device.config_url), "secret": secret,
-        "required": user.needs_second_factor,  # type: ignore[union-attr]
-    })
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {
+            "form": form,
+            "qr": _qr_data_uri(device.config_url),
+            "secret": secret,
+            "required": user.needs_second_factor,
+        },
+    )
 
 
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         return redirect("accounts:otp_enrol")
@@ -112,8 +124,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     from dangjian.core.permissions import user_grants
 
     has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
-    return render(request, "accounts/profile.html",
-                  {"grants": user_grants(request.user), "has_device": has_device})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"grants": user_grants(request.user), "has_device": has_device},
+    )
 
 
 @login_required
@@ -133,8 +148,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            return render(request, "accounts/user_created.html",
-                          {"new_user": user, "password": password, "nav_active": "accounts"})
+            return render(
+                request,
+                "accounts/user_created.html",
+                {"new_user": user, "password": password, "nav_active": "accounts"},
+            )
     return render(request, "accounts/user_form.html", {"form": form, "nav_active": "accounts"})
 
 
@@ -149,13 +167,20 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("node", "组织编码不存在")
         else:
             try:
-                services.grant_role(actor=request.user, user=target, role=form.cleaned_data["role"],
-                                    node=node,
-                                    include_descendants=form.cleaned_data["include_descendants"])
+                services.grant_role(
+                    actor=request.user,
+                    user=target,
+                    role=form.cleaned_data["role"],
+                    node=node,
+                    include_descendants=form.cleaned_data["include_descendants"],
+                )
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
                 messages.success(request, f"已为“{target}”授权")
                 return redirect("accounts:user_list")
-    return render(request, "accounts/grant_form.html",
-                  {"form": form, "target": target, "nav_active": "accounts"})
+    return render(
+        request,
+        "accounts/grant_form.html",
+        {"form": form, "target": target, "nav_active": "accounts"},
+    )

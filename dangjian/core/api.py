@@ -68,7 +68,7 @@ class ScopedViewSet(
 
 
 def record_denial_if_exists(request: Any, unrestricted: Any, pk: Any) -> None:
-    """An out-of-scope object answers 404 like a missing one, but the attempt is a security event."""
+    """Out of scope answers 404 like a missing object, but the attempt is a security event."""
     try:
         exists = pk is not None and unrestricted.filter(pk=pk).exists()
     except (ValueError, TypeError):
@@ -79,6 +79,9 @@ def record_denial_if_exists(request: Any, unrestricted: Any, pk: Any) -> None:
                 "access.denied",
                 actor=request.user,
                 outcome=AuditOutcome.DENIED,
-                changes={"object_type": unrestricted.model._meta.label_lower, "object_id": str(pk),
-                         "path": request.path},
+                changes={
+                    "object_type": unrestricted.model._meta.label_lower,
+                    "object_id": str(pk),
+                    "path": request.path,
+                },
             )

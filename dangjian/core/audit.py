@@ -117,7 +117,9 @@ def record(
             action=action,
             object_type=obj._meta.label_lower if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
-            object_repr=(object_repr if object_repr is not None else (str(obj) if obj else ""))[:255],
+            object_repr=(object_repr if object_repr is not None else (str(obj) if obj else ""))[
+                :255
+            ],
             changes=_jsonable(changes or {}),
             outcome=str(outcome),
             prev_mac=prev_mac,

@@ -20,8 +20,11 @@ from dangjian.core.models import AuditEntry
 
 
 def checkpoint_file() -> Path:
-    return Path(os.environ.get("DANGJIAN_AUDIT_CHECKPOINTS",
-                               str(Path(settings.VAR_DIR) / "audit-checkpoints.jsonl")))
+    return Path(
+        os.environ.get(
+            "DANGJIAN_AUDIT_CHECKPOINTS", str(Path(settings.VAR_DIR) / "audit-checkpoints.jsonl")
+        )
+    )
 
 
 def _line_mac(seq: int, mac: str, at: str) -> str:
@@ -34,8 +37,9 @@ def write_checkpoint() -> tuple[int, str]:
     path = checkpoint_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps({"seq": seq, "mac": mac, "at": at,
-                                 "sig": _line_mac(seq, mac, at)}) + "\n")
+        handle.write(
+            json.dumps({"seq": seq, "mac": mac, "at": at, "sig": _line_mac(seq, mac, at)}) + "\n"
+        )
     return seq, mac
 
 

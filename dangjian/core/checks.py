@@ -29,7 +29,7 @@ def no_active_superuser(app_configs: Any, **kwargs: Any) -> list[Error]:
     return [
         Error(
             f"存在启用状态的超级用户：{', '.join(names)}。生产环境不允许超级用户，请停用后再启动。",
-            hint="使用系统管理员/安全管理员/审计管理员三个角色分别管理，并执行 manage.py disable_superusers。",
+            hint="由系统管理员、安全管理员、审计管理员分别管理；请停用该账号或取消其超级用户标记。",
             id="dangjian.E001",
         )
     ]

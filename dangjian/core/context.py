@@ -20,7 +20,7 @@ class RequestContext:
 
 
 _request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "dangjian_request", default=RequestContext()
+    "dangjian_request", default=RequestContext()  # noqa: B039 (frozen, immutable)
 )
 
 
@@ -41,5 +41,7 @@ def request_context(*, request_id: str, client_ip: str) -> Iterator[RequestConte
 @contextlib.contextmanager
 def command_context(command_name: str) -> Iterator[RequestContext]:
     """Commands and jobs get their own id so their audit entries can be grouped."""
-    with request_context(request_id=f"cmd-{command_name}-{uuid.uuid4().hex[:12]}", client_ip="") as ctx:
+    with request_context(
+        request_id=f"cmd-{command_name}-{uuid.uuid4().hex[:12]}", client_ip=""
+    ) as ctx:
         yield ctx

@@ -71,8 +71,17 @@ def user_grants(user: Any) -> list[Any]:
         cached = list(
             Grant.objects.filter(user_id=user.pk, node__dissolved_on__isnull=True)
             .select_related("node")
-            .only("id", "role", "include_descendants", "node__id", "node__path", "node__name",
-                  "node__kind", "node__depth", "node__code")
+            .only(
+                "id",
+                "role",
+                "include_descendants",
+                "node__id",
+                "node__path",
+                "node__name",
+                "node__kind",
+                "node__depth",
+                "node__code",
+            )
             .order_by("node__path", "role")
         )
         user._dangjian_grants = cached

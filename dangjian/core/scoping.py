@@ -28,7 +28,7 @@ def subtree_q(path_field: str, path: str) -> Q:
 
 
 def scope_q(user: Any, action: str, *, path_field: str, pk_field: str) -> Q | None:
-    """The predicate for ``action``; ``None`` means unrestricted, an empty ``Q(pk__in=[])`` nothing."""
+    """The predicate for ``action``: ``None`` is unrestricted, ``Q(pk__in=[])`` is nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     if has_platform_scope(user, action):

@@ -19,15 +19,19 @@ from dangjian.core import audit
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.models import AuditEntry, AuditOutcome
 from dangjian.core.permissions import Action, can_anywhere
-from dangjian.orgs.choices import OrgKind, OperatingStatus
+from dangjian.orgs.choices import OperatingStatus, OrgKind
 from dangjian.orgs.models import EnterpriseProfile, OrgNode
 
 
-def get_scoped_or_404(request: HttpRequest, queryset: QuerySet[Any], action: str, pk: Any) -> Any:
+def get_scoped_or_404(request: HttpRequest, queryset: Any, action: str, pk: Any) -> Any:
     """Fetch an object through the user's scope; a hidden one is logged and answers 404."""
     if not can_anywhere(request.user, action):
-        audit.record("access.denied", actor=request.user, outcome=AuditOutcome.DENIED,
-                     changes={"action": action, "path": request.path})
+        audit.record(
+            "access.denied",
+            actor=request.user,
+            outcome=AuditOutcome.DENIED,
+            changes={"action": action, "path": request.path},
+        )
         raise PermissionDenied
     try:
         return get_object_or_404(queryset.visible_to(request.user, action), pk=pk)
@@ -40,8 +44,12 @@ def get_scoped_or_404(request: HttpRequest, queryset: QuerySet[Any], action: str
 
 def require_action(request: HttpRequest, action: str) -> None:
     if not can_anywhere(request.user, action):
-        audit.record("access.denied", actor=request.user, outcome=AuditOutcome.DENIED,
-                     changes={"action": action, "path": request.path})
+        audit.record(
+            "access.denied",
+            actor=request.user,
+            outcome=AuditOutcome.DENIED,
+            changes={"action": action, "path": request.path},
+        )
         raise PermissionDenied
 
 
@@ -55,9 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     enterprises = EnterpriseProfile.objects.filter(
         org__in=visible.filter(kind=OrgKind.ENTERPRISE).values("pk")
     )
-    by_status = dict(
-        enterprises.order_by().values_list("operating_status").annotate(n=Count("id"))
-    )
+    by_status = dict(enterprises.order_by().values_list("operating_status").annotate(n=Count("id")))
     kind_rows = [(k.value, k.label, by_kind.get(k.value, 0)) for k in OrgKind]
     status_rows = [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
     chart = {
@@ -99,19 +105,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001
             checks["audit"] = f"error: {type(exc).__name__}"
             status = 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", "checks": checks},
-                        status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "error", "checks": checks}, status=status
+    )
 
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
     q = forms.CharField(label="操作/对象", required=False)
     username = forms.CharField(label="操作人", required=False)
-    outcome = forms.ChoiceField(label="结果", required=False,
-                                choices=[("", "全部"), *AuditOutcome.choices])
-    date_from = forms.DateField(label="起始日期", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="截止日期", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    outcome = forms.ChoiceField(
+        label="结果", required=False, choices=[("", "全部"), *AuditOutcome.choices]
+    )
+    date_from = forms.DateField(
+        label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 def _filtered_audit(form: AuditFilterForm) -> QuerySet[AuditEntry]:
@@ -143,8 +153,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(_filtered_audit(form), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html",
-                  {"nav_active": "audit", "form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "core/audit_list.html",
+        {"nav_active": "audit", "form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 class _Echo:
@@ -163,20 +176,50 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     with transaction.atomic():
         audit.record("audit.export", actor=request.user, changes={"filters": request.GET.dict()})
     writer = csv.writer(_Echo())
-    header = ["序号", "时间(UTC)", "操作人", "角色", "地址", "请求号", "操作", "对象类型", "对象ID",
-              "对象", "组织路径", "结果", "变更内容", "校验值"]
+    header = [
+        "序号",
+        "时间(UTC)",
+        "操作人",
+        "角色",
+        "地址",
+        "请求号",
+        "操作",
+        "对象类型",
+        "对象ID",
+        "对象",
+        "组织路径",
+        "结果",
+        "变更内容",
+        "校验值",
+    ]
 
     def rows() -> Any:
-        yield "\ufeff" + writer.writerow([f"导出人：{request.user.get_username()}",
-                                          f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}"])
+        yield "\ufeff" + writer.writerow(
+            [
+                f"导出人：{request.user.get_username()}",
+                f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}",
+            ]
+        )
         yield writer.writerow(header)
         for e in entries[:EXPORT_CAP].iterator(chunk_size=2000):
-            yield writer.writerow([
-                e.seq, e.created_at.isoformat(), e.actor_username, e.actor_roles, e.client_ip,
-                e.request_id, e.action, e.object_type, e.object_id, _csv_safe(e.object_repr),
-                e.org_path, e.get_outcome_display(), _csv_safe(json.dumps(e.changes, ensure_ascii=False)),
-                e.mac,
-            ])
+            yield writer.writerow(
+                [
+                    e.seq,
+                    e.created_at.isoformat(),
+                    e.actor_username,
+                    e.actor_roles,
+                    e.client_ip,
+                    e.request_id,
+                    e.action,
+                    e.object_type,
+                    e.object_id,
+                    _csv_safe(e.object_repr),
+                    e.org_path,
+                    e.get_outcome_display(),
+                    _csv_safe(json.dumps(e.changes, ensure_ascii=False)),
+                    e.mac,
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'

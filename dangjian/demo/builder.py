@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
 from django.db import transaction
 
 from dangjian.accounts import services as account_services
@@ -80,10 +81,24 @@ class DemoCounty:
     users: dict[str, User] = field(default_factory=dict)
 
 
-def _add(county: DemoCounty, parent: OrgNode, kind: str, code: str, name: str,
-         founded: date, enterprise: org_services.EnterpriseFacts | None = None) -> OrgNode:
-    node = org_services.create_org(actor=None, parent=parent, kind=kind, code=code, name=name,
-                                   founded_on=founded, enterprise=enterprise)
+def _add(
+    county: DemoCounty,
+    parent: OrgNode,
+    kind: str,
+    code: str,
+    name: str,
+    founded: date,
+    enterprise: org_services.EnterpriseFacts | None = None,
+) -> OrgNode:
+    node = org_services.create_org(
+        actor=None,
+        parent=parent,
+        kind=kind,
+        code=code,
+        name=name,
+        founded_on=founded,
+        enterprise=enterprise,
+    )
     county.nodes[code] = node
     return node
 
@@ -91,17 +106,42 @@ def _add(county: DemoCounty, parent: OrgNode, kind: str, code: str, name: str,
 def _party_structure(county: DemoCounty, ent: OrgNode, code: str, short: str, large: bool) -> None:
     founded = date(2016, 7, 1)
     if large:
-        committee = _add(county, ent, OrgKind.PARTY_COMMITTEE, f"{code}-DW", f"中共{short}委员会",
-                         founded)
-        general = _add(county, committee, OrgKind.GENERAL_BRANCH, f"{code}-ZZ",
-                       f"中共{short}运营党总支部", founded)
+        committee = _add(
+            county, ent, OrgKind.PARTY_COMMITTEE, f"{code}-DW", f"中共{short}委员会", founded
+        )
+        general = _add(
+            county,
+            committee,
+            OrgKind.GENERAL_BRANCH,
+            f"{code}-ZZ",
+            f"中共{short}运营党总支部",
+            founded,
+        )
         for i, unit in enumerate(["第一", "第二"], start=1):
-            branch = _add(county, committee, OrgKind.BRANCH, f"{code}-ZB{i}",
-                          f"中共{short}{unit}支部委员会", founded)
-            _add(county, branch, OrgKind.PARTY_GROUP, f"{code}-ZB{i}-XZ1", f"{unit}支部第一党小组",
-                 founded)
-            _add(county, branch, OrgKind.PARTY_GROUP, f"{code}-ZB{i}-XZ2", f"{unit}支部第二党小组",
-                 founded)
+            branch = _add(
+                county,
+                committee,
+                OrgKind.BRANCH,
+                f"{code}-ZB{i}",
+                f"中共{short}{unit}支部委员会",
+                founded,
+            )
+            _add(
+                county,
+                branch,
+                OrgKind.PARTY_GROUP,
+                f"{code}-ZB{i}-XZ1",
+                f"{unit}支部第一党小组",
+                founded,
+            )
+            _add(
+                county,
+                branch,
+                OrgKind.PARTY_GROUP,
+                f"{code}-ZB{i}-XZ2",
+                f"{unit}支部第二党小组",
+                founded,
+            )
         _add(county, general, OrgKind.BRANCH, f"{code}-ZZ-ZB1", f"中共{short}运营一支部", founded)
     else:
         branch = _add(county, ent, OrgKind.BRANCH, f"{code}-ZB1", f"中共{short}支部委员会", founded)
@@ -111,38 +151,56 @@ def _party_structure(county: DemoCounty, ent: OrgNode, code: str, short: str, la
 @transaction.atomic
 def build_demo_county(*, password: str) -> DemoCounty:
     root = org_services.create_org(
-        actor=None, parent=None, kind=OrgKind.SUPERVISOR, code="XC",
-        name="X县国有资产管理服务中心", founded_on=date(2009, 3, 1),
+        actor=None,
+        parent=None,
+        kind=OrgKind.SUPERVISOR,
+        code="XC",
+        name="X县国有资产管理服务中心",
+        founded_on=date(2009, 3, 1),
     )
     county = DemoCounty(root=root, nodes={"XC": root})
     _add(county, root, OrgKind.PARTY_COMMITTEE, "XC-DW", "中共X县国资中心委员会", date(2012, 5, 1))
     serial = 1
     for gcode, gname, gshort in GROUPS:
         group = _add(county, root, OrgKind.GROUP, gcode, gname, date(2013, 1, 1))
-        _add(county, group, OrgKind.PARTY_COMMITTEE, f"{gcode}-DW", f"中共{gshort}委员会",
-             date(2013, 6, 1))
+        _add(
+            county,
+            group,
+            OrgKind.PARTY_COMMITTEE,
+            f"{gcode}-DW",
+            f"中共{gshort}委员会",
+            date(2013, 6, 1),
+        )
     for gcode, suffix, name, status, headcount, large in ENTERPRISES:
         code = f"{gcode}{suffix}"
         facts = org_services.EnterpriseFacts(
-            credit_code=make_credit_code(serial), ownership=Ownership.WHOLLY_OWNED,
-            operating_status=status, headcount=headcount,
+            credit_code=make_credit_code(serial),
+            ownership=Ownership.WHOLLY_OWNED,
+            operating_status=status,
+            headcount=headcount,
             payroll_prior_year=Decimal(headcount * 86_000),
             transferred_on=date(2019, 12, 31) if gcode == "NL" else None,
         )
         serial += 1
-        ent = _add(county, county.nodes[gcode], OrgKind.ENTERPRISE, code, name, date(2010, 1, 1),
-                   facts)
+        ent = _add(
+            county, county.nodes[gcode], OrgKind.ENTERPRISE, code, name, date(2010, 1, 1), facts
+        )
         short = name.removeprefix("X县").removesuffix("有限公司")
         _party_structure(county, ent, code, short, large)
     for username, full_name, admin_role, grant in DEMO_ACCOUNTS:
         user, _ = account_services.create_account(
-            actor=None, username=username, full_name=full_name, admin_role=admin_role,
-            password=password, must_change_password=False,
+            actor=None,
+            username=username,
+            full_name=full_name,
+            admin_role=admin_role,
+            password=password,
+            must_change_password=False,
         )
         if grant is not None:
             role, node_code = grant
-            account_services.grant_role(actor=None, user=user, role=role,
-                                        node=county.nodes[node_code])
+            account_services.grant_role(
+                actor=None, user=user, role=role, node=county.nodes[node_code]
+            )
         county.users[username] = user
     return county
 
@@ -158,16 +216,19 @@ def build_scale(*, enterprises: int, groups: int = 10, seed: int = 7) -> dict[st
     with transaction.atomic():
         for g in range(groups):
             group = org_services.create_org(
-                actor=None, parent=OrgNode.objects.get(pk=root.pk), kind=OrgKind.GROUP,
-                code=f"SG{g + 1:02d}", name=f"规模测试集团{g + 1:02d}", founded_on=date(2015, 1, 1),
+                actor=None,
+                parent=OrgNode.objects.get(pk=root.pk),
+                kind=OrgKind.GROUP,
+                code=f"SG{g + 1:02d}",
+                name=f"规模测试集团{g + 1:02d}",
+                founded_on=date(2015, 1, 1),
             )
             counts["groups"] += 1
             n = min(per_group, enterprises - counts["enterprises"])
             made = _bulk_enterprises(group, g, n, rng)
             counts["enterprises"] += made[0]
             counts["party_orgs"] += made[1]
-        audit.record("demo.scale.generate", actor=None, username="system:load_demo",
-                     changes=counts)
+        audit.record("demo.scale.generate", actor=None, username="system:load_demo", changes=counts)
     return counts
 
 
@@ -176,38 +237,76 @@ def _bulk_enterprises(group: OrgNode, g: int, n: int, rng: random.Random) -> tup
     ents, profiles, party = [], [], []
     for i in range(n):
         code = f"SG{g + 1:02d}E{i + 1:05d}"
-        ent = OrgNode(path=step(group.path, group.depth + 1, i + 1), depth=group.depth + 1,
-                      numchild=1, code=code, kind=OrgKind.ENTERPRISE, parent=group,
-                      name=f"规模测试企业{g + 1:02d}-{i + 1:05d}", founded_on=date(2016, 1, 1))
+        ent = OrgNode(
+            path=step(group.path, group.depth + 1, i + 1),
+            depth=group.depth + 1,
+            numchild=1,
+            code=code,
+            kind=OrgKind.ENTERPRISE,
+            parent=group,
+            name=f"规模测试企业{g + 1:02d}-{i + 1:05d}",
+            founded_on=date(2016, 1, 1),
+        )
         ents.append(ent)
     OrgNode.objects.bulk_create(ents, batch_size=2000)
     ents = list(OrgNode.objects.filter(parent=group).order_by("path"))
     base_serial = 100_000 + g * 10_000
     for i, ent in enumerate(ents):
-        profiles.append(EnterpriseProfile(
-            org=ent, credit_code=make_credit_code(base_serial + i), ownership=Ownership.CONTROLLED,
-            headcount=rng.randint(10, 400), payroll_prior_year=Decimal(rng.randint(1, 40) * 100_000),
-            operating_status=OperatingStatus.NORMAL,
-        ))
-        party.append(OrgNode(path=step(ent.path, ent.depth + 1, 1), depth=ent.depth + 1,
-                             numchild=2, code=f"{ent.code}-DW", kind=OrgKind.PARTY_COMMITTEE,
-                             parent=ent, name=f"{ent.name}党委", founded_on=date(2016, 7, 1)))
+        profiles.append(
+            EnterpriseProfile(
+                org=ent,
+                credit_code=make_credit_code(base_serial + i),
+                ownership=Ownership.CONTROLLED,
+                headcount=rng.randint(10, 400),
+                payroll_prior_year=Decimal(rng.randint(1, 40) * 100_000),
+                operating_status=OperatingStatus.NORMAL,
+            )
+        )
+        party.append(
+            OrgNode(
+                path=step(ent.path, ent.depth + 1, 1),
+                depth=ent.depth + 1,
+                numchild=2,
+                code=f"{ent.code}-DW",
+                kind=OrgKind.PARTY_COMMITTEE,
+                parent=ent,
+                name=f"{ent.name}党委",
+                founded_on=date(2016, 7, 1),
+            )
+        )
     EnterpriseProfile.objects.bulk_create(profiles, batch_size=2000)
     OrgNode.objects.bulk_create(party, batch_size=2000)
     committees = OrgNode.objects.filter(parent__parent=group, kind=OrgKind.PARTY_COMMITTEE)
     branches = []
     for committee in committees:
         for b in (1, 2):
-            branches.append(OrgNode(
-                path=step(committee.path, committee.depth + 1, b), depth=committee.depth + 1,
-                numchild=1 if b == 1 else 0, code=f"{committee.code[:-3]}-ZB{b}",
-                kind=OrgKind.BRANCH, parent=committee, name=f"第{b}党支部",
-                founded_on=date(2016, 7, 1)))
+            branches.append(
+                OrgNode(
+                    path=step(committee.path, committee.depth + 1, b),
+                    depth=committee.depth + 1,
+                    numchild=1 if b == 1 else 0,
+                    code=f"{committee.code[:-3]}-ZB{b}",
+                    kind=OrgKind.BRANCH,
+                    parent=committee,
+                    name=f"第{b}党支部",
+                    founded_on=date(2016, 7, 1),
+                )
+            )
     OrgNode.objects.bulk_create(branches, batch_size=2000)
     first_branches = OrgNode.objects.filter(parent__parent__parent=group, code__endswith="-ZB1")
-    groups_ = [OrgNode(path=step(b.path, b.depth + 1, 1), depth=b.depth + 1, numchild=0,
-                       code=f"{b.code}-XZ1", kind=OrgKind.PARTY_GROUP, parent=b, name="第一党小组",
-                       founded_on=date(2016, 7, 1)) for b in first_branches]
+    groups_ = [
+        OrgNode(
+            path=step(b.path, b.depth + 1, 1),
+            depth=b.depth + 1,
+            numchild=0,
+            code=f"{b.code}-XZ1",
+            kind=OrgKind.PARTY_GROUP,
+            parent=b,
+            name="第一党小组",
+            founded_on=date(2016, 7, 1),
+        )
+        for b in first_branches
+    ]
     OrgNode.objects.bulk_create(groups_, batch_size=2000)
     OrgNode.objects.filter(pk=group.pk).update(numchild=len(ents))
     return len(ents), len(party) + len(branches) + len(groups_)
@@ -222,8 +321,12 @@ def grant_for_benchmark(username: str, group_code: str, password: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user, _ = account_services.create_account(
-            actor=None, username=username, full_name="基准测试账号", password=password,
-            must_change_password=False)
+            actor=None,
+            username=username,
+            full_name="基准测试账号",
+            password=password,
+            must_change_password=False,
+        )
     node = OrgNode.objects.get(code=group_code)
     if not Grant.objects.filter(user=user, node=node).exists():
         account_services.grant_role(actor=None, user=user, role=Role.SUPERVISOR, node=node)

@@ -26,29 +26,59 @@ class EnterpriseSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
     class Meta:
         model = EnterpriseProfile
-        fields = ["credit_code", "ownership", "transferred_on", "headcount",
-                  "payroll_prior_year", "operating_status"]
-        extra_kwargs = {"credit_code": {"validators": []}}
+        fields = [
+            "credit_code",
+            "ownership",
+            "transferred_on",
+            "headcount",
+            "payroll_prior_year",
+            "operating_status",
+        ]
+        extra_kwargs: dict[str, dict[str, Any]] = {"credit_code": {"validators": []}}
 
 
 class OrgNodeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    parent = serializers.IntegerField(source="parent_id", allow_null=True, required=False)
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        source="parent_id", allow_null=True, required=False
+    )
     kind = serializers.ChoiceField(choices=OrgKind.choices)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     enterprise = EnterpriseSerializer(required=False, allow_null=True)
 
     class Meta:
         model = OrgNode
-        fields = ["id", "code", "kind", "kind_display", "name", "short_name", "parent", "path",
-                  "depth", "founded_on", "dissolved_on", "version", "enterprise"]
+        fields = [
+            "id",
+            "code",
+            "kind",
+            "kind_display",
+            "name",
+            "short_name",
+            "parent",
+            "path",
+            "depth",
+            "founded_on",
+            "dissolved_on",
+            "version",
+            "enterprise",
+        ]
         read_only_fields = ["id", "path", "depth", "dissolved_on", "version"]
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
 class OrgNodeListSerializer(OrgNodeSerializer):
     class Meta(OrgNodeSerializer.Meta):
-        fields = ["id", "code", "kind", "kind_display", "name", "parent", "path", "depth",
-                  "dissolved_on"]
+        fields = [
+            "id",
+            "code",
+            "kind",
+            "kind_display",
+            "name",
+            "parent",
+            "path",
+            "depth",
+            "dissolved_on",
+        ]
 
 
 class OrgUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -61,7 +91,7 @@ class OrgUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class MoveSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    parent = serializers.IntegerField()
+    parent = serializers.IntegerField()  # type: ignore[assignment]
 
 
 class DissolveSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -126,8 +156,12 @@ class OrgNodeViewSet(ScopedViewSet):
         ent = data.get("enterprise")
         try:
             node = services.create_org(
-                actor=request.user, parent=parent, kind=data["kind"], code=data["code"],
-                name=data["name"], short_name=data.get("short_name", ""),
+                actor=request.user,
+                parent=parent,
+                kind=data["kind"],
+                code=data["code"],
+                name=data["name"],
+                short_name=data.get("short_name", ""),
                 founded_on=data.get("founded_on"),
                 enterprise=services.EnterpriseFacts(**ent) if ent else None,
             )
@@ -145,15 +179,20 @@ class OrgNodeViewSet(ScopedViewSet):
         ent = data.get("enterprise")
         facts = None
         if ent is not None:
-            current = {f: getattr(profile, f) for f in services.ENTERPRISE_FIELDS} if profile else {}
+            current = (
+                {f: getattr(profile, f) for f in services.ENTERPRISE_FIELDS} if profile else {}
+            )
             facts = services.EnterpriseFacts(**{**current, **ent})
         try:
             node = services.update_org(
-                node, actor=request.user,
+                node,
+                actor=request.user,
                 expected_version=data.get("version", node.version),
-                name=data.get("name", node.name), code=data.get("code", node.code),
+                name=data.get("name", node.name),
+                code=data.get("code", node.code),
                 short_name=data.get("short_name", node.short_name),
-                founded_on=data.get("founded_on", node.founded_on), enterprise=facts,
+                founded_on=data.get("founded_on", node.founded_on),
+                enterprise=facts,
             )
         except DjangoValidationError as exc:
             raise _service_error(exc) from exc
@@ -181,7 +220,9 @@ class OrgNodeViewSet(ScopedViewSet):
         serializer.is_valid(raise_exception=True)
         try:
             services.dissolve_org(
-                node, actor=request.user, on=serializer.validated_data["dissolved_on"],
+                node,
+                actor=request.user,
+                on=serializer.validated_data["dissolved_on"],
                 reason=serializer.validated_data["reason"],
             )
         except DjangoValidationError as exc:

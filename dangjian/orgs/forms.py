@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
-from dangjian.orgs.choices import OperatingStatus, Ownership, OrgKind
+from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.services import EnterpriseFacts
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -11,8 +11,9 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class OrgForm(BootstrapFormMixin, forms.Form):
     kind = forms.ChoiceField(label="类型", choices=OrgKind.choices)
-    code = forms.CharField(label="编码", max_length=40,
-                           help_text="全平台唯一，字母、数字、下划线或连字符")
+    code = forms.CharField(
+        label="编码", max_length=40, help_text="全平台唯一，字母、数字、下划线或连字符"
+    )
     name = forms.CharField(label="名称", max_length=120)
     short_name = forms.CharField(label="简称", max_length=40, required=False)
     founded_on = forms.DateField(label="成立日期", required=False, widget=DATE)
@@ -21,17 +22,21 @@ class OrgForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: object, allowed_kinds: list[str] | None = None, **kwargs: object):
         super().__init__(*args, **kwargs)
         if allowed_kinds is not None:
-            self.fields["kind"].choices = [(k, OrgKind(k).label) for k in allowed_kinds]
+            kind_field = self.fields["kind"]
+            assert isinstance(kind_field, forms.ChoiceField)
+            kind_field.choices = [(k, OrgKind(k).label) for k in allowed_kinds]
 
 
 class EnterpriseForm(BootstrapFormMixin, forms.Form):
-    credit_code = forms.CharField(label="统一社会信用代码", max_length=18, min_length=18,
-                                  help_text="18位，按 GB 32100 校验")
+    credit_code = forms.CharField(
+        label="统一社会信用代码", max_length=18, min_length=18, help_text="18位，按 GB 32100 校验"
+    )
     ownership = forms.ChoiceField(label="所有制形式", choices=Ownership.choices)
     transferred_on = forms.DateField(label="产权划转日期", required=False, widget=DATE)
     headcount = forms.IntegerField(label="职工人数", min_value=0, initial=0)
-    payroll_prior_year = forms.DecimalField(label="上年度工资总额（元）", min_value=0,
-                                            max_digits=14, decimal_places=2, initial=0)
+    payroll_prior_year = forms.DecimalField(
+        label="上年度工资总额（元）", min_value=0, max_digits=14, decimal_places=2, initial=0
+    )
     operating_status = forms.ChoiceField(label="经营状态", choices=OperatingStatus.choices)
 
     def clean_credit_code(self) -> str:
@@ -42,8 +47,11 @@ class EnterpriseForm(BootstrapFormMixin, forms.Form):
 
 
 class MoveForm(BootstrapFormMixin, forms.Form):
-    parent = forms.CharField(label="新的上级组织编码", max_length=40,
-                             help_text="输入新上级组织的编码，可在组织树中搜索查到")
+    parent = forms.CharField(
+        label="新的上级组织编码",
+        max_length=40,
+        help_text="输入新上级组织的编码，可在组织树中搜索查到",
+    )
 
 
 class DissolveForm(BootstrapFormMixin, forms.Form):

@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
-from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership, PARTY_KINDS
+from dangjian.orgs.choices import PARTY_KINDS, OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.querysets import OrgNodeManager
 
 code_validator = RegexValidator(

@@ -12,9 +12,7 @@ ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
     OrgKind.PARTY_COMMITTEE: frozenset(
         {OrgKind.SUPERVISOR, OrgKind.GROUP, OrgKind.ENTERPRISE, OrgKind.PARTY_COMMITTEE}
     ),
-    OrgKind.GENERAL_BRANCH: frozenset(
-        {OrgKind.GROUP, OrgKind.ENTERPRISE, OrgKind.PARTY_COMMITTEE}
-    ),
+    OrgKind.GENERAL_BRANCH: frozenset({OrgKind.GROUP, OrgKind.ENTERPRISE, OrgKind.PARTY_COMMITTEE}),
     OrgKind.BRANCH: frozenset(
         {OrgKind.GROUP, OrgKind.ENTERPRISE, OrgKind.PARTY_COMMITTEE, OrgKind.GENERAL_BRANCH}
     ),
@@ -62,7 +60,9 @@ def credit_code_error(code: str) -> str | None:
         return f"统一社会信用代码应为18位，当前为{len(code)}位"
     bad = sorted({ch for ch in code if ch not in CREDIT_CODE_ALPHABET})
     if bad:
-        return f"统一社会信用代码含有不允许的字符：{''.join(bad)}（不使用 I、O、S、V、Z 及小写字母）"
+        return (
+            f"统一社会信用代码含有不允许的字符：{''.join(bad)}（不使用 I、O、S、V、Z 及小写字母）"
+        )
     if credit_code_check_char(code[:17]) != code[17]:
         return "统一社会信用代码校验位不正确，请核对后重新输入"
     return None

@@ -81,7 +81,7 @@ def _validate_enterprise(facts: EnterpriseFacts, *, exclude_pk: int | None = Non
         errors["credit_code"] = message
     elif (
         EnterpriseProfile.objects.filter(credit_code=facts.credit_code)
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk or 0)
         .exists()
     ):
         errors["credit_code"] = "该统一社会信用代码已登记在其他企业名下"
@@ -129,8 +129,12 @@ def create_org(
             raise ValidationError({"credit_code": "企业必须填写统一社会信用代码等企业信息"})
         _validate_enterprise(enterprise)
     node = OrgNode(
-        code=code, kind=kind, name=name.strip(), short_name=short_name.strip(),
-        founded_on=founded_on, parent=parent,
+        code=code,
+        kind=kind,
+        name=name.strip(),
+        short_name=short_name.strip(),
+        founded_on=founded_on,
+        parent=parent,
     )
     node = (
         OrgNode.objects.add_child(parent, instance=node)
@@ -164,7 +168,9 @@ def update_org(
     _require_scope(actor, node, Action.ORG_CHANGE)
     locked = OrgNode.objects.select_for_update().get(pk=node.pk)
     if locked.version != expected_version:
-        raise ValidationError({"__all__": "该组织已被他人修改，请刷新页面后再保存（您的修改未保存）"})
+        raise ValidationError(
+            {"__all__": "该组织已被他人修改，请刷新页面后再保存（您的修改未保存）"}
+        )
     if locked.is_dissolved:
         raise ValidationError({"__all__": "已撤销的组织不能修改"})
     if not name.strip():
@@ -250,7 +256,10 @@ def dissolve_org(node: OrgNode, *, actor: Any, on: date, reason: str) -> int:
         actor=actor,
         obj=node,
         org_path=node.path,
-        changes={"dissolved_on": [None, on.isoformat()], "reason": reason.strip(),
-                 "dissolved_count": count},
+        changes={
+            "dissolved_on": [None, on.isoformat()],
+            "reason": reason.strip(),
+            "dissolved_count": count,
+        },
     )
     return count

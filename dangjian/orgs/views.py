@@ -21,8 +21,17 @@ from dangjian.orgs.forms import DissolveForm, EnterpriseForm, MoveForm, OrgForm
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.rules import allowed_child_kinds
 
-NODE_LIST_FIELDS = ("id", "path", "depth", "numchild", "code", "kind", "name", "dissolved_on",
-                    "parent_id")
+NODE_LIST_FIELDS = (
+    "id",
+    "path",
+    "depth",
+    "numchild",
+    "code",
+    "kind",
+    "name",
+    "dissolved_on",
+    "parent_id",
+)
 
 
 def scope_roots(user: Any) -> list[OrgNode]:
@@ -114,8 +123,13 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             node = services.create_org(
-                actor=request.user, parent=parent, kind=data["kind"], code=data["code"],
-                name=data["name"], short_name=data["short_name"], founded_on=data["founded_on"],
+                actor=request.user,
+                parent=parent,
+                kind=data["kind"],
+                code=data["code"],
+                name=data["name"],
+                short_name=data["short_name"],
+                founded_on=data["founded_on"],
                 enterprise=ent_form.facts() if ent_form else None,
             )
         except ValidationError as exc:
@@ -123,11 +137,22 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已新建{node.get_kind_display()}“{node.name}”")
             return redirect("orgs:detail", pk=node.pk)
-    return render(request, "orgs/form.html", {
-        "nav_active": "orgs", "form": form, "ent_form": ent_form, "parent": parent,
-        "title": f"在“{parent.name}”下新建{OrgKind(kind).label if kind in OrgKind.values else '组织'}",
-        "breadcrumb": _breadcrumb(request.user, parent) + [(parent, True)],
-    })
+    return render(
+        request,
+        "orgs/form.html",
+        {
+            "nav_active": "orgs",
+            "form": form,
+            "ent_form": ent_form,
+            "parent": parent,
+            "title": f"在“{parent.name}”下新建{_kind_label(kind)}",
+            "breadcrumb": [*_breadcrumb(request.user, parent), (parent, True)],
+        },
+    )
+
+
+def _kind_label(kind: str) -> str:
+    return OrgKind(kind).label if kind in OrgKind.values else "组织"
 
 
 def _is_ent_error(exc: ValidationError) -> bool:
@@ -142,32 +167,52 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, OrgNode.objects.select_related("enterprise"), Action.ORG_CHANGE, pk
     )
     profile = getattr(node, "enterprise", None)
-    initial = {"kind": node.kind, "code": node.code, "name": node.name,
-               "short_name": node.short_name, "founded_on": node.founded_on,
-               "version": node.version}
+    initial = {
+        "kind": node.kind,
+        "code": node.code,
+        "name": node.name,
+        "short_name": node.short_name,
+        "founded_on": node.founded_on,
+        "version": node.version,
+    }
     form = OrgForm(request.POST or None, initial=initial, allowed_kinds=[node.kind])
     form.fields["kind"].disabled = True
     ent_form = None
     if node.kind == OrgKind.ENTERPRISE:
-        ent_initial = {f: getattr(profile, f) for f in services.ENTERPRISE_FIELDS} if profile else {}
+        ent_initial = (
+            {f: getattr(profile, f) for f in services.ENTERPRISE_FIELDS} if profile else {}
+        )
         ent_form = EnterpriseForm(request.POST or None, prefix="ent", initial=ent_initial)
     if request.method == "POST" and form.is_valid() and (ent_form is None or ent_form.is_valid()):
         data = form.cleaned_data
         try:
             services.update_org(
-                node, actor=request.user, expected_version=data["version"] or 0,
-                name=data["name"], code=data["code"], short_name=data["short_name"],
-                founded_on=data["founded_on"], enterprise=ent_form.facts() if ent_form else None,
+                node,
+                actor=request.user,
+                expected_version=data["version"] or 0,
+                name=data["name"],
+                code=data["code"],
+                short_name=data["short_name"],
+                founded_on=data["founded_on"],
+                enterprise=ent_form.facts() if ent_form else None,
             )
         except ValidationError as exc:
             apply_service_errors(ent_form if ent_form and _is_ent_error(exc) else form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("orgs:detail", pk=node.pk)
-    return render(request, "orgs/form.html", {
-        "nav_active": "orgs", "form": form, "ent_form": ent_form, "node": node,
-        "title": f"编辑“{node.name}”", "breadcrumb": _breadcrumb(request.user, node) + [(node, True)],
-    })
+    return render(
+        request,
+        "orgs/form.html",
+        {
+            "nav_active": "orgs",
+            "form": form,
+            "ent_form": ent_form,
+            "node": node,
+            "title": f"编辑“{node.name}”",
+            "breadcrumb": [*_breadcrumb(request.user, node), (node, True)],
+        },
+    )
 
 
 @login_required
@@ -187,24 +232,36 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"已将“{node.name}”移动到“{target.name}”之下")
                 return redirect("orgs:detail", pk=node.pk)
-    return render(request, "orgs/action_form.html", {
-        "nav_active": "orgs", "form": form, "node": node, "title": f"移动“{node.name}”",
-        "submit": "移动", "breadcrumb": _breadcrumb(request.user, node) + [(node, True)],
-        "intro": "移动时其全部下级组织随之移动。不能移动到它自己的下级组织之下。",
-    })
+    return render(
+        request,
+        "orgs/action_form.html",
+        {
+            "nav_active": "orgs",
+            "form": form,
+            "node": node,
+            "title": f"移动“{node.name}”",
+            "submit": "移动",
+            "breadcrumb": [*_breadcrumb(request.user, node), (node, True)],
+            "intro": "移动时其全部下级组织随之移动。不能移动到它自己的下级组织之下。",
+        },
+    )
 
 
 @login_required
 def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
     node = get_scoped_or_404(request, OrgNode.objects.all(), Action.ORG_DISSOLVE, pk)
     form = DissolveForm(request.POST or None, initial={"dissolved_on": timezone.localdate()})
-    active_below = OrgNode.objects.filter(
-        path__startswith=node.path, dissolved_on__isnull=True
-    ).exclude(pk=node.pk).count()
+    active_below = (
+        OrgNode.objects.filter(path__startswith=node.path, dissolved_on__isnull=True)
+        .exclude(pk=node.pk)
+        .count()
+    )
     if request.method == "POST" and form.is_valid():
         try:
             count = services.dissolve_org(
-                node, actor=request.user, on=form.cleaned_data["dissolved_on"],
+                node,
+                actor=request.user,
+                on=form.cleaned_data["dissolved_on"],
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
@@ -212,9 +269,20 @@ def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已撤销“{node.name}”及其下级组织，共 {count} 个")
             return redirect("orgs:detail", pk=node.pk)
-    return render(request, "orgs/action_form.html", {
-        "nav_active": "orgs", "form": form, "node": node, "title": f"撤销“{node.name}”",
-        "submit": "确认撤销", "danger": True,
-        "breadcrumb": _breadcrumb(request.user, node) + [(node, True)],
-        "intro": f"撤销后记录仍保留，标注撤销日期。将同时撤销其下 {active_below} 个未撤销的下级组织。",
-    })
+    return render(
+        request,
+        "orgs/action_form.html",
+        {
+            "nav_active": "orgs",
+            "form": form,
+            "node": node,
+            "title": f"撤销“{node.name}”",
+            "submit": "确认撤销",
+            "danger": True,
+            "breadcrumb": [*_breadcrumb(request.user, node), (node, True)],
+            "intro": (
+                f"撤销后记录仍保留并标注撤销日期。"
+                f"将同时撤销其下 {active_below} 个未撤销的下级组织。"
+            ),
+        },
+    )

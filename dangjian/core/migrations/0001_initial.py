@@ -4,37 +4,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='序号')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='时间（UTC）')),
-                ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='操作人ID')),
-                ('actor_username', models.CharField(blank=True, db_index=True, max_length=150, verbose_name='操作人')),
-                ('actor_roles', models.CharField(blank=True, max_length=1000, verbose_name='角色快照')),
-                ('org_path', models.CharField(blank=True, db_index=True, max_length=255, verbose_name='组织路径')),
-                ('client_ip', models.CharField(blank=True, max_length=64, verbose_name='客户端地址')),
-                ('request_id', models.CharField(blank=True, max_length=64, verbose_name='请求号')),
-                ('action', models.CharField(db_index=True, max_length=100, verbose_name='操作')),
-                ('object_type', models.CharField(blank=True, max_length=100, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象ID')),
-                ('object_repr', models.CharField(blank=True, max_length=255, verbose_name='对象')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='变更内容')),
-                ('outcome', models.CharField(choices=[('success', '成功'), ('failure', '失败'), ('denied', '拒绝')], max_length=10, verbose_name='结果')),
-                ('prev_mac', models.CharField(max_length=64, verbose_name='前一条校验值')),
-                ('mac', models.CharField(max_length=64, verbose_name='校验值')),
+                (
+                    "seq",
+                    models.BigIntegerField(primary_key=True, serialize=False, verbose_name="序号"),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="时间（UTC）")),
+                (
+                    "actor_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="操作人ID"),
+                ),
+                (
+                    "actor_username",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=150, verbose_name="操作人"
+                    ),
+                ),
+                (
+                    "actor_roles",
+                    models.CharField(blank=True, max_length=1000, verbose_name="角色快照"),
+                ),
+                (
+                    "org_path",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=255, verbose_name="组织路径"
+                    ),
+                ),
+                (
+                    "client_ip",
+                    models.CharField(blank=True, max_length=64, verbose_name="客户端地址"),
+                ),
+                ("request_id", models.CharField(blank=True, max_length=64, verbose_name="请求号")),
+                ("action", models.CharField(db_index=True, max_length=100, verbose_name="操作")),
+                (
+                    "object_type",
+                    models.CharField(blank=True, max_length=100, verbose_name="对象类型"),
+                ),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象ID")),
+                ("object_repr", models.CharField(blank=True, max_length=255, verbose_name="对象")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="变更内容")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("success", "成功"), ("failure", "失败"), ("denied", "拒绝")],
+                        max_length=10,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("prev_mac", models.CharField(max_length=64, verbose_name="前一条校验值")),
+                ("mac", models.CharField(max_length=64, verbose_name="校验值")),
             ],
             options={
-                'verbose_name': '审计日志',
-                'verbose_name_plural': '审计日志',
-                'ordering': ['-seq'],
+                "verbose_name": "审计日志",
+                "verbose_name_plural": "审计日志",
+                "ordering": ["-seq"],
             },
         ),
     ]

@@ -6,57 +6,174 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OrgNode',
+            name="OrgNode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('path', models.CharField(max_length=255, unique=True)),
-                ('depth', models.PositiveIntegerField()),
-                ('numchild', models.PositiveIntegerField(default=0)),
-                ('code', models.CharField(max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$', '编码只能由字母、数字、下划线和连字符组成，长度2至40位，且以字母或数字开头')], verbose_name='编码')),
-                ('kind', models.CharField(choices=[('supervisor', '国资中心'), ('group', '集团'), ('enterprise', '企业'), ('party_committee', '党委'), ('general_branch', '党总支'), ('branch', '党支部'), ('party_group', '党小组')], db_index=True, max_length=20, verbose_name='类型')),
-                ('name', models.CharField(max_length=120, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=40, verbose_name='简称')),
-                ('founded_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('dissolved_on', models.DateField(blank=True, db_index=True, null=True, verbose_name='撤销日期')),
-                ('dissolution_reason', models.CharField(blank=True, max_length=200, verbose_name='撤销原因')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='版本')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='child_nodes', to='orgs.orgnode', verbose_name='上级组织')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("path", models.CharField(max_length=255, unique=True)),
+                ("depth", models.PositiveIntegerField()),
+                ("numchild", models.PositiveIntegerField(default=0)),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=40,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$",
+                                "编码只能由字母、数字、下划线和连字符组成，长度2至40位，且以字母或数字开头",
+                            )
+                        ],
+                        verbose_name="编码",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("supervisor", "国资中心"),
+                            ("group", "集团"),
+                            ("enterprise", "企业"),
+                            ("party_committee", "党委"),
+                            ("general_branch", "党总支"),
+                            ("branch", "党支部"),
+                            ("party_group", "党小组"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=40, verbose_name="简称")),
+                ("founded_on", models.DateField(blank=True, null=True, verbose_name="成立日期")),
+                (
+                    "dissolved_on",
+                    models.DateField(blank=True, db_index=True, null=True, verbose_name="撤销日期"),
+                ),
+                (
+                    "dissolution_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="撤销原因"),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="版本")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="child_nodes",
+                        to="orgs.orgnode",
+                        verbose_name="上级组织",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '组织',
-                'verbose_name_plural': '组织',
+                "verbose_name": "组织",
+                "verbose_name_plural": "组织",
             },
         ),
         migrations.CreateModel(
-            name='EnterpriseProfile',
+            name="EnterpriseProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credit_code', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('ownership', models.CharField(choices=[('wholly_owned', '国有独资'), ('controlled', '国有控股'), ('participating', '国有参股'), ('collective', '集体所有')], max_length=20, verbose_name='所有制形式')),
-                ('transferred_on', models.DateField(blank=True, null=True, verbose_name='产权划转日期')),
-                ('headcount', models.PositiveIntegerField(default=0, verbose_name='职工人数')),
-                ('payroll_prior_year', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='上年度工资总额（元）')),
-                ('operating_status', models.CharField(choices=[('normal', '正常'), ('loss_making', '亏损'), ('bankruptcy', '破产清算'), ('deregistered', '注销')], default='normal', max_length=20, verbose_name='经营状态')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('org', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='enterprise', to='orgs.orgnode', verbose_name='企业')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "credit_code",
+                    models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码"),
+                ),
+                (
+                    "ownership",
+                    models.CharField(
+                        choices=[
+                            ("wholly_owned", "国有独资"),
+                            ("controlled", "国有控股"),
+                            ("participating", "国有参股"),
+                            ("collective", "集体所有"),
+                        ],
+                        max_length=20,
+                        verbose_name="所有制形式",
+                    ),
+                ),
+                (
+                    "transferred_on",
+                    models.DateField(blank=True, null=True, verbose_name="产权划转日期"),
+                ),
+                ("headcount", models.PositiveIntegerField(default=0, verbose_name="职工人数")),
+                (
+                    "payroll_prior_year",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="上年度工资总额（元）",
+                    ),
+                ),
+                (
+                    "operating_status",
+                    models.CharField(
+                        choices=[
+                            ("normal", "正常"),
+                            ("loss_making", "亏损"),
+                            ("bankruptcy", "破产清算"),
+                            ("deregistered", "注销"),
+                        ],
+                        default="normal",
+                        max_length=20,
+                        verbose_name="经营状态",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "org",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enterprise",
+                        to="orgs.orgnode",
+                        verbose_name="企业",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '企业信息',
-                'verbose_name_plural': '企业信息',
+                "verbose_name": "企业信息",
+                "verbose_name_plural": "企业信息",
             },
         ),
         migrations.AddConstraint(
-            model_name='orgnode',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['supervisor', 'group', 'enterprise', 'party_committee', 'general_branch', 'branch', 'party_group'])), name='orgnode_kind_valid'),
+            model_name="orgnode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "supervisor",
+                            "group",
+                            "enterprise",
+                            "party_committee",
+                            "general_branch",
+                            "branch",
+                            "party_group",
+                        ],
+                    )
+                ),
+                name="orgnode_kind_valid",
+            ),
         ),
     ]

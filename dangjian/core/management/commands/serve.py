@@ -21,13 +21,27 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
         worker = subprocess.Popen([python, "manage.py", "db_worker"])
-        server = subprocess.Popen([
-            python, "-m", "gunicorn", "dangjian.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]), "--threads", "4",
-            "--access-logfile", "-", "--graceful-timeout", "10",
-        ])
-        self.stdout.write(f"平台已启动：http://{options['host']}:{options['port']}/ （Ctrl+C 停止）")
+        server = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "dangjian.wsgi:application",
+                "--bind",
+                f"{options['host']}:{options['port']}",
+                "--workers",
+                str(options["workers"]),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+            ]
+        )
+        self.stdout.write(
+            f"平台已启动：http://{options['host']}:{options['port']}/ （Ctrl+C 停止）"
+        )
 
         def stop(*_: Any) -> None:
             for proc in (server, worker):

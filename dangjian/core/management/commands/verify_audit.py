@@ -12,8 +12,11 @@ class Command(BaseCommand):
     help = "Walk the audit chain; exit non-zero naming the first bad entry."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--checkpoint", action="store_true",
-                            help="after a clean verification, append a checkpoint of the head")
+        parser.add_argument(
+            "--checkpoint",
+            action="store_true",
+            help="after a clean verification, append a checkpoint of the head",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = verify_chain()

@@ -14,13 +14,20 @@ class Command(BaseCommand):
     help = "Build the X县 demo county (and, with --scale, benchmark-size data) in code."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true",
-                            help="do nothing when the database already has an organisation tree")
-        parser.add_argument("--scale", action="store_true",
-                            help="also generate benchmark data (default 5,000 enterprises)")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when the database already has an organisation tree",
+        )
+        parser.add_argument(
+            "--scale",
+            action="store_true",
+            help="also generate benchmark data (default 5,000 enterprises)",
+        )
         parser.add_argument("--enterprises", type=int, default=5000)
-        parser.add_argument("--quiet-accounts", action="store_true",
-                            help="do not print the demo accounts")
+        parser.add_argument(
+            "--quiet-accounts", action="store_true", help="do not print the demo accounts"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = demo_password()
