@@ -14,6 +14,13 @@ from dangjian.core.testing.clients import login
 DEMO_PASSWORD = "Demo-Passw0rd!2026"
 
 
+def pytest_configure(config: Any) -> None:
+    from django.conf import settings
+
+    # Still Argon2 (the production hasher family), at a cost that keeps the suite fast.
+    settings.PASSWORD_HASHERS = ["dangjian.core.testing.hashers.FastArgon2PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     from dangjian.demo.builder import build_demo_county

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import ScopedViewSet
+from dangjian.core.api import ScopedViewSet, record_denial_if_exists
 from dangjian.core.permissions import Action
 from dangjian.orgs import services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
@@ -145,6 +145,8 @@ class OrgNodeViewSet(ScopedViewSet):
             else None
         )
         if parent is None:
+            if parent_id is not None:
+                record_denial_if_exists(self.request, OrgNode.objects.all(), parent_id)
             raise ValidationError({field: ["上级组织不存在或不在您的授权范围内"]})
         return parent
 

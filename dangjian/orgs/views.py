@@ -51,7 +51,7 @@ def scope_roots(user: Any) -> list[OrgNode]:
 
 
 def _breadcrumb(user: Any, node: OrgNode) -> list[tuple[OrgNode, bool]]:
-    ancestors = list(node.get_ancestors().only("id", "path", "name"))
+    ancestors = list(OrgNode.objects.get_ancestors(node).only("id", "path", "name"))
     return [(a, permits(user, Action.ORG_VIEW, path=a.path, pk=a.pk)) for a in ancestors]
 
 
