@@ -56,9 +56,12 @@ def test_triggers_exist_after_migrate() -> None:
 )
 def test_raw_sql_update_and_delete_are_refused(statement: str) -> None:
     before = AuditEntry.objects.get(seq=1).action
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
     assert AuditEntry.objects.get(seq=1).action == before
 
 
