@@ -1,0 +1,85 @@
+"""Exact query counts for the organisation pages and API, at two tree sizes.
+
+The same request is measured on the demo county and again after adding two 集团 with 120
+enterprises and their Party organisations: the count must be the stated number both times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.core.context import command_context
+from dangjian.demo.builder import build_scale, grant_for_benchmark
+from dangjian.orgs.models import OrgNode
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries)
+
+
+def _grow() -> None:
+    with command_context("tests"):
+        build_scale(enterprises=120, groups=2)
+
+
+def _node(code: str) -> int:
+    return OrgNode.objects.get(code=code).pk
+
+
+# (account, url builder, exact query count). Session, user and grant lookups are included.
+CASES: list[tuple[str, Callable[[], str], int]] = [
+    ("supervisor", lambda: "/", 5),
+    ("supervisor", lambda: "/orgs/", 4),
+    ("supervisor", lambda: "/orgs/?q=支部", 5),
+    ("supervisor", lambda: f"/orgs/{_node('XC')}/children/", 5),
+    ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 6),
+    ("secretary1", lambda: "/orgs/", 4),
+    ("supervisor", lambda: "/api/orgs/?page_size=100", 5),
+    ("supervisor", lambda: "/api/orgs/?search=支部", 5),
+    ("supervisor", lambda: f"/api/orgs/?parent={_node('XC')}", 5),
+    ("supervisor", lambda: f"/api/orgs/{_node('CT01')}/", 4),
+]
+
+
+@pytest.mark.parametrize(
+    ("username", "url", "expected"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
+def test_query_count_is_exact_and_independent_of_tree_size(
+    client_for, username: str, url: Callable[[], str], expected: int
+) -> None:
+    client = client_for(username)
+    small = _count(client, url())
+    _grow()
+    large = _count(client, url())
+    assert (small, large) == (expected, expected)
+
+
+def test_group_scoped_list_query_count_at_two_sizes(client_for) -> None:
+    """The benchmark's case: an account granted one 集团 lists its subtree."""
+    _grow()
+    user = grant_for_benchmark("group_user", "SG01", "Group-Passw0rd!")
+    from dangjian.core.testing.clients import login
+
+    client = login(Client(), user)
+    small_group = _count(client, "/api/orgs/?page_size=500")
+    assert OrgNode.objects.visible_to(user, "org.view").count() > 200
+    user2 = grant_for_benchmark("group_user2", "CT", "Group-Passw0rd!")
+    other = login(Client(), user2)
+    assert _count(other, "/api/orgs/?page_size=500") == small_group == 5
+
+
+def test_audit_list_query_count(client_for) -> None:
+    client = client_for("auditor")
+    small = _count(client, "/audit/")
+    _grow()
+    assert (small, _count(client, "/audit/")) == (6, 6)
