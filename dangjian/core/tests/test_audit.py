@@ -166,7 +166,7 @@ def test_only_the_auditor_reads_and_exports_the_log(client_for, user) -> None:
     assert page.status_code == 200
     assert "orgs.org.create" in page.content.decode()
     exported = auditor.get("/audit/export/?q=orgs.org")
-    body = b"".join(exported.streaming_content).decode("utf-8-sig")
+    body = b"".join(exported.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     assert "导出人：auditor" in body
     assert "orgs.org.create" in body
     assert AuditEntry.objects.filter(action="audit.export", actor_username="auditor").exists()
