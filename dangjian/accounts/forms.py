@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from dangjian.accounts.models import User
+from dangjian.accounts.models import SecurityPolicy, User
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
 
@@ -87,3 +87,27 @@ class GrantForm(BootstrapFormMixin, forms.Form):
     )
     node = forms.CharField(label="组织编码", max_length=40)
     include_descendants = forms.BooleanField(label="含下级组织", required=False, initial=True)
+
+
+class SecurityPolicyForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = SecurityPolicy
+        fields = ["min_length", "min_classes", "max_age_days", "history", "inactive_days"]
+
+    def clean_min_length(self) -> int:
+        value = int(self.cleaned_data["min_length"])
+        if not 8 <= value <= 64:
+            raise forms.ValidationError("密码最小长度须在8至64之间（等保要求不少于8位）")
+        return value
+
+    def clean_min_classes(self) -> int:
+        value = int(self.cleaned_data["min_classes"])
+        if value not in (3, 4):
+            raise forms.ValidationError("至少包含的字符类别数只能是3或4")
+        return value
+
+    def clean_history(self) -> int:
+        value = int(self.cleaned_data["history"])
+        if not 1 <= value <= 24:
+            raise forms.ValidationError("密码历史次数须在1至24之间")
+        return value

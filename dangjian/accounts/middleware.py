@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,10 +9,11 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 
 _OPEN_PREFIXES = ("/static/", "/healthz", "/accounts/logout/", "/api/schema/")
 _SESSION_KEY = "last_activity"
+# Set at login when the password is past the policy's maximum age (see receivers.on_login).
+PASSWORD_EXPIRED_KEY = "password_expired"  # noqa: S105 (a session key name, not a secret)
 
 
 class IdleTimeoutMiddleware:
@@ -49,17 +49,10 @@ class AccountGateMiddleware:
         password_url = reverse("accounts:password_change")
         if request.path in (password_url,):
             return self.get_response(request)
-        if user.must_change_password or self._password_expired(user):
+        if user.must_change_password or request.session.get(PASSWORD_EXPIRED_KEY):
             return redirect(password_url)
         if user.needs_second_factor and not user.is_verified():  # type: ignore[attr-defined]
             otp_paths = (reverse("accounts:otp_verify"), reverse("accounts:otp_enrol"))
             if request.path not in otp_paths:
                 return redirect(otp_paths[0])
         return self.get_response(request)
-
-    @staticmethod
-    def _password_expired(user: object) -> bool:
-        changed = getattr(user, "password_changed_at", None)
-        if changed is None or settings.PASSWORD_MAX_AGE_DAYS <= 0:
-            return False
-        return bool(timezone.now() - changed > timedelta(days=settings.PASSWORD_MAX_AGE_DAYS))

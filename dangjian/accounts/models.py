@@ -75,3 +75,31 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.created_at:%Y-%m-%d}"
+
+
+class SecurityPolicy(models.Model):
+    """The live password policy; one row, edited by 安全管理员, seeded from settings."""
+
+    min_length = models.PositiveSmallIntegerField("密码最小长度", default=12)
+    min_classes = models.PositiveSmallIntegerField("至少包含的字符类别数", default=3)
+    max_age_days = models.PositiveSmallIntegerField("密码最长有效期（天，0为不限）", default=90)
+    history = models.PositiveSmallIntegerField("不得与最近几次密码相同", default=5)
+    inactive_days = models.PositiveSmallIntegerField("连续未登录多少天后停用账号", default=90)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "安全策略"
+        verbose_name_plural = "安全策略"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="security_policy_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(min_length__gte=8), name="policy_min_length_8"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_classes__gte=3, min_classes__lte=4),
+                name="policy_classes_3_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "安全策略"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 RESERVED_USERNAMES = frozenset(
     {"admin", "administrator", "root", "test", "guest", "system", "sa", "user", "demo", "superuser"}
@@ -43,3 +44,19 @@ def username_error(username: str) -> str | None:
     if username.lower() in RESERVED_USERNAMES:
         return f"“{username}”是系统保留名称，不能用作用户名"
     return None
+
+
+def password_expired(changed_at: datetime | None, now: datetime, policy: PasswordPolicy) -> bool:
+    """Past the maximum age; a password never stamped (legacy import) counts as expired."""
+    if policy.max_age_days <= 0:
+        return False
+    if changed_at is None:
+        return True
+    return now - changed_at > timedelta(days=policy.max_age_days)
+
+
+def inactive_since(last_login: datetime | None, joined: datetime, now: datetime, days: int) -> bool:
+    """Unused for ``days``: counted from the last login, or from creation if never used."""
+    if days <= 0:
+        return False
+    return now - (last_login or joined) > timedelta(days=days)

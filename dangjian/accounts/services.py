@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dangjian.accounts.models import Grant, PasswordHistory, User
-from dangjian.accounts.rules import username_error
+from dangjian.accounts.models import Grant, PasswordHistory, SecurityPolicy, User
+from dangjian.accounts.rules import inactive_since, username_error
 from dangjian.core import audit
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES
 from dangjian.orgs.models import OrgNode
@@ -148,3 +148,77 @@ def confirm_totp(user: User, device: TOTPDevice, *, token: str, actor: Any) -> b
     device.save(update_fields=["confirmed"])
     audit.record("accounts.totp.enrol", actor=actor, obj=user)
     return True
+
+
+POLICY_FIELDS = ("min_length", "min_classes", "max_age_days", "history", "inactive_days")
+
+
+def get_policy() -> SecurityPolicy:
+    """The policy row, seeded from settings the first time it is asked for."""
+    from dangjian.accounts.validators import current_policy
+
+    row = SecurityPolicy.objects.filter(pk=1).first()
+    if row is None:
+        seed = current_policy()
+        row = SecurityPolicy(
+            pk=1,
+            min_length=seed.min_length,
+            min_classes=seed.min_classes,
+            max_age_days=seed.max_age_days,
+            history=seed.history,
+        )
+    return row
+
+
+@transaction.atomic
+def update_policy(*, actor: Any, values: dict[str, Any]) -> SecurityPolicy:
+    row = get_policy()
+    before = {f: getattr(row, f) for f in POLICY_FIELDS} if row.pk and row.updated_at else {}
+    for field in POLICY_FIELDS:
+        setattr(row, field, values[field])
+    row.save()
+    audit.record(
+        "accounts.policy.update",
+        actor=actor,
+        obj=row,
+        changes=audit.diff(before, {f: getattr(row, f) for f in POLICY_FIELDS}),
+    )
+    return row
+
+
+@transaction.atomic
+def unlock_account(*, actor: Any, username: str) -> int:
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(username=username)
+    count = attempts.count()
+    attempts.delete()
+    audit.record(
+        "accounts.user.unlock",
+        actor=actor,
+        object_repr=username,
+        changes={"username": username, "attempts_cleared": count},
+    )
+    return count
+
+
+@transaction.atomic
+def disable_inactive_accounts(*, now: Any, actor: Any = None) -> list[str]:
+    """Disable accounts unused for the policy's number of days (等保: 及时清理多余账户)."""
+    days = get_policy().inactive_days
+    disabled = []
+    for account in User.objects.filter(is_active=True).only(
+        "id", "username", "last_login", "date_joined", "valid_until"
+    ):
+        expired = account.valid_until is not None and account.valid_until < now.date()
+        if expired or inactive_since(account.last_login, account.date_joined, now, days):
+            User.objects.filter(pk=account.pk).update(is_active=False)
+            audit.record(
+                "accounts.user.disable",
+                actor=actor,
+                obj=account,
+                username="system:disable_inactive_accounts",
+                changes={"reason": "expired" if expired else f"inactive>{days}d"},
+            )
+            disabled.append(account.username)
+    return disabled

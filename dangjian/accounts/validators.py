@@ -10,6 +10,17 @@ from dangjian.accounts.rules import PasswordPolicy, password_errors
 
 
 def current_policy() -> PasswordPolicy:
+    """The policy row when 安全管理员 has saved one, else the settings' defaults."""
+    from dangjian.accounts.models import SecurityPolicy
+
+    row = SecurityPolicy.objects.filter(pk=1).first()
+    if row is not None:
+        return PasswordPolicy(
+            min_length=row.min_length,
+            min_classes=row.min_classes,
+            max_age_days=row.max_age_days,
+            history=row.history,
+        )
     return PasswordPolicy(
         min_length=max(8, settings.PASSWORD_MIN_LENGTH),
         max_age_days=settings.PASSWORD_MAX_AGE_DAYS,

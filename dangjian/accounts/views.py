@@ -23,8 +23,10 @@ from dangjian.accounts.forms import (
     GrantForm,
     LoginForm,
     PasswordChangeForm,
+    SecurityPolicyForm,
     TokenForm,
 )
+from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY
 from dangjian.accounts.models import User
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action
@@ -60,9 +62,10 @@ def password_change(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             update_session_auth_hash(request, user)
+            request.session.pop(PASSWORD_EXPIRED_KEY, None)
             messages.success(request, "密码已修改")
             return redirect("home")
-    forced = user.must_change_password
+    forced = user.must_change_password or bool(request.session.get(PASSWORD_EXPIRED_KEY))
     return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
 
 
@@ -183,4 +186,34 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "accounts/grant_form.html",
         {"form": form, "target": target, "nav_active": "accounts"},
+    )
+
+
+@login_required
+def security_policy(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.SECURITY_MANAGE)
+    policy = services.get_policy()
+    form = SecurityPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        services.update_policy(actor=request.user, values=form.cleaned_data)
+        messages.success(request, "安全策略已保存")
+        return redirect("accounts:security_policy")
+    return render(
+        request, "accounts/security_policy.html", {"form": form, "nav_active": "security"}
+    )
+
+
+@login_required
+def lockouts(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.SECURITY_MANAGE)
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        count = services.unlock_account(actor=request.user, username=username)
+        messages.success(request, f"已解除“{username}”的锁定（{count} 条记录）")
+        return redirect("accounts:lockouts")
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
+    return render(
+        request, "accounts/lockouts.html", {"attempts": attempts, "nav_active": "security"}
     )
