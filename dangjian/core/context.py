@@ -20,7 +20,8 @@ class RequestContext:
 
 
 _request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "dangjian_request", default=RequestContext()  # noqa: B039 (frozen, immutable)
+    "dangjian_request",
+    default=RequestContext(),  # noqa: B039 (frozen, immutable)
 )
 
 
