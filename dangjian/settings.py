@@ -114,6 +114,7 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 ),
             },
+            "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }
     }

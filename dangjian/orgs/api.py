@@ -19,6 +19,8 @@ from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.filtersets import OrgNodeFilterSet
 from dangjian.orgs.models import EnterpriseProfile, OrgNode
 
+KIND_LABELS = dict(OrgKind.choices)
+
 
 class EnterpriseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     ownership = serializers.ChoiceField(choices=Ownership.choices)
@@ -42,7 +44,8 @@ class OrgNodeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         source="parent_id", allow_null=True, required=False
     )
     kind = serializers.ChoiceField(choices=OrgKind.choices)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    # A plain lookup: DRF inspects the signature of get_kind_display on every row otherwise.
+    kind_display = serializers.SerializerMethodField()
     enterprise = EnterpriseSerializer(required=False, allow_null=True)
 
     class Meta:
@@ -64,6 +67,9 @@ class OrgNodeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
         read_only_fields = ["id", "path", "depth", "dissolved_on", "version"]
         extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
+
+    def get_kind_display(self, node: OrgNode) -> str:
+        return KIND_LABELS.get(node.kind, node.kind)
 
 
 class OrgNodeListSerializer(OrgNodeSerializer):
