@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
+    "dangjian.members",
+    "dangjian.governance",
     "dangjian.demo",
 ]
 

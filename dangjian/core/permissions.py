@@ -34,6 +34,14 @@ class Action:
     ORG_CHANGE = "org.change"
     ORG_MOVE = "org.move"
     ORG_DISSOLVE = "org.dissolve"
+    MEMBER_VIEW = "member.view"
+    MEMBER_ADD = "member.add"
+    MEMBER_CHANGE = "member.change"
+    MEMBER_REVEAL = "member.reveal_id"
+    MEMBER_EXPORT = "member.export"
+    MEMBER_IMPORT = "member.import"
+    GOVERNANCE_CHANGE = "governance.change"
+    COUNTY_SETTINGS = "county.settings"
     AUDIT_VIEW = "audit.view"
     ACCOUNT_MANAGE = "account.manage"
     SECURITY_MANAGE = "security.manage"
@@ -50,6 +58,15 @@ RULES: dict[str, frozenset[str]] = {
     Action.ORG_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
     Action.ORG_MOVE: frozenset({Role.SUPERVISOR}),
     Action.ORG_DISSOLVE: frozenset({Role.SUPERVISOR}),
+    # Personal data: only those who keep the registry, the county, and observers (read-only).
+    Action.MEMBER_VIEW: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK, Role.OBSERVER}),
+    Action.MEMBER_ADD: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
+    Action.MEMBER_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
+    Action.MEMBER_REVEAL: frozenset({Role.SECRETARY, Role.CLERK}),
+    Action.MEMBER_EXPORT: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
+    Action.MEMBER_IMPORT: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
+    Action.GOVERNANCE_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
+    Action.COUNTY_SETTINGS: frozenset({Role.SUPERVISOR}),
     Action.AUDIT_VIEW: frozenset({Role.AUDITOR}),
     Action.ACCOUNT_MANAGE: frozenset({Role.SYSADMIN}),
     Action.SECURITY_MANAGE: frozenset({Role.SECADMIN}),

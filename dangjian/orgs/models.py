@@ -91,3 +91,30 @@ class EnterpriseProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org.name}（{self.credit_code}）"
+
+
+class CountySettings(models.Model):
+    """County-wide settings the 国资中心 may change; one row."""
+
+    transfer_letter_valid_months = models.PositiveSmallIntegerField(
+        "组织关系介绍信有效期（月）", default=3
+    )
+    branch_term_years = models.PositiveSmallIntegerField("党支部委员会任期（年）", default=3)
+    lost_contact_review_months = models.PositiveSmallIntegerField(
+        "失联多少个月后列入停止党籍审查", default=6
+    )
+    extra_committee_posts = models.CharField(
+        "其他支委职务（逗号分隔）", max_length=200, blank=True, default="青年委员,统战委员"
+    )
+
+    class Meta:
+        verbose_name = "县级设置"
+        verbose_name_plural = "县级设置"
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="county_settings_one")]
+
+    def __str__(self) -> str:
+        return "县级设置"
+
+    @classmethod
+    def current(cls) -> CountySettings:
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

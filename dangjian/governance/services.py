@@ -1,0 +1,280 @@
+"""Writes to committees, terms and enterprise leadership; reads that assemble rule inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.permissions import Action
+from dangjian.core.scoping import subtree_q
+from dangjian.governance.choices import CommitteePost, LeaderPosition
+from dangjian.governance.models import (
+    CommitteeSeat,
+    CommitteeTerm,
+    EnterpriseLeader,
+    UnityException,
+)
+from dangjian.governance.rules import (
+    BranchFacts,
+    Finding,
+    branch_findings,
+    extension_error,
+    same_person,
+    term_findings,
+    term_state,
+)
+from dangjian.members.choices import IN_SERVICE, MemberStatus
+from dangjian.members.models import Member
+from dangjian.members.rules import party_standing_years
+from dangjian.members.services import require_scope
+from dangjian.orgs.choices import PARTY_KINDS, OrgKind
+from dangjian.orgs.models import CountySettings, OrgNode
+
+SINGLE_POSTS = {
+    CommitteePost.SECRETARY,
+    CommitteePost.ORGANISATION,
+    CommitteePost.PUBLICITY,
+    CommitteePost.DISCIPLINE,
+}
+
+
+def current_term(org: OrgNode) -> CommitteeTerm | None:
+    return CommitteeTerm.objects.filter(org=org, ended_on__isnull=True).first()
+
+
+@transaction.atomic
+def record_election(
+    *, actor: Any, org: OrgNode, elected_on: date, term_years: int | None = None
+) -> CommitteeTerm:
+    """A new term starts: the previous one ends on the election date."""
+    require_scope(actor, org, Action.GOVERNANCE_CHANGE)
+    if org.kind not in PARTY_KINDS or org.kind == OrgKind.PARTY_GROUP:
+        raise ValidationError({"org": "只有党委、党总支、党支部设委员会届次"})
+    if elected_on > timezone.localdate():
+        raise ValidationError({"elected_on": "选举日期不能晚于今天"})
+    years = term_years or (
+        5 if org.kind == OrgKind.PARTY_COMMITTEE else CountySettings.current().branch_term_years
+    )
+    if not 1 <= years <= 5:
+        raise ValidationError({"term_years": "任期应为1至5年"})
+    previous = current_term(org)
+    if previous is not None:
+        if elected_on <= previous.elected_on:
+            raise ValidationError({"elected_on": "新一届选举日期应晚于上一届"})
+        previous.ended_on = elected_on
+        previous.save(update_fields=["ended_on"])
+    term = CommitteeTerm.objects.create(org=org, elected_on=elected_on, term_years=years)
+    audit.record(
+        "governance.term.elect",
+        actor=actor,
+        obj=term,
+        org_path=org.path,
+        changes={"elected_on": elected_on.isoformat(), "term_years": years},
+    )
+    return term
+
+
+@transaction.atomic
+def extend_term(term: CommitteeTerm, *, actor: Any, until: date, approval_ref: str) -> None:
+    require_scope(actor, term.org, Action.GOVERNANCE_CHANGE)
+    state = term_state(term.elected_on, term.term_years, None, timezone.localdate())
+    message = extension_error(state.due_on, until, approval_ref)
+    if message:
+        raise ValidationError({"extended_until": message})
+    term.extended_until, term.extension_approval = until, approval_ref.strip()
+    term.save(update_fields=["extended_until", "extension_approval"])
+    audit.record(
+        "governance.term.extend",
+        actor=actor,
+        obj=term,
+        org_path=term.org.path,
+        changes={"extended_until": until.isoformat(), "approval": approval_ref.strip()},
+    )
+
+
+@transaction.atomic
+def assign_seat(
+    term: CommitteeTerm,
+    *,
+    actor: Any,
+    post: str,
+    member: Member,
+    assigned_on: date,
+    post_label: str = "",
+) -> CommitteeSeat:
+    require_scope(actor, term.org, Action.GOVERNANCE_CHANGE)
+    if post not in CommitteePost.values:
+        raise ValidationError({"post": "职务无效"})
+    in_subtree = member.org.path.startswith(term.org.path)
+    if not in_subtree or member.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
+        raise ValidationError({"member": "委员必须是本组织在册的党员（正式或预备）"})
+    if post != CommitteePost.OTHER and member.status != MemberStatus.FULL:
+        raise ValidationError({"member": "书记、副书记和委员一般应由正式党员担任"})
+    if post in SINGLE_POSTS and term.seats.filter(post=post).exists():
+        raise ValidationError({"post": f"本届已有{CommitteePost(post).label}"})
+    try:
+        with transaction.atomic():
+            seat = CommitteeSeat.objects.create(
+                term=term,
+                post=post,
+                member=member,
+                assigned_on=assigned_on,
+                post_label=post_label.strip()[:20],
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"member": "该党员在本届已担任职务"}) from exc
+    audit.record(
+        "governance.seat.assign",
+        actor=actor,
+        obj=seat,
+        org_path=term.org.path,
+        changes={"post": post, "member": member.pk, "name": member.name},
+    )
+    return seat
+
+
+@transaction.atomic
+def remove_seat(seat: CommitteeSeat, *, actor: Any) -> None:
+    require_scope(actor, seat.term.org, Action.GOVERNANCE_CHANGE)
+    audit.record(
+        "governance.seat.remove",
+        actor=actor,
+        obj=seat,
+        org_path=seat.term.org.path,
+        changes={"post": seat.post, "member": seat.member_id},
+    )
+    seat.delete()
+
+
+def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
+    """Warnings and errors for a Party organisation's page (three queries whatever the size)."""
+    if org.kind not in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.PARTY_COMMITTEE):
+        return []
+    counts = Member.objects.filter(subtree_q("org__path", org.path)).aggregate(
+        full=Count("id", filter=Q(status=MemberStatus.FULL)),
+        active=Count("id", filter=Q(status__in=IN_SERVICE)),
+    )
+    term = current_term(org)
+    seats = list(term.seats.select_related("member")) if term else []
+    secretary = next((s.member for s in seats if s.post == CommitteePost.SECRETARY), None)
+    found: list[Finding] = []
+    if org.kind == OrgKind.BRANCH:
+        found += branch_findings(
+            BranchFacts(
+                full_members=counts["full"],
+                all_members=counts["active"],
+                committee_size=len(seats),
+                has_secretary=secretary is not None,
+                secretary_standing_years=party_standing_years(secretary.full_on, today)
+                if secretary
+                else None,
+            )
+        )
+    state = (
+        term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
+    )
+    return found + term_findings(state)
+
+
+@transaction.atomic
+def set_leader(
+    *,
+    actor: Any,
+    org: OrgNode,
+    position: str,
+    person_name: str,
+    since: date,
+    member: Member | None = None,
+    on_board: bool = False,
+    on_management: bool = False,
+    on_party_committee: bool = False,
+) -> EnterpriseLeader:
+    """Record who holds a position now; the previous holder's row is closed, not overwritten."""
+    require_scope(actor, org, Action.GOVERNANCE_CHANGE)
+    if org.kind != OrgKind.ENTERPRISE:
+        raise ValidationError({"org": "领导人员只能登记在企业"})
+    if position not in LeaderPosition.values:
+        raise ValidationError({"position": "职务无效"})
+    if not person_name.strip():
+        raise ValidationError({"person_name": "请填写姓名"})
+    if position != LeaderPosition.DEPUTY_SECRETARY:
+        EnterpriseLeader.objects.filter(org=org, position=position, ended_on__isnull=True).update(
+            ended_on=since
+        )
+    leader = EnterpriseLeader.objects.create(
+        org=org,
+        position=position,
+        person_name=person_name.strip(),
+        member=member,
+        since=since,
+        on_board=on_board,
+        on_management=on_management,
+        on_party_committee=on_party_committee,
+    )
+    audit.record(
+        "governance.leader.set",
+        actor=actor,
+        obj=leader,
+        org_path=org.path,
+        changes={"position": position, "person_name": leader.person_name},
+    )
+    return leader
+
+
+@transaction.atomic
+def record_unity_exception(
+    *, actor: Any, org: OrgNode, reason: str, approval_ref: str, on: date
+) -> UnityException:
+    require_scope(actor, org, Action.GOVERNANCE_CHANGE)
+    if len(reason.strip()) < 4:
+        raise ValidationError({"reason": "请写明董事长与党组织书记分设的原因"})
+    exception, _ = UnityException.objects.update_or_create(
+        org=org,
+        defaults={
+            "reason": reason.strip(),
+            "approval_ref": approval_ref.strip(),
+            "recorded_on": on,
+        },
+    )
+    audit.record(
+        "governance.unity_exception.record",
+        actor=actor,
+        obj=exception,
+        org_path=org.path,
+        changes={"reason": exception.reason},
+    )
+    return exception
+
+
+def unity_gaps(enterprises: Any) -> list[dict[str, Any]]:
+    """Enterprises whose chairman is not the Party secretary and no reason is recorded."""
+    ids = list(enterprises.values_list("pk", flat=True))
+    current = EnterpriseLeader.objects.filter(
+        org_id__in=ids,
+        ended_on__isnull=True,
+        position__in=[LeaderPosition.CHAIRMAN, LeaderPosition.PARTY_SECRETARY],
+    )
+    by_org: dict[int, dict[str, EnterpriseLeader]] = {}
+    for leader in current:
+        by_org.setdefault(leader.org_id, {})[leader.position] = leader
+    excused = set(UnityException.objects.filter(org_id__in=ids).values_list("org_id", flat=True))
+    rows = []
+    for org in enterprises.filter(pk__in=by_org.keys()).order_by("path"):
+        pair = by_org[org.pk]
+        chair, secretary = (
+            pair.get(LeaderPosition.CHAIRMAN),
+            pair.get(LeaderPosition.PARTY_SECRETARY),
+        )
+        if chair is None or secretary is None or org.pk in excused:
+            continue
+        if not same_person(
+            chair.member_id, chair.person_name, secretary.member_id, secretary.person_name
+        ):
+            rows.append({"org": org, "chairman": chair, "secretary": secretary})
+    return rows

@@ -1,0 +1,210 @@
+"""The member registry. ID number and phone are stored SM4-GCM encrypted; a blind index makes the
+ID number searchable and unique without ever storing it in clear."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from dangjian.members.choices import Education, EventKind, Gender, MemberStatus, TransferStatus
+from dangjian.members.querysets import MemberQuerySet, OwnedByMemberQuerySet
+
+ID_CONTEXT = "members.member.id_number"
+PHONE_CONTEXT = "members.member.phone"
+
+
+class Member(models.Model):
+    org = models.ForeignKey(
+        "orgs.OrgNode", verbose_name="所在党支部", on_delete=models.PROTECT, related_name="members"
+    )
+    party_group = models.ForeignKey(
+        "orgs.OrgNode",
+        verbose_name="党小组",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="group_members",
+    )
+    name = models.CharField("姓名", max_length=50, db_index=True)
+    id_number_enc = models.CharField("身份证号码（密文）", max_length=200)
+    id_number_index = models.CharField("身份证号码索引", max_length=64, unique=True)
+    id_number_masked = models.CharField("身份证号码（掩码）", max_length=18)
+    birth_date = models.DateField("出生日期", db_index=True)
+    gender = models.CharField("性别", max_length=6, choices=Gender.choices)
+    ethnicity = models.CharField("民族", max_length=10, default="汉族")
+    phone_enc = models.CharField("手机号码（密文）", max_length=200, blank=True)
+    phone_masked = models.CharField("手机号码（掩码）", max_length=11, blank=True)
+    education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
+    post = models.CharField("工作岗位", max_length=60, blank=True, db_index=True)
+    is_cadre = models.BooleanField("是否干部", default=False)
+    admitted_on = models.DateField("入党日期", null=True, blank=True)
+    full_on = models.DateField("转正日期", null=True, blank=True, db_index=True)
+    status = models.CharField(
+        "党籍状态", max_length=20, choices=MemberStatus.choices, db_index=True
+    )
+    lost_contact_since = models.DateField("失联日期", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    ENCRYPTED_FIELDS = {"id_number_enc": ID_CONTEXT, "phone_enc": PHONE_CONTEXT}
+
+    class Meta:
+        verbose_name = "党员"
+        verbose_name_plural = "党员"
+        indexes = [models.Index(fields=["org", "status"], name="member_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(full_on__isnull=True)
+                | models.Q(admitted_on__isnull=True)
+                | models.Q(full_on__gte=models.F("admitted_on")),
+                name="member_full_after_admitted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberEvent(models.Model):
+    """The member's timeline: every movement and status change, in order."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("事项", max_length=30, choices=EventKind.choices)
+    occurred_on = models.DateField("日期")
+    summary = models.CharField("说明", max_length=300)
+    actor_username = models.CharField("经办人", max_length=150, blank=True)
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    objects = OwnedByMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = "党员事项"
+        verbose_name_plural = "党员事项"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind} {self.occurred_on}"
+
+
+class TransferOut(models.Model):
+    """组织关系转出: a letter to an organisation outside the platform."""
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfers_out")
+    letter_no = models.CharField("介绍信编号", max_length=40)
+    destination = models.CharField("转往党组织", max_length=120)
+    issued_on = models.DateField("开具日期")
+    valid_until = models.DateField("有效期至")
+    status = models.CharField(
+        "状态", max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    objects = OwnedByMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "组织关系转出"
+        verbose_name_plural = "组织关系转出"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status="pending"),
+                name="one_pending_transfer_out",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_no} → {self.destination}"
+
+
+class CommunityRegistration(models.Model):
+    """双报到: an in-service member registered with the residential community."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="community")
+    community = models.CharField("报到社区", max_length=120)
+    registered_on = models.DateField("报到日期")
+
+    objects = OwnedByMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "社区报到"
+        verbose_name_plural = "社区报到"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.community}"
+
+
+class ServiceRecord(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="services")
+    served_on = models.DateField("服务日期")
+    content = models.CharField("服务内容", max_length=200)
+    hours = models.DecimalField("时长（小时）", max_digits=5, decimal_places=1, default=0)
+
+    objects = OwnedByMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-served_on"]
+        verbose_name = "社区服务记录"
+        verbose_name_plural = "社区服务记录"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.served_on}"
+
+
+class TransferIn(models.Model):
+    """组织关系转入: an incoming letter; accepting it creates or reactivates a member."""
+
+    org = models.ForeignKey(
+        "orgs.OrgNode", verbose_name="接收党支部", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("姓名", max_length=50)
+    id_number_enc = models.CharField("身份证号码（密文）", max_length=200)
+    id_number_index = models.CharField("身份证号码索引", max_length=64, db_index=True)
+    id_number_masked = models.CharField("身份证号码（掩码）", max_length=18)
+    from_org = models.CharField("转出党组织", max_length=120)
+    letter_no = models.CharField("介绍信编号", max_length=40)
+    received_on = models.DateField("收到日期")
+    member_status = models.CharField(
+        "党籍状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    decided_on = models.DateField("处理日期", null=True, blank=True)
+    reason = models.CharField("退回原因", max_length=200, blank=True)
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MemberQuerySet.as_manager()
+
+    ENCRYPTED_FIELDS = {"id_number_enc": ID_CONTEXT}
+
+    class Meta:
+        verbose_name = "组织关系转入"
+        verbose_name_plural = "组织关系转入"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.letter_no}）"
+
+
+class MobileRecord(models.Model):
+    """流动党员: away from the branch, where, since when, and the certificate carried."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="mobility")
+    place = models.CharField("流入地", max_length=120)
+    left_on = models.DateField("外出日期")
+    returned_on = models.DateField("返回日期", null=True, blank=True)
+    certificate_no = models.CharField("活动证编号", max_length=40, blank=True)
+
+    objects = OwnedByMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-left_on"]
+        verbose_name = "流动党员记录"
+        verbose_name_plural = "流动党员记录"
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.place}"

@@ -1,0 +1,386 @@
+"""Member movements: transfers, moves between branches, mobility, lost contact, 双报到.
+
+Each is one transaction with a timeline event and an audit entry, like the registry services.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.permissions import Action
+from dangjian.core.provider import crypto
+from dangjian.members.choices import IN_SERVICE, EventKind, MemberStatus, TransferStatus
+from dangjian.members.models import (
+    ID_CONTEXT,
+    CommunityRegistration,
+    Member,
+    MobileRecord,
+    ServiceRecord,
+    TransferIn,
+    TransferOut,
+)
+from dangjian.members.rules import add_months, id_number_error, mask_id, normalise_id
+from dangjian.members.services import (
+    MemberData,
+    add_event,
+    id_index,
+    register_member,
+    require_scope,
+)
+from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import CountySettings, OrgNode
+
+
+def _lock(member: Member, actor: Any, action: str = Action.MEMBER_CHANGE) -> Member:
+    require_scope(actor, member.org, action)
+    return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+
+
+def _set_status(member: Member, status: str, **extra: Any) -> None:
+    member.status = status
+    for name, value in extra.items():
+        setattr(member, name, value)
+    member.version += 1
+    member.save(update_fields=["status", "version", "updated_at", *extra])
+
+
+def _not_future(on: date, field: str) -> None:
+    if on > timezone.localdate():
+        raise ValidationError({field: "日期不能晚于今天"})
+
+
+@transaction.atomic
+def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Member:
+    """A move between two branches on the platform: one transaction, both ends recorded."""
+    locked = _lock(member, actor)
+    require_scope(actor, to_org, Action.MEMBER_ADD)
+    if to_org.kind != OrgKind.BRANCH or to_org.is_dissolved:
+        raise ValidationError({"to_org": "只能转入未撤销的党支部"})
+    if to_org.pk == locked.org_id:
+        raise ValidationError({"to_org": "转入党支部与当前所在党支部相同"})
+    if locked.status not in IN_SERVICE:
+        raise ValidationError({"to_org": f"{locked.get_status_display()}不能办理转移"})
+    _not_future(on, "on")
+    source = locked.org
+    locked.org, locked.party_group = to_org, None
+    locked.version += 1
+    locked.save(update_fields=["org", "party_group", "version", "updated_at"])
+    add_event(locked, EventKind.MOVED, on, f"由{source.name}转入{to_org.name}", actor)
+    audit.record(
+        "members.member.move",
+        actor=actor,
+        obj=locked,
+        org_path=to_org.path,
+        changes={"org": [source.pk, to_org.pk], "on": on.isoformat()},
+    )
+    return locked
+
+
+@transaction.atomic
+def issue_transfer_out(
+    member: Member, *, actor: Any, letter_no: str, destination: str, issued_on: date
+) -> TransferOut:
+    locked = _lock(member, actor)
+    if locked.status not in IN_SERVICE:
+        raise ValidationError({"letter_no": f"{locked.get_status_display()}不能开具转出介绍信"})
+    if TransferOut.objects.filter(member=locked, status=TransferStatus.PENDING).exists():
+        raise ValidationError({"letter_no": "该党员已有一份未办结的转出介绍信"})
+    if not letter_no.strip() or not destination.strip():
+        raise ValidationError({"letter_no" if not letter_no.strip() else "destination": "必填"})
+    _not_future(issued_on, "issued_on")
+    months = CountySettings.current().transfer_letter_valid_months
+    transfer = TransferOut.objects.create(
+        member=locked,
+        letter_no=letter_no.strip(),
+        destination=destination.strip(),
+        issued_on=issued_on,
+        valid_until=add_months(issued_on, months),
+    )
+    add_event(
+        locked,
+        EventKind.TRANSFER_OUT,
+        issued_on,
+        f"开具介绍信{transfer.letter_no}，转往{transfer.destination}，有效期至"
+        f"{transfer.valid_until:%Y-%m-%d}",
+        actor,
+    )
+    audit.record(
+        "members.transfer_out.issue",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={
+            "letter_no": transfer.letter_no,
+            "destination": transfer.destination,
+            "valid_until": transfer.valid_until.isoformat(),
+        },
+    )
+    return transfer
+
+
+@transaction.atomic
+def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> None:
+    """The receiving organisation confirmed: the member leaves the platform's registry."""
+    locked = _lock(transfer.member, actor)
+    transfer = TransferOut.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != TransferStatus.PENDING:
+        raise ValidationError({"__all__": "该介绍信已办结"})
+    transfer.status, transfer.closed_on = TransferStatus.ACCEPTED, on
+    transfer.save(update_fields=["status", "closed_on"])
+    _set_status(locked, MemberStatus.HISTORICAL)
+    add_event(locked, EventKind.TRANSFER_OUT_DONE, on, f"已转往{transfer.destination}", actor)
+    audit.record(
+        "members.transfer_out.complete",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={"letter_no": transfer.letter_no},
+    )
+
+
+@transaction.atomic
+def receive_transfer_in(
+    *,
+    actor: Any,
+    org: OrgNode,
+    name: str,
+    id_number: str,
+    from_org: str,
+    letter_no: str,
+    received_on: date,
+    member_status: str = MemberStatus.FULL,
+) -> TransferIn:
+    require_scope(actor, org, Action.MEMBER_ADD)
+    message = id_number_error(id_number, today=timezone.localdate())
+    if message:
+        raise ValidationError({"id_number": message})
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError({"org": "组织关系只能转入党支部"})
+    if member_status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
+        raise ValidationError({"member_status": "转入党员应为正式党员或预备党员"})
+    clean = normalise_id(id_number)
+    active = Member.objects.filter(id_number_index=id_index(clean)).exclude(
+        status=MemberStatus.HISTORICAL
+    )
+    if active.exists():
+        raise ValidationError({"id_number": "该党员已在本平台登记，请使用平台内转移"})
+    incoming = TransferIn.objects.create(
+        org=org,
+        name=name.strip(),
+        id_number_enc=crypto().encrypt_field(clean, context=ID_CONTEXT),
+        id_number_index=id_index(clean),
+        id_number_masked=mask_id(clean),
+        from_org=from_org.strip(),
+        letter_no=letter_no.strip(),
+        received_on=received_on,
+        member_status=member_status,
+    )
+    audit.record(
+        "members.transfer_in.receive",
+        actor=actor,
+        obj=incoming,
+        org_path=org.path,
+        changes={"id_number": incoming.id_number_masked, "from_org": incoming.from_org},
+    )
+    return incoming
+
+
+@transaction.atomic
+def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
+    require_scope(actor, incoming.org, Action.MEMBER_ADD)
+    incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
+    if incoming.status != TransferStatus.PENDING:
+        raise ValidationError({"__all__": "该转入申请已处理"})
+    clear = crypto().decrypt_field(incoming.id_number_enc, context=ID_CONTEXT)
+    member = register_member(
+        actor=actor,
+        org=incoming.org,
+        data=MemberData(name=incoming.name, id_number=clear, status=incoming.member_status),
+    )
+    incoming.status, incoming.decided_on, incoming.member = TransferStatus.ACCEPTED, on, member
+    incoming.save(update_fields=["status", "decided_on", "member"])
+    add_event(
+        member,
+        EventKind.TRANSFER_IN,
+        on,
+        f"由{incoming.from_org}转入（介绍信{incoming.letter_no}）",
+        actor,
+    )
+    audit.record(
+        "members.transfer_in.accept",
+        actor=actor,
+        obj=incoming,
+        org_path=incoming.org.path,
+        changes={"member": member.pk},
+    )
+    return member
+
+
+@transaction.atomic
+def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: str) -> None:
+    require_scope(actor, incoming.org, Action.MEMBER_ADD)
+    if not reason.strip():
+        raise ValidationError({"reason": "退回时请填写原因"})
+    incoming = TransferIn.objects.select_for_update().get(pk=incoming.pk)
+    if incoming.status != TransferStatus.PENDING:
+        raise ValidationError({"__all__": "该转入申请已处理"})
+    incoming.status, incoming.decided_on = TransferStatus.REJECTED, on
+    incoming.reason = reason.strip()[:200]
+    incoming.save(update_fields=["status", "decided_on", "reason"])
+    audit.record(
+        "members.transfer_in.reject",
+        actor=actor,
+        obj=incoming,
+        org_path=incoming.org.path,
+        changes={"reason": incoming.reason},
+    )
+
+
+@transaction.atomic
+def start_mobility(
+    member: Member, *, actor: Any, place: str, left_on: date, certificate_no: str = ""
+) -> MobileRecord:
+    locked = _lock(member, actor)
+    if locked.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
+        raise ValidationError({"place": f"{locked.get_status_display()}不能登记外出流动"})
+    if not place.strip():
+        raise ValidationError({"place": "请填写流入地"})
+    _not_future(left_on, "left_on")
+    record = MobileRecord.objects.create(
+        member=locked, place=place.strip(), left_on=left_on, certificate_no=certificate_no.strip()
+    )
+    _set_status(locked, MemberStatus.MOBILE)
+    add_event(locked, EventKind.MOBILE_OUT, left_on, f"外出至{record.place}", actor)
+    audit.record(
+        "members.member.mobile_out",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={"place": record.place, "left_on": left_on.isoformat()},
+    )
+    return record
+
+
+@transaction.atomic
+def end_mobility(member: Member, *, actor: Any, returned_on: date) -> None:
+    locked = _lock(member, actor)
+    record = MobileRecord.objects.filter(member=locked, returned_on__isnull=True).first()
+    if locked.status != MemberStatus.MOBILE or record is None:
+        raise ValidationError({"returned_on": "该党员当前不是流动党员"})
+    if returned_on < record.left_on:
+        raise ValidationError({"returned_on": "返回日期不能早于外出日期"})
+    record.returned_on = returned_on
+    record.save(update_fields=["returned_on"])
+    status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
+    _set_status(locked, status)
+    add_event(locked, EventKind.MOBILE_BACK, returned_on, f"自{record.place}返回", actor)
+    audit.record("members.member.mobile_back", actor=actor, obj=locked, org_path=locked.org.path)
+
+
+@transaction.atomic
+def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
+    locked = _lock(member, actor)
+    if locked.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY, MemberStatus.MOBILE):
+        raise ValidationError({"since": f"{locked.get_status_display()}不能标记为失联"})
+    _not_future(since, "since")
+    _set_status(locked, MemberStatus.LOST_CONTACT, lost_contact_since=since)
+    add_event(locked, EventKind.LOST_CONTACT, since, "与党组织失去联系", actor)
+    audit.record(
+        "members.member.lost_contact",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={"since": since.isoformat()},
+    )
+
+
+@transaction.atomic
+def restore_contact(member: Member, *, actor: Any, on: date) -> None:
+    locked = _lock(member, actor)
+    if locked.status != MemberStatus.LOST_CONTACT:
+        raise ValidationError({"on": "该党员当前不是失联状态"})
+    status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
+    _set_status(locked, status, lost_contact_since=None)
+    add_event(locked, EventKind.CONTACT_RESTORED, on, "恢复联系", actor)
+    audit.record(
+        "members.member.contact_restored", actor=actor, obj=locked, org_path=locked.org.path
+    )
+
+
+@transaction.atomic
+def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -> None:
+    """停止党籍 after the review the lost-contact rule calls for (R2)."""
+    from dangjian.members.rules import suspension_review_due
+
+    locked = _lock(member, actor)
+    months = CountySettings.current().lost_contact_review_months
+    if locked.status != MemberStatus.LOST_CONTACT or not suspension_review_due(
+        locked.lost_contact_since, on, months=months
+    ):
+        raise ValidationError({"on": f"只有失联满{months}个月的党员才能停止党籍"})
+    if not decision.strip():
+        raise ValidationError({"decision": "请填写党组织决定的文号或说明"})
+    _set_status(locked, MemberStatus.SUSPENDED)
+    add_event(locked, EventKind.SUSPENDED, on, f"停止党籍（{decision.strip()[:100]}）", actor)
+    audit.record(
+        "members.member.suspend",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={"decision": decision.strip()[:200]},
+    )
+
+
+@transaction.atomic
+def register_with_community(
+    member: Member, *, actor: Any, community: str, registered_on: date
+) -> CommunityRegistration:
+    locked = _lock(member, actor)
+    if not community.strip():
+        raise ValidationError({"community": "请填写报到社区"})
+    _not_future(registered_on, "registered_on")
+    registration, _ = CommunityRegistration.objects.update_or_create(
+        member=locked, defaults={"community": community.strip(), "registered_on": registered_on}
+    )
+    add_event(locked, EventKind.COMMUNITY, registered_on, f"到{registration.community}报到", actor)
+    audit.record(
+        "members.member.community",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={"community": registration.community},
+    )
+    return registration
+
+
+@transaction.atomic
+def record_service(
+    member: Member, *, actor: Any, served_on: date, content: str, hours: Decimal
+) -> ServiceRecord:
+    locked = _lock(member, actor)
+    if not CommunityRegistration.objects.filter(member=locked).exists():
+        raise ValidationError({"content": "该党员尚未到社区报到，请先登记报到"})
+    if not content.strip():
+        raise ValidationError({"content": "请填写服务内容"})
+    if hours < 0 or hours > 24:
+        raise ValidationError({"hours": "时长应在0到24小时之间"})
+    _not_future(served_on, "served_on")
+    record = ServiceRecord.objects.create(
+        member=locked, served_on=served_on, content=content.strip(), hours=hours
+    )
+    add_event(locked, EventKind.SERVICE, served_on, f"社区服务：{record.content}", actor)
+    audit.record(
+        "members.member.service",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={"served_on": served_on.isoformat(), "hours": str(hours)},
+    )
+    return record

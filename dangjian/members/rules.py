@@ -1,0 +1,89 @@
+"""Pure member rules: GB 11643 ID numbers, 党龄, and the lost-contact review date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+@dataclass(frozen=True)
+class IdFacts:
+    birth_date: date
+    gender: str  # "male" | "female"
+
+
+def id_check_char(first17: str) -> str:
+    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+
+
+def normalise_id(raw: str) -> str:
+    return raw.strip().upper()
+
+
+def id_number_error(raw: str, *, today: date) -> str | None:
+    """A Chinese message naming what is wrong with a 公民身份号码 (GB 11643), or ``None``."""
+    value = normalise_id(raw)
+    if len(value) != 18:
+        return f"身份证号码应为18位，当前为{len(value)}位"
+    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        return "身份证号码前17位必须是数字，最后一位是数字或X"
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return f"身份证号码中的出生日期{value[6:14]}不是有效日期"
+    if born > today or born.year < 1900:
+        return f"身份证号码中的出生日期{born:%Y-%m-%d}不合理"
+    if id_check_char(value[:17]) != value[17]:
+        return "身份证号码校验位不正确，请核对"
+    return None
+
+
+def id_facts(value: str) -> IdFacts:
+    """Birth date and gender read from a valid ID number (never typed twice)."""
+    value = normalise_id(value)
+    born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    return IdFacts(birth_date=born, gender="male" if int(value[16]) % 2 else "female")
+
+
+def mask_id(value: str) -> str:
+    """Region and check character stay visible; the birth date and serial do not."""
+    value = normalise_id(value)
+    return value[:4] + "*" * 10 + value[14:] if len(value) == 18 else "*" * len(value)
+
+
+def mask_phone(value: str) -> str:
+    return value[:3] + "****" + value[7:] if len(value) == 11 else "*" * len(value)
+
+
+def completed_years(start: date, today: date) -> int:
+    years = today.year - start.year
+    if (today.month, today.day) < (start.month, start.day):
+        years -= 1
+    return max(years, 0)
+
+
+def party_standing_years(full_on: date | None, today: date) -> int | None:
+    """党龄: counted from the day the probationary period ended (党章 第七条), in whole years."""
+    if full_on is None or full_on > today:
+        return None
+    return completed_years(full_on, today)
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day ``months`` later, clamped to the month's end (Jan 31 + 1 month → Feb 28/29)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in (start.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")
+
+
+def suspension_review_due(lost_since: date | None, today: date, *, months: int = 6) -> bool:
+    """R2: lost contact for 6 months or more → candidate for 停止党籍 review."""
+    return lost_since is not None and add_months(lost_since, months) <= today

@@ -1,0 +1,240 @@
+"""Writes to the member registry: registration, changes and status.
+
+Every function checks scope, validates with Chinese messages keyed by field, writes in one
+transaction with its timeline event and audit entry. ID numbers never reach the audit log in clear:
+entries carry the masked form only. Movements (transfers, mobility, lost contact) live in
+``movements.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.core.permissions import Action
+from dangjian.core.provider import crypto
+from dangjian.members.choices import ETHNICITIES, EventKind, MemberStatus
+from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
+from dangjian.members.rules import (
+    completed_years,
+    id_facts,
+    id_number_error,
+    mask_id,
+    mask_phone,
+    normalise_id,
+)
+from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import OrgNode
+
+EDITABLE = (
+    "name",
+    "ethnicity",
+    "education",
+    "post",
+    "is_cadre",
+    "admitted_on",
+    "full_on",
+    "status",
+    "party_group_id",
+)
+
+
+@dataclass
+class MemberData:
+    """What a form, the API or an import row supplies. ``id_number`` and ``phone`` are clear text
+    only in memory; they are encrypted before anything is stored."""
+
+    name: str
+    id_number: str
+    status: str
+    ethnicity: str = "汉族"
+    phone: str = ""
+    education: str = ""
+    post: str = ""
+    is_cadre: bool = False
+    admitted_on: date | None = None
+    full_on: date | None = None
+    party_group_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def require_scope(actor: Any, org: OrgNode, action: str) -> None:
+    if actor is None:
+        return
+    if not OrgNode.objects.visible_to(actor, action).filter(pk=org.pk).exists():
+        raise Http404("对象不存在或不在您的授权范围内")
+
+
+def id_index(id_number: str) -> str:
+    return crypto().blind_index(normalise_id(id_number), context=ID_CONTEXT)
+
+
+def field_errors(data: MemberData, *, today: date) -> dict[str, str]:
+    """Row-level validation shared by forms, the API and imports (no database access)."""
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = "请填写姓名"
+    elif len(data.name.strip()) > 50:
+        errors["name"] = "姓名不能超过50个字"
+    message = id_number_error(data.id_number, today=today)
+    if message:
+        errors["id_number"] = message
+    if data.status not in MemberStatus.values:
+        errors["status"] = f"党籍状态“{data.status}”无效"
+    if data.ethnicity and data.ethnicity not in ETHNICITIES:
+        errors["ethnicity"] = f"民族“{data.ethnicity}”不在56个民族之列"
+    phone = data.phone.strip()
+    if phone and (len(phone) != 11 or not phone.isdigit() or phone[0] != "1"):
+        errors["phone"] = "手机号码应为以1开头的11位数字"
+    if data.admitted_on and data.admitted_on > today:
+        errors["admitted_on"] = "入党日期不能晚于今天"
+    if data.full_on and data.full_on > today:
+        errors["full_on"] = "转正日期不能晚于今天"
+    if data.full_on and data.admitted_on and data.full_on < data.admitted_on:
+        errors["full_on"] = "转正日期不能早于入党日期"
+    if data.full_on and not data.admitted_on:
+        errors["admitted_on"] = "填写了转正日期，请同时填写入党日期"
+    if data.status == MemberStatus.PROBATIONARY and data.full_on:
+        errors["status"] = "已填写转正日期的党员不能是预备党员"
+    if data.status == MemberStatus.FULL and not data.full_on and data.admitted_on:
+        errors["full_on"] = "正式党员请填写转正日期"
+    if "id_number" not in errors and data.admitted_on:
+        born = id_facts(data.id_number).birth_date
+        if completed_years(born, data.admitted_on) < 18:
+            errors["admitted_on"] = "入党时未满18周岁，请核对入党日期或身份证号码"
+    return errors
+
+
+def _check_branch(org: OrgNode, party_group_id: int | None) -> None:
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationError(
+            {"branch": f"党员只能登记在党支部，“{org.name}”是{org.get_kind_display()}"}
+        )
+    if org.is_dissolved:
+        raise ValidationError({"branch": f"“{org.name}”已撤销，不能再登记党员"})
+    if (
+        party_group_id is not None
+        and not OrgNode.objects.filter(
+            pk=party_group_id, parent_id=org.pk, kind=OrgKind.PARTY_GROUP
+        ).exists()
+    ):
+        raise ValidationError({"party_group": "党小组必须是所在党支部下的党小组"})
+
+
+def _apply(member: Member, data: MemberData) -> None:
+    facts = id_facts(data.id_number)
+    provider = crypto()
+    clean_id = normalise_id(data.id_number)
+    member.name = data.name.strip()
+    member.id_number_enc = provider.encrypt_field(clean_id, context=ID_CONTEXT)
+    member.id_number_index = id_index(clean_id)
+    member.id_number_masked = mask_id(clean_id)
+    member.birth_date, member.gender = facts.birth_date, facts.gender
+    phone = data.phone.strip()
+    member.phone_enc = provider.encrypt_field(phone, context=PHONE_CONTEXT) if phone else ""
+    member.phone_masked = mask_phone(phone) if phone else ""
+    member.ethnicity = data.ethnicity or "汉族"
+    member.education, member.post, member.is_cadre = data.education, data.post, data.is_cadre
+    member.admitted_on, member.full_on, member.status = data.admitted_on, data.full_on, data.status
+    member.party_group_id = data.party_group_id
+
+
+def snapshot(member: Member) -> dict[str, Any]:
+    """Audit view of a member: masked ID, never the clear number or the ciphertext."""
+    values = {name: getattr(member, name) for name in EDITABLE}
+    values.update(org=member.org_id, id_number=member.id_number_masked, phone=member.phone_masked)
+    return values
+
+
+def add_event(member: Member, kind: str, on: date, summary: str, actor: Any) -> MemberEvent:
+    return MemberEvent.objects.create(
+        member=member,
+        kind=kind,
+        occurred_on=on,
+        summary=summary[:300],
+        actor_username=actor.get_username() if actor is not None else "系统",
+    )
+
+
+@transaction.atomic
+def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
+    """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
+    require_scope(actor, org, Action.MEMBER_ADD)
+    today = timezone.localdate()
+    errors = field_errors(data, today=today)
+    if errors:
+        raise ValidationError(errors)
+    _check_branch(org, data.party_group_id)
+    existing = Member.objects.select_for_update().filter(id_number_index=id_index(data.id_number))
+    member = existing.first()
+    if member is not None and member.status != MemberStatus.HISTORICAL:
+        raise ValidationError(
+            {"id_number": f"该身份证号码已登记为党员（{member.name}，{member.org.name}）"}
+        )
+    reactivated = member is not None
+    before = snapshot(member) if member is not None else {}
+    if member is None:
+        member = Member(org=org)
+    member.org = org
+    _apply(member, data)
+    if reactivated:
+        member.version += 1
+    member.save()
+    kind = EventKind.REACTIVATED if reactivated else EventKind.CREATED
+    add_event(member, kind, today, f"登记在{org.name}", actor)
+    audit.record(
+        "members.member.reactivate" if reactivated else "members.member.create",
+        actor=actor,
+        obj=member,
+        org_path=org.path,
+        changes=audit.diff(before, snapshot(member)),
+    )
+    return member
+
+
+@transaction.atomic
+def update_member(member: Member, *, actor: Any, expected_version: int, data: MemberData) -> Member:
+    require_scope(actor, member.org, Action.MEMBER_CHANGE)
+    locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    if locked.version != expected_version:
+        raise ValidationError(
+            {"__all__": "该党员信息已被他人修改，请刷新页面后再保存（您的修改未保存）"}
+        )
+    errors = field_errors(data, today=timezone.localdate())
+    if errors:
+        raise ValidationError(errors)
+    _check_branch(locked.org, data.party_group_id)
+    clash = Member.objects.filter(id_number_index=id_index(data.id_number)).exclude(pk=locked.pk)
+    if clash.exists():
+        raise ValidationError({"id_number": "该身份证号码已登记为其他党员"})
+    before = snapshot(locked)
+    _apply(locked, data)
+    locked.version += 1
+    locked.save()
+    changes = audit.diff(before, snapshot(locked))
+    if changes:
+        summary = "、".join(sorted(changes))
+        add_event(locked, EventKind.UPDATED, timezone.localdate(), f"变更：{summary}", actor)
+    audit.record(
+        "members.member.update", actor=actor, obj=locked, org_path=locked.org.path, changes=changes
+    )
+    return locked
+
+
+def decrypt_id(member: Member) -> str:
+    return crypto().decrypt_field(member.id_number_enc, context=ID_CONTEXT)
+
+
+@transaction.atomic
+def reveal_id_number(member: Member, *, actor: Any) -> str:
+    """The full ID number for a role allowed to see it; every reveal is audited."""
+    require_scope(actor, member.org, Action.MEMBER_REVEAL)
+    audit.record("members.member.reveal_id", actor=actor, obj=member, org_path=member.org.path)
+    return decrypt_id(member)
