@@ -208,3 +208,57 @@ class MobileRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} → {self.place}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "已上传"
+    VALIDATING = "validating", "校验中"
+    INVALID = "invalid", "有错误"
+    VALID = "valid", "校验通过，待确认"
+    IMPORTING = "importing", "导入中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+class ImportJob(models.Model):
+    """One uploaded member workbook and its way through validation and import.
+
+    The file is kept SM4-GCM encrypted in media (it holds ID numbers); job arguments carry only this
+    row's id, and errors name sheet, row and column with masked values.
+    """
+
+    org = models.ForeignKey(
+        "orgs.OrgNode", verbose_name="导入范围", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
+    )
+    original_name = models.CharField("文件名", max_length=200)
+    stored_path = models.CharField("存储位置", max_length=300)
+    file_sha256 = models.CharField("文件SM3/SHA256", max_length=64)
+    status = models.CharField(
+        "状态", max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField("总行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    created_count = models.PositiveIntegerField("新增", default=0)
+    reactivated_count = models.PositiveIntegerField("重新登记", default=0)
+    message = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "党员导入"
+        verbose_name_plural = "党员导入"
+
+    def __str__(self) -> str:
+        return f"{self.original_name}（{self.get_status_display()}）"
+
+    @property
+    def percent(self) -> int:
+        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0

@@ -146,6 +146,14 @@ def _apply(member: Member, data: MemberData) -> None:
     member.party_group_id = data.party_group_id
 
 
+def build_member(org: OrgNode, data: MemberData) -> Member:
+    """An unsaved member with encrypted fields applied, for bulk paths (imports) that validated
+    ``data`` with ``field_errors`` and checked branch, scope and duplicates themselves."""
+    member = Member(org=org)
+    _apply(member, data)
+    return member
+
+
 def snapshot(member: Member) -> dict[str, Any]:
     """Audit view of a member: masked ID, never the clear number or the ciphertext."""
     values = {name: getattr(member, name) for name in EDITABLE}
