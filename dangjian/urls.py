@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from dangjian.core import views as core_views
+from dangjian.members.api import MemberViewSet
 from dangjian.orgs.api import OrgNodeViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("orgs", OrgNodeViewSet, basename="org")
+router.register("members", MemberViewSet, basename="member")
 
 audit_patterns = (
     [
@@ -22,6 +24,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("governance/", include("dangjian.governance.urls")),
     path("audit/", include(audit_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -16,6 +16,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [("home", "首页", reverse("home"))]
     if can_anywhere(user, Action.ORG_VIEW):
         items.append(("orgs", "组织体系", reverse("orgs:tree")))
+    if can_anywhere(user, Action.MEMBER_VIEW):
+        items.append(("members", "党员管理", reverse("members:list")))
+    if can_anywhere(user, Action.ORG_VIEW) and not admin_role(user):
+        items.append(("governance", "班子建设", reverse("governance:unity")))
     if can_anywhere(user, Action.AUDIT_VIEW):
         items.append(("audit", "审计日志", reverse("audit:list")))
     if can_anywhere(user, Action.ACCOUNT_MANAGE):

@@ -75,3 +75,17 @@ def permits(user: Any, action: str, *, path: str, pk: int) -> bool:
         if grant.node_id == pk or (grant.include_descendants and path.startswith(grant.node.path)):
             return True
     return False
+
+
+def scope_root(user: Any, action: str) -> Any:
+    """The highest node where the user may perform ``action`` (the root for platform scope)."""
+    from dangjian.orgs.models import OrgNode
+
+    if has_platform_scope(user, action):
+        return OrgNode.objects.get(depth=1)
+    allowed = roles_for(action)
+    nodes = [g.node for g in user_grants(user) if g.role in allowed]
+    if not nodes:
+        return None
+    top = min(nodes, key=lambda node: (len(node.path), node.path))
+    return OrgNode.objects.get(pk=top.pk)

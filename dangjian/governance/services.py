@@ -36,6 +36,7 @@ from dangjian.members.services import require_scope
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
+COMMITTEE_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.PARTY_COMMITTEE)
 SINGLE_POSTS = {
     CommitteePost.SECRETARY,
     CommitteePost.ORGANISATION,
@@ -152,16 +153,20 @@ def remove_seat(seat: CommitteeSeat, *, actor: Any) -> None:
     seat.delete()
 
 
-def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
-    """Warnings and errors for a Party organisation's page (three queries whatever the size)."""
-    if org.kind not in (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.PARTY_COMMITTEE):
-        return []
-    counts = Member.objects.filter(subtree_q("org__path", org.path)).aggregate(
+def _member_counts(org: OrgNode) -> dict[str, int]:
+    return Member.objects.filter(subtree_q("org__path", org.path)).aggregate(
         full=Count("id", filter=Q(status=MemberStatus.FULL)),
         active=Count("id", filter=Q(status__in=IN_SERVICE)),
     )
-    term = current_term(org)
-    seats = list(term.seats.select_related("member")) if term else []
+
+
+def _findings(
+    org: OrgNode,
+    counts: dict[str, int],
+    term: CommitteeTerm | None,
+    seats: list[CommitteeSeat],
+    today: date,
+) -> list[Finding]:
     secretary = next((s.member for s in seats if s.post == CommitteePost.SECRETARY), None)
     found: list[Finding] = []
     if org.kind == OrgKind.BRANCH:
@@ -180,6 +185,15 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
     )
     return found + term_findings(state)
+
+
+def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
+    """Warnings and errors for a Party organisation (three queries whatever the size)."""
+    if org.kind not in COMMITTEE_KINDS:
+        return []
+    term = current_term(org)
+    seats = list(term.seats.select_related("member")) if term else []
+    return _findings(org, _member_counts(org), term, seats, today)
 
 
 @transaction.atomic
@@ -278,3 +292,29 @@ def unity_gaps(enterprises: Any) -> list[dict[str, Any]]:
         ):
             rows.append({"org": org, "chairman": chair, "secretary": secretary})
     return rows
+
+
+def governance_context(org: OrgNode) -> dict[str, Any]:
+    """What the org page shows about committee, structure and leadership (constant queries)."""
+    today = timezone.localdate()
+    context: dict[str, Any] = {"findings": []}
+    if org.kind in COMMITTEE_KINDS:
+        term = current_term(org)
+        seats = list(term.seats.select_related("member")) if term else []
+        counts = _member_counts(org)
+        context.update(
+            term=term,
+            seats=seats,
+            member_count=counts["active"],
+            findings=_findings(org, counts, term, seats, today),
+            term_state=term_state(term.elected_on, term.term_years, term.extended_until, today)
+            if term
+            else None,
+        )
+    if org.kind == OrgKind.ENTERPRISE:
+        context["leaders"] = list(
+            EnterpriseLeader.objects.filter(org=org, ended_on__isnull=True).order_by("position")
+        )
+        context["unity_exception"] = UnityException.objects.filter(org=org).first()
+        context["unity_gap"] = bool(unity_gaps(OrgNode.objects.filter(pk=org.pk)))
+    return context

@@ -240,6 +240,12 @@ def decrypt_id(member: Member) -> str:
     return crypto().decrypt_field(member.id_number_enc, context=ID_CONTEXT)
 
 
+def decrypt_phone(member: Member) -> str:
+    if not member.phone_enc:
+        return ""
+    return crypto().decrypt_field(member.phone_enc, context=PHONE_CONTEXT)
+
+
 @transaction.atomic
 def reveal_id_number(member: Member, *, actor: Any) -> str:
     """The full ID number for a role allowed to see it; every reveal is audited."""

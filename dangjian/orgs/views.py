@@ -15,6 +15,7 @@ from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action, has_platform_scope, roles_for, user_grants
 from dangjian.core.scoping import permits
 from dangjian.core.views import get_scoped_or_404, require_action
+from dangjian.governance.services import governance_context
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.forms import DissolveForm, EnterpriseForm, MoveForm, OrgForm
@@ -96,10 +97,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         for action in (Action.ORG_ADD, Action.ORG_CHANGE, Action.ORG_MOVE, Action.ORG_DISSOLVE)
     }
     child_kinds = [(k, OrgKind(k).label) for k in allowed_child_kinds(node.kind)]
+    for name, action in (
+        ("governance", Action.GOVERNANCE_CHANGE),
+        ("add_member", Action.MEMBER_ADD),
+        ("view_members", Action.MEMBER_VIEW),
+    ):
+        can[name] = permits(request.user, action, path=node.path, pk=node.pk)
     return render(
         request,
         "orgs/detail.html",
         {
+            **governance_context(node),
             "nav_active": "orgs",
             "node": node,
             "profile": getattr(node, "enterprise", None),

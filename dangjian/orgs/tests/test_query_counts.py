@@ -42,7 +42,7 @@ CASES: list[tuple[str, Callable[[], str], int]] = [
     ("supervisor", lambda: "/orgs/", 4),
     ("supervisor", lambda: "/orgs/?q=支部", 5),
     ("supervisor", lambda: f"/orgs/{_node('XC')}/children/", 5),
-    ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 6),
+    ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 8),
     ("secretary1", lambda: "/orgs/", 4),
     ("supervisor", lambda: "/api/orgs/?page_size=100", 5),
     ("supervisor", lambda: "/api/orgs/?search=支部", 5),

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django import forms
+
+from dangjian.core.forms import BootstrapFormMixin
+from dangjian.governance.choices import CommitteePost, LeaderPosition
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ElectionForm(BootstrapFormMixin, forms.Form):
+    elected_on = forms.DateField(label="选举日期", widget=DATE)
+    term_years = forms.IntegerField(
+        label="任期（年）",
+        min_value=1,
+        max_value=5,
+        required=False,
+        help_text="留空按县级设置（党支部默认3年，党委5年）",
+    )
+
+
+class ExtensionForm(BootstrapFormMixin, forms.Form):
+    extended_until = forms.DateField(label="延期至", widget=DATE)
+    approval_ref = forms.CharField(label="上级批复文号", max_length=80)
+
+
+class SeatForm(BootstrapFormMixin, forms.Form):
+    post = forms.ChoiceField(label="职务", choices=CommitteePost.choices)
+    post_label = forms.CharField(label="职务名称（其他委员时填写）", max_length=20, required=False)
+    member = forms.ChoiceField(label="党员")
+    assigned_on = forms.DateField(label="任职日期", widget=DATE)
+
+    def __init__(self, *args: object, members: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["member"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(pk), name) for pk, name in members]
+
+
+class LeaderForm(BootstrapFormMixin, forms.Form):
+    position = forms.ChoiceField(label="职务", choices=LeaderPosition.choices)
+    person_name = forms.CharField(label="姓名", max_length=50)
+    since = forms.DateField(label="任职日期", widget=DATE)
+    on_board = forms.BooleanField(label="进入董事会", required=False)
+    on_management = forms.BooleanField(label="进入经理层", required=False)
+    on_party_committee = forms.BooleanField(label="进入党组织班子", required=False)
+
+
+class UnityExceptionForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="董事长与书记分设的原因", max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    approval_ref = forms.CharField(label="批准文号", max_length=80, required=False)
+    on = forms.DateField(label="记录日期", widget=DATE)

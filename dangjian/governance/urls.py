@@ -1,0 +1,14 @@
+from django.urls import path
+
+from dangjian.governance import views
+
+app_name = "governance"
+urlpatterns = [
+    path("unity/", views.unity, name="unity"),
+    path("org/<int:org_pk>/election/", views.election, name="election"),
+    path("org/<int:org_pk>/leader/", views.leader, name="leader"),
+    path("org/<int:org_pk>/unity-exception/", views.unity_exception, name="unity_exception"),
+    path("term/<int:pk>/extend/", views.extend, name="extend"),
+    path("term/<int:pk>/seat/", views.seat, name="seat"),
+    path("seat/<int:pk>/remove/", views.seat_remove, name="seat_remove"),
+]

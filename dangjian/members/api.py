@@ -1,0 +1,184 @@
+"""``/api/members/``: the registry over the API, scoped and written through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dangjian.core.api import ScopedViewSet, record_denial_if_exists
+from dangjian.core.permissions import Action
+from dangjian.core.scoping import permits
+from dangjian.members import services
+from dangjian.members.choices import Education, MemberStatus
+from dangjian.members.filtersets import MemberFilterSet
+from dangjian.members.models import Member
+from dangjian.orgs.models import OrgNode
+
+STATUS_LABELS = dict(MemberStatus.choices)
+
+
+class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """``id_number`` is written in full and read back masked unless the caller may reveal it."""
+
+    id_number = serializers.CharField(max_length=18, write_only=False)
+    phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    branch = serializers.IntegerField(source="org_id")
+    status = serializers.ChoiceField(choices=MemberStatus.choices)
+    status_display = serializers.SerializerMethodField()
+    education = serializers.ChoiceField(
+        choices=Education.choices, required=False, allow_blank=True, default=""
+    )
+    party_group = serializers.IntegerField(
+        source="party_group_id", required=False, allow_null=True, default=None
+    )
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "id",
+            "name",
+            "id_number",
+            "phone",
+            "branch",
+            "party_group",
+            "status",
+            "status_display",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "post",
+            "is_cadre",
+            "admitted_on",
+            "full_on",
+            "version",
+        ]
+        read_only_fields = ["id", "gender", "birth_date"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"ethnicity": {"default": "汉族"}}
+
+    def get_status_display(self, member: Member) -> str:
+        return STATUS_LABELS.get(member.status, member.status)
+
+    def to_representation(self, member: Member) -> dict[str, Any]:
+        data = super().to_representation(member)
+        reveal = self.context.get("reveal_ids", set())
+        data["id_number"] = (
+            services.decrypt_id(member) if member.pk in reveal else member.id_number_masked
+        )
+        data["phone"] = member.phone_masked
+        return data
+
+
+def _data(validated: dict[str, Any]) -> services.MemberData:
+    return services.MemberData(
+        name=validated["name"],
+        id_number=validated["id_number"],
+        status=validated["status"],
+        ethnicity=validated.get("ethnicity") or "汉族",
+        phone=validated.get("phone", ""),
+        education=validated.get("education", ""),
+        post=validated.get("post", ""),
+        is_cadre=validated.get("is_cadre", False),
+        admitted_on=validated.get("admitted_on"),
+        full_on=validated.get("full_on"),
+        party_group_id=validated.get("party_group_id"),
+    )
+
+
+def _service_error(exc: DjangoValidationError) -> ValidationError:
+    if hasattr(exc, "error_dict"):
+        mapping = {"__all__": "non_field_errors", "party_group": "party_group"}
+        return ValidationError({mapping.get(k, k): v for k, v in exc.message_dict.items()})
+    return ValidationError({"non_field_errors": exc.messages})
+
+
+class MemberViewSet(ScopedViewSet):
+    filterset_class = MemberFilterSet
+    serializer_class = MemberSerializer
+    actions = {
+        "list": Action.MEMBER_VIEW,
+        "retrieve": Action.MEMBER_VIEW,
+        "create": Action.MEMBER_ADD,
+        "update": Action.MEMBER_CHANGE,
+        "partial_update": Action.MEMBER_CHANGE,
+    }
+    view_action = Action.MEMBER_VIEW
+
+    def scoped_queryset(self) -> Any:
+        return Member.objects.select_related("org").order_by("org__path", "name", "id")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        context["reveal_ids"] = set()
+        return context
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        member = self.get_object()
+        context = self.get_serializer_context()
+        # A single record requested by a role that may reveal: shown in full, and audited.
+        if request.query_params.get("reveal") == "1" and permits(
+            request.user, Action.MEMBER_REVEAL, path=member.org.path, pk=member.org_id
+        ):
+            services.reveal_id_number(member, actor=request.user)
+            context["reveal_ids"] = {member.pk}
+        return Response(MemberSerializer(member, context=context).data)
+
+    def _branch(self, branch_id: Any, action: str) -> OrgNode:
+        branch = OrgNode.objects.visible_to(self.request.user, action).filter(pk=branch_id).first()
+        if branch is None:
+            record_denial_if_exists(self.request, OrgNode.objects.all(), branch_id)
+            raise ValidationError({"branch": ["党支部不存在或不在您的授权范围内"]})
+        return branch
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = MemberSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        branch = self._branch(serializer.validated_data["org_id"], Action.MEMBER_ADD)
+        try:
+            member = services.register_member(
+                actor=request.user, org=branch, data=_data(serializer.validated_data)
+            )
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from exc
+        return Response(
+            MemberSerializer(member, context={"reveal_ids": set()}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        member = self.get_object()
+        current = {
+            "name": member.name,
+            "id_number": services.decrypt_id(member),
+            "phone": services.decrypt_phone(member),
+            "status": member.status,
+            "ethnicity": member.ethnicity,
+            "education": member.education,
+            "post": member.post,
+            "is_cadre": member.is_cadre,
+            "admitted_on": member.admitted_on,
+            "full_on": member.full_on,
+            "party_group_id": member.party_group_id,
+            "org_id": member.org_id,
+        }
+        serializer = MemberSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        merged = {**current, **serializer.validated_data}
+        if merged["org_id"] != member.org_id:
+            raise ValidationError({"branch": ["请使用平台内转移办理党支部变更"]})
+        try:
+            member = services.update_member(
+                member,
+                actor=request.user,
+                expected_version=serializer.validated_data.get("version", member.version),
+                data=_data(merged),
+            )
+        except DjangoValidationError as exc:
+            raise _service_error(exc) from exc
+        return Response(MemberSerializer(member, context={"reveal_ids": set()}).data)

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from dangjian.members.views import imports, movements, registry
+
+app_name = "members"
+urlpatterns = [
+    path("", registry.member_list, name="list"),
+    path("<int:pk>/", registry.member_detail, name="detail"),
+    path("<int:pk>/edit/", registry.member_edit, name="edit"),
+    path("<int:pk>/reveal/", registry.member_reveal, name="reveal"),
+    path("<int:pk>/do/<slug:name>/", movements.member_action, name="action"),
+    path("new/<int:org_pk>/", registry.member_create, name="create"),
+    path("dual-registration/", registry.dual_registration, name="dual_registration"),
+    path("transfers/", movements.transfers, name="transfers"),
+    path("transfers/in/new/<int:org_pk>/", movements.transfer_in_new, name="transfer_in_new"),
+    path(
+        "transfers/in/<int:pk>/<slug:decision>/",
+        movements.transfer_in_decide,
+        name="transfer_in_decide",
+    ),
+    path(
+        "transfers/out/<int:pk>/complete/",
+        movements.transfer_out_complete,
+        name="transfer_out_complete",
+    ),
+    path("export/", imports.export, name="export"),
+    path("import/", imports.upload, name="import"),
+    path("import/template/", imports.template, name="import_template"),
+    path("import/<int:pk>/", imports.job_detail, name="import_job"),
+    path("import/<int:pk>/progress/", imports.job_progress, name="import_progress"),
+    path("import/<int:pk>/confirm/", imports.job_confirm, name="import_confirm"),
+    path("import/<int:pk>/retry/", imports.job_retry, name="import_retry"),
+]

@@ -1,0 +1,1 @@
+"""Member pages, split by noun: the registry, movements, and imports."""

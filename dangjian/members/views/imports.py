@@ -1,0 +1,151 @@
+"""Import (upload → validate → preview → confirm, in the background for large files) and export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dangjian.core.permissions import Action
+from dangjian.core.scoping import scope_root
+from dangjian.core.views import get_scoped_or_404, require_action
+from dangjian.members.forms import UploadForm
+from dangjian.members.models import ImportJob, ImportStatus
+from dangjian.members.views.registry import filtered_members
+from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import OrgNode
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 20 * 1024 * 1024
+# Above this many rows the import runs in the background worker with a progress bar.
+BACKGROUND_ROWS = 2000
+
+
+def _attachment(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+@login_required
+def template(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.MEMBER_IMPORT)
+    from dangjian.members.excel.template import build_template
+
+    branches = (
+        OrgNode.objects.visible_to(request.user, Action.MEMBER_IMPORT)
+        .filter(kind=OrgKind.BRANCH, dissolved_on__isnull=True)
+        .order_by("path")
+    )
+    groups = OrgNode.objects.filter(
+        parent__in=branches, kind=OrgKind.PARTY_GROUP, dissolved_on__isnull=True
+    ).select_related("parent")
+    data = build_template(
+        [(b.code, b.name) for b in branches], [(g.code, g.name, g.parent.code) for g in groups]
+    )
+    return _attachment(data, "member-import-template.xlsx")
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.MEMBER_EXPORT)
+    from dangjian.members.excel.exporter import export_members
+
+    members = filtered_members(request, Action.MEMBER_EXPORT).qs
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return _attachment(
+        export_members(members, actor=request.user, reveal=False), f"members-{stamp}.xlsx"
+    )
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.MEMBER_IMPORT)
+    from dangjian.members.excel import jobs
+    from dangjian.members.excel.safety import UnsafeWorkbook, check_xlsx
+
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload_file = form.cleaned_data["file"]
+        if upload_file.size > MAX_UPLOAD:
+            form.add_error("file", "文件不能超过20MB")
+        else:
+            data = upload_file.read()
+            try:
+                check_xlsx(data)
+            except UnsafeWorkbook as exc:
+                form.add_error("file", str(exc))
+            else:
+                job = jobs.store_upload(
+                    data,
+                    upload_file.name,
+                    actor=request.user,
+                    org=scope_root(request.user, Action.MEMBER_IMPORT),
+                )
+                jobs.validate_job(job, actor=request.user)
+                return redirect("members:import_job", pk=job.pk)
+    recent = ImportJob.objects.filter(created_by_id=request.user.pk)[:10]
+    return render(
+        request, "members/import.html", {"form": form, "recent": recent, "nav_active": "members"}
+    )
+
+
+def _job(request: HttpRequest, pk: int) -> ImportJob:
+    job = get_scoped_or_404(
+        request, ImportJob.objects.select_related("org"), Action.MEMBER_IMPORT, pk
+    )
+    if job.created_by_id != request.user.pk:
+        from django.http import Http404
+
+        raise Http404
+    return job
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    from dangjian.members.excel.jobs import mark_stale_failed
+
+    mark_stale_failed(timezone.now())
+    job.refresh_from_db()
+    return render(request, "members/import_job.html", {"job": job, "nav_active": "members"})
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    response = render(request, "members/_import_progress.html", {"job": job})
+    if job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
+        response["HX-Refresh"] = "true"  # finished: reload the page to show the outcome
+    return response
+
+
+@login_required
+def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    if request.method == "POST" and job.status == ImportStatus.VALID:
+        from dangjian.members.excel import jobs
+
+        if job.total_rows > BACKGROUND_ROWS:
+            jobs.enqueue_import(job)
+        else:
+            jobs.run_import(job)
+            job.refresh_from_db()
+            if job.status == ImportStatus.DONE:
+                messages.success(
+                    request,
+                    f"导入完成：新增 {job.created_count} 人，重新登记 {job.reactivated_count} 人",
+                )
+    return redirect("members:import_job", pk=job.pk)
+
+
+@login_required
+def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(request, pk)
+    if request.method == "POST" and job.status == ImportStatus.FAILED:
+        from dangjian.members.excel import jobs
+
+        jobs.retry(job, actor=request.user)
+    return redirect("members:import_job", pk=job.pk)

@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from dangjian.core.forms import apply_service_errors
+from dangjian.core.permissions import Action, can_anywhere
+from dangjian.core.scoping import permits
+from dangjian.core.views import get_scoped_or_404, require_action
+from dangjian.members import services
+from dangjian.members.choices import IN_SERVICE, MemberStatus
+from dangjian.members.filtersets import MemberFilterSet
+from dangjian.members.forms import MemberForm
+from dangjian.members.models import CommunityRegistration, Member
+from dangjian.members.rules import completed_years, party_standing_years
+from dangjian.members.views.movements import ACTIONS
+from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import OrgNode
+
+LIST_FIELDS = (
+    "id",
+    "name",
+    "id_number_masked",
+    "gender",
+    "birth_date",
+    "post",
+    "status",
+    "full_on",
+    "org__name",
+    "org__path",
+    "party_group__name",
+)
+
+
+def filtered_members(request: HttpRequest, action: str = Action.MEMBER_VIEW) -> MemberFilterSet:
+    queryset = (
+        Member.objects.visible_to(request.user, action)
+        .select_related("org", "party_group")
+        .only(*LIST_FIELDS)
+        .order_by("org__path", "name", "id")
+    )
+    filterset = MemberFilterSet(request.GET or None, queryset=queryset)
+    for field in filterset.form.fields.values():
+        field.widget.attrs.setdefault("class", "form-control form-control-sm")
+    return filterset
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.MEMBER_VIEW)
+    filterset = filtered_members(request)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
+        for m in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "nav_active": "members",
+        "can_export": can_anywhere(request.user, Action.MEMBER_EXPORT),
+        "can_import": can_anywhere(request.user, Action.MEMBER_IMPORT),
+    }
+    template = "members/_table.html" if request.htmx else "members/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_scoped_or_404(
+        request, Member.objects.select_related("org", "party_group"), Action.MEMBER_VIEW, pk
+    )
+    today = timezone.localdate()
+    path = member.org.path
+    can = {
+        name: permits(request.user, action, path=path, pk=member.org_id)
+        for name, action in (("change", Action.MEMBER_CHANGE), ("reveal", Action.MEMBER_REVEAL))
+    }
+    return render(
+        request,
+        "members/detail.html",
+        {
+            "member": member,
+            "nav_active": "members",
+            "can": can,
+            "age": completed_years(member.birth_date, today),
+            "standing": party_standing_years(member.full_on, today),
+            "events": member.events.all()[:100],
+            "transfers": member.transfers_out.all(),
+            "mobility": member.mobility.all(),
+            "community": CommunityRegistration.objects.filter(member=member).first(),
+            "services": member.services.all()[:20],
+            "actions": [(slug, spec.title) for slug, spec in ACTIONS.items()],
+        },
+    )
+
+
+def _groups(branch: OrgNode) -> list[tuple[int, str]]:
+    return list(
+        OrgNode.objects.filter(
+            parent=branch, kind=OrgKind.PARTY_GROUP, dissolved_on__isnull=True
+        ).values_list("pk", "name")
+    )
+
+
+@login_required
+def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
+    branch = get_scoped_or_404(request, OrgNode.objects.all(), Action.MEMBER_ADD, org_pk)
+    form = MemberForm(
+        request.POST or None, groups=_groups(branch), initial={"status": MemberStatus.FULL}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.register_member(
+                actor=request.user, org=branch, data=form.member_data()
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"已登记党员“{member.name}”")
+            return redirect("members:detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": f"在“{branch.name}”登记党员",
+            "nav_active": "members",
+            "cancel": f"/orgs/{branch.pk}/",
+        },
+    )
+
+
+@login_required
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_scoped_or_404(
+        request, Member.objects.select_related("org"), Action.MEMBER_CHANGE, pk
+    )
+    initial = {
+        "name": member.name,
+        "status": member.status,
+        "ethnicity": member.ethnicity,
+        "education": member.education,
+        "post": member.post,
+        "is_cadre": member.is_cadre,
+        "admitted_on": member.admitted_on,
+        "full_on": member.full_on,
+        "party_group": str(member.party_group_id or ""),
+        "version": member.version,
+    }
+    form = MemberForm(
+        request.POST or None, initial=initial, groups=_groups(member.org), current=member
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_member(
+                member,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"] or 0,
+                data=form.member_data(),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("members:detail", pk=member.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "title": f"编辑“{member.name}”",
+            "nav_active": "members",
+            "cancel": f"/members/{member.pk}/",
+        },
+    )
+
+
+@login_required
+def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    member = get_scoped_or_404(
+        request, Member.objects.select_related("org"), Action.MEMBER_REVEAL, pk
+    )
+    full = services.reveal_id_number(member, actor=request.user)
+    return render(request, "members/_revealed.html", {"value": full})
+
+
+@login_required
+def dual_registration(request: HttpRequest) -> HttpResponse:
+    """双报到: per enterprise, in-service members not yet registered with a community."""
+    require_action(request, Action.MEMBER_VIEW)
+    members = (
+        Member.objects.visible_to(request.user, Action.MEMBER_VIEW)
+        .filter(status__in=IN_SERVICE)
+        .annotate(registered=Exists(CommunityRegistration.objects.filter(member=OuterRef("pk"))))
+    )
+    enterprises = (
+        OrgNode.objects.visible_to(request.user, Action.ORG_VIEW)
+        .filter(kind=OrgKind.ENTERPRISE)
+        .only("id", "name", "path")
+    )
+    by_path: dict[str, dict[str, Any]] = {
+        e.path: {"org": e, "total": 0, "missing": 0} for e in enterprises
+    }
+    for row in members.values("org__path").annotate(
+        total=Count("id"), missing=Count("id", filter=Q(registered=False))
+    ):
+        path = row["org__path"]
+        # The deepest enterprise above the branch owns it (enterprises may nest).
+        owner = next(
+            (by_path[path[:k]] for k in range(len(path), 0, -4) if path[:k] in by_path), None
+        )
+        if owner is not None:
+            owner["total"] += row["total"]
+            owner["missing"] += row["missing"]
+    rows = [entry for entry in by_path.values() if entry["total"]]
+    for entry in rows:
+        entry["rate"] = round((entry["total"] - entry["missing"]) * 100 / entry["total"])
+    unregistered = (
+        members.filter(registered=False)
+        .select_related("org")
+        .only("id", "name", "org__name", "org__path", "post")[:500]
+    )
+    return render(
+        request,
+        "members/dual_registration.html",
+        {
+            "rows": rows,
+            "unregistered": unregistered,
+            "nav_active": "members",
+        },
+    )
