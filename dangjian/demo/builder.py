@@ -16,6 +16,7 @@ from dangjian.accounts import services as account_services
 from dangjian.accounts.models import Grant, User
 from dangjian.core import audit
 from dangjian.core.permissions import Role
+from dangjian.demo.people import populate_county
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.models import EnterpriseProfile, OrgNode
@@ -187,6 +188,7 @@ def build_demo_county(*, password: str) -> DemoCounty:
         )
         short = name.removeprefix("X县").removesuffix("有限公司")
         _party_structure(county, ent, code, short, large)
+    populate_county(county.nodes)
     for username, full_name, admin_role, grant in DEMO_ACCOUNTS:
         user, _ = account_services.create_account(
             actor=None,

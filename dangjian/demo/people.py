@@ -1,0 +1,160 @@
+"""Demo people: members, committees and enterprise leaders for the X县 demo county.
+
+Deterministic (seeded) so every demo and test session sees the same county. Everything is written
+through the services, like real data entry.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from dangjian.governance import services as governance
+from dangjian.governance.choices import CommitteePost, LeaderPosition
+from dangjian.members import movements
+from dangjian.members import services as members
+from dangjian.members.choices import Education, MemberStatus
+from dangjian.members.rules import id_check_char
+from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import OrgNode
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+    "彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌"
+    "玉兰海燕晓东春梅立新雪峰佳琪子涵浩然思远雨欣"
+)
+POSTS = ["综合办公室", "财务部", "工程部", "运营部", "安全环保部", "市场部", "生产一线", "技术中心"]
+COMMUNITIES = ["城关街道南门社区", "城关街道北苑社区", "东城街道滨江社区", "西城街道花园社区"]
+REGION = "330122"
+
+
+def make_id_number(born: date, serial: int, male: bool) -> str:
+    sequence = serial * 2 + (1 if male else 0)
+    body = f"{REGION}{born:%Y%m%d}{sequence % 1000:03d}"
+    return body + id_check_char(body)
+
+
+class PeopleFactory:
+    def __init__(self, seed: int = 2020) -> None:
+        self.rng = random.Random(seed)
+        self.serial = 0
+
+    def name(self) -> str:
+        given = "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2))))
+        return self.rng.choice(SURNAMES) + given
+
+    def member_data(self, *, status: str = MemberStatus.FULL) -> members.MemberData:
+        self.serial += 1
+        born = date(1965, 1, 1) + timedelta(days=self.rng.randint(0, 35 * 365))
+        male = self.rng.random() < 0.62
+        admitted = born + timedelta(days=365 * 19 + self.rng.randint(0, 365 * 12))
+        admitted = min(admitted, date(2024, 6, 30))
+        full_on = None if status == MemberStatus.PROBATIONARY else admitted + timedelta(days=365)
+        if status == MemberStatus.PROBATIONARY:
+            admitted = date(2026, 3, 1) + timedelta(days=self.rng.randint(0, 150))
+        return members.MemberData(
+            name=self.name(),
+            id_number=make_id_number(born, self.serial, male),
+            status=status,
+            phone=f"139{self.rng.randint(10_000_000, 99_999_999)}",
+            education=self.rng.choice([e.value for e in Education][:4]),
+            post=self.rng.choice(POSTS),
+            is_cadre=self.rng.random() < 0.2,
+            admitted_on=admitted,
+            full_on=full_on,
+        )
+
+
+def populate_branch(
+    factory: PeopleFactory, branch: OrgNode, size: int, *, with_committee: bool
+) -> list[members.Member]:
+    group_ids = list(
+        OrgNode.objects.filter(parent=branch, kind=OrgKind.PARTY_GROUP).values_list("pk", flat=True)
+    )
+    made = []
+    for i in range(size):
+        status = MemberStatus.PROBATIONARY if i == size - 1 and size > 4 else MemberStatus.FULL
+        data = factory.member_data(status=status)
+        data.party_group_id = group_ids[i % len(group_ids)] if group_ids else None
+        made.append(members.register_member(actor=None, org=branch, data=data))
+    today = date(2026, 11, 1)
+    for member in made[: int(size * 0.6)]:
+        movements.register_with_community(
+            member,
+            actor=None,
+            community=factory.rng.choice(COMMUNITIES),
+            registered_on=date(2025, 3, 1) + timedelta(days=factory.rng.randint(0, 400)),
+        )
+    if with_committee:
+        elected = date(2023, 1, 1) + timedelta(days=factory.rng.randint(0, 700))
+        term = governance.record_election(actor=None, org=branch, elected_on=min(elected, today))
+        full = [m for m in made if m.status == MemberStatus.FULL]
+        posts = [
+            CommitteePost.SECRETARY,
+            CommitteePost.ORGANISATION,
+            CommitteePost.PUBLICITY,
+            CommitteePost.DISCIPLINE,
+        ][: (1 if len(full) < 7 else 3 if len(full) < 9 else 4)]
+        for post, member in zip(posts, full, strict=False):
+            governance.assign_seat(
+                term, actor=None, post=post, member=member, assigned_on=term.elected_on
+            )
+    return made
+
+
+def populate_county(nodes: dict[str, OrgNode]) -> None:
+    """Members for every branch but the demo secretary's (who imports hers), committees where
+    the rules require one, a lost-contact case, and leadership facts for each enterprise."""
+    factory = PeopleFactory()
+    branches = [
+        n for code, n in sorted(nodes.items()) if n.kind == OrgKind.BRANCH and code != "CT01-ZB1"
+    ]
+    for index, branch in enumerate(branches):
+        size = (4, 6, 9, 12, 15)[index % 5]
+        populate_branch(factory, branch, size, with_committee=index % 4 != 1)
+    lost = members.Member.objects.filter(org=nodes["JT02-ZB1"]).order_by("id").first()
+    if lost is not None:
+        movements.mark_lost_contact(lost, actor=None, since=date(2026, 2, 10))
+    for code, node in sorted(nodes.items()):
+        if node.kind != OrgKind.ENTERPRISE:
+            continue
+        chairman = factory.name()
+        split = code in ("CT04", "JT03", "NL05")
+        governance.set_leader(
+            actor=None,
+            org=node,
+            position=LeaderPosition.CHAIRMAN,
+            person_name=chairman,
+            since=date(2022, 4, 1),
+            on_board=True,
+            on_party_committee=True,
+        )
+        governance.set_leader(
+            actor=None,
+            org=node,
+            position=LeaderPosition.PARTY_SECRETARY,
+            person_name=factory.name() if split else chairman,
+            since=date(2022, 4, 1),
+            on_board=True,
+            on_party_committee=True,
+        )
+        governance.set_leader(
+            actor=None,
+            org=node,
+            position=LeaderPosition.GENERAL_MANAGER,
+            person_name=factory.name(),
+            since=date(2022, 4, 1),
+            on_management=True,
+            on_party_committee=True,
+        )
+        if code == "NL05":
+            governance.record_unity_exception(
+                actor=None,
+                org=node,
+                reason="董事长由县水利局干部兼任，经县委组织部同意党组织书记分设",
+                approval_ref="X组通〔2024〕12号",
+                on=date(2024, 5, 1),
+            )
