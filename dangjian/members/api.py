@@ -25,8 +25,11 @@ STATUS_LABELS = dict(MemberStatus.choices)
 class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     """``id_number`` is written in full and read back masked unless the caller may reveal it."""
 
-    id_number = serializers.CharField(max_length=18, write_only=False)
-    phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    # Written in full; read back by to_representation (masked unless revealed).
+    id_number = serializers.CharField(max_length=18, write_only=True)
+    phone = serializers.CharField(
+        max_length=11, required=False, allow_blank=True, default="", write_only=True
+    )
     branch = serializers.IntegerField(source="org_id")
     status = serializers.ChoiceField(choices=MemberStatus.choices)
     status_display = serializers.SerializerMethodField()

@@ -320,6 +320,7 @@ def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -
     from dangjian.members.rules import suspension_review_due
 
     locked = _lock(member, actor)
+    _not_future(on, "on")
     months = CountySettings.current().lost_contact_review_months
     if locked.status != MemberStatus.LOST_CONTACT or not suspension_review_due(
         locked.lost_contact_since, on, months=months

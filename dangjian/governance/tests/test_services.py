@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from dangjian.core.models import AuditEntry
+from dangjian.governance import services
+from dangjian.governance.models import EnterpriseLeader
+from dangjian.members import services as members
+from dangjian.members.tests.helpers import data
+from dangjian.orgs.models import OrgNode
+
+pytestmark = pytest.mark.django_db
+
+
+def test_secretary_sets_up_committee_and_warnings_follow(org, user) -> None:
+    secretary = user("secretary1")
+    branch = org("CT01-ZB1")
+    people = [
+        members.register_member(actor=secretary, org=branch, data=data(name=f"委员{i}"))
+        for i in range(8)
+    ]
+    found = services.structure_findings(branch, today=date(2026, 11, 24))
+    assert ("error", "O4") in [(f.level, f.code) for f in found]
+    term = services.record_election(actor=secretary, org=branch, elected_on=date(2026, 11, 1))
+    assert term.term_years == 3
+    for post, person in zip(["secretary", "organisation", "publicity"], people, strict=False):
+        services.assign_seat(
+            term, actor=secretary, post=post, member=person, assigned_on=date(2026, 11, 1)
+        )
+    assert services.structure_findings(branch, today=date(2026, 11, 24)) == []
+
+
+def test_committee_post_needs_a_member_of_the_organisation(org) -> None:
+    outsider = members.register_member(actor=None, org=org("JT01-ZB1"), data=data())
+    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 1, 5))
+    entries = AuditEntry.objects.count()
+    with pytest.raises(ValidationError, match="本组织在册的党员"):
+        services.assign_seat(
+            term, actor=None, post="secretary", member=outsider, assigned_on=date(2026, 1, 5)
+        )
+    assert AuditEntry.objects.count() == entries and not term.seats.exists()
+
+
+def test_second_secretary_in_a_term_is_refused(org) -> None:
+    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 1, 5))
+    a, b = (members.register_member(actor=None, org=org("CT01-ZB1"), data=data()) for _ in range(2))
+    services.assign_seat(term, actor=None, post="secretary", member=a, assigned_on=date(2026, 1, 5))
+    with pytest.raises(ValidationError, match="本届已有书记"):
+        services.assign_seat(
+            term, actor=None, post="secretary", member=b, assigned_on=date(2026, 1, 5)
+        )
+
+
+def test_extension_over_a_year_is_refused(org) -> None:
+    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2023, 3, 1))
+    with pytest.raises(ValidationError, match="不超过1年"):
+        services.extend_term(term, actor=None, until=date(2027, 3, 2), approval_ref="批复1号")
+    services.extend_term(term, actor=None, until=date(2027, 3, 1), approval_ref="批复1号")
+
+
+def test_unity_list_excludes_recorded_exceptions(org) -> None:
+    enterprises = OrgNode.objects.filter(kind="enterprise")
+    gaps = {row["org"].code for row in services.unity_gaps(enterprises)}
+    assert gaps == {"CT04", "JT03"}  # NL05 is split too, but its reason is recorded
+    services.record_unity_exception(
+        actor=None,
+        org=org("CT04"),
+        reason="董事长暂缺，由书记代行",
+        approval_ref="",
+        on=date(2026, 11, 1),
+    )
+    assert {row["org"].code for row in services.unity_gaps(enterprises)} == {"JT03"}
+
+
+def test_new_chairman_closes_the_previous_holder(org) -> None:
+    services.set_leader(
+        actor=None,
+        org=org("CT02"),
+        position="chairman",
+        person_name="新董事长",
+        since=date(2026, 10, 1),
+    )
+    current = EnterpriseLeader.objects.filter(
+        org=org("CT02"), position="chairman", ended_on__isnull=True
+    )
+    assert [leader.person_name for leader in current] == ["新董事长"]
+    assert services.unity_gaps(OrgNode.objects.filter(code="CT02"))

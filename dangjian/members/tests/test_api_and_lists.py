@@ -1,0 +1,136 @@
+"""Member API behaviour, list filters and exact query counts at two sizes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.core.models import AuditEntry
+from dangjian.members import services
+from dangjian.members.models import Member
+from dangjian.members.tests.helpers import data, new_id
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_needs_only_name_id_branch_status(client_for, org) -> None:
+    id_number = new_id(date(1970, 1, 2))
+    response = client_for("secretary1").post(
+        "/api/members/",
+        {
+            "name": "最少字段",
+            "id_number": id_number,
+            "branch": org("CT01-ZB1").pk,
+            "status": "probationary",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["id_number"] == id_number[:4] + "*" * 10 + id_number[14:]
+    assert body["birth_date"] == "1970-01-02" and body["status"] == "probationary"
+
+
+def test_search_by_name_or_full_id_and_masking(client_for, org) -> None:
+    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="欧阳查询"))
+    full = services.decrypt_id(member)
+    client = client_for("secretary1")
+    by_name = client.get("/api/members/?search=欧阳").json()
+    assert [r["name"] for r in by_name["results"]] == ["欧阳查询"]
+    by_id = client.get(f"/api/members/?search={full.lower()}").json()
+    assert [r["id"] for r in by_id["results"]] == [member.pk]
+    assert full not in str(by_id)
+    revealed = client.get(f"/api/members/{member.pk}/?reveal=1").json()
+    assert revealed["id_number"] == full
+    assert AuditEntry.objects.latest("seq").action == "members.member.reveal_id"
+    supervisor = client_for("supervisor").get(f"/api/members/{member.pk}/?reveal=1").json()
+    assert supervisor["id_number"] != full  # may read, may not reveal
+
+
+def test_duplicate_and_bad_values_name_fields(client_for, org) -> None:
+    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    client = client_for("secretary1")
+    entries = AuditEntry.objects.count()
+    dup = client.post(
+        "/api/members/",
+        {
+            "name": "重复",
+            "id_number": services.decrypt_id(member),
+            "branch": org("CT01-ZB1").pk,
+            "status": "full",
+        },
+        content_type="application/json",
+    )
+    assert dup.status_code == 400 and "已登记为党员" in dup.json()["id_number"][0]
+    bad = client.post(
+        "/api/members/",
+        {
+            "name": "错误",
+            "id_number": "330106199005170001",
+            "branch": org("CT01-ZB1").pk,
+            "status": "full",
+            "admitted_on": "2016-01-01",
+            "full_on": "2015-01-01",
+        },
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and {"id_number", "full_on"} <= set(bad.json())
+    assert AuditEntry.objects.count() == entries
+
+
+def test_list_filters_by_subtree_status_age_and_standing(client_for, org) -> None:
+    client = client_for("supervisor")
+    everyone = client.get("/api/members/?page_size=500").json()["count"]
+    in_ct = client.get(f"/api/members/?org={org('CT').pk}").json()["count"]
+    assert 0 < in_ct < everyone
+    probationary = client.get("/api/members/?status=probationary&page_size=500").json()
+    assert probationary["count"] and all(
+        r["status"] == "probationary" for r in probationary["results"]
+    )
+    old = client.get("/api/members/?age_min=55&page_size=500").json()["results"]
+    assert all(r["birth_date"] <= "1971-11-24" for r in old)
+    senior = client.get("/api/members/?standing_min=10&page_size=500").json()["results"]
+    assert all(r["full_on"] and r["full_on"] <= "2016-11-24" for r in senior)
+
+
+def test_htmx_request_renders_only_the_table(client_for) -> None:
+    client = client_for("supervisor")
+    full = client.get("/members/?status=full")
+    partial = client.get("/members/?status=full", HTTP_HX_REQUEST="true")
+    assert b'<nav class="navbar' in full.content and b'<nav class="navbar' not in partial.content
+    assert b"<table" in partial.content
+
+
+def _grow(org, n: int) -> None:
+    for i in range(n):
+        branch = org("CT02-ZB1" if i % 2 else "CT01-ZB1")
+        services.register_member(actor=None, org=branch, data=data(name=f"扩容{i}"))
+
+
+@pytest.mark.parametrize(
+    ("username", "url", "expected"),
+    [
+        ("supervisor", "/members/", 5),
+        ("supervisor", "/members/?status=full&age_min=30", 5),
+        ("secretary1", "/members/", 5),
+        ("secretary1", "/api/members/", 5),
+        ("supervisor", "/api/members/?page_size=100", 5),
+        ("supervisor", "/members/dual-registration/", 6),
+    ],
+)
+def test_member_list_query_counts_at_two_sizes(client_for, org, username, url, expected) -> None:
+    services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="首位"))
+    client = client_for(username)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    small = count()
+    _grow(org, 60)
+    assert (small, count()) == (expected, expected)
+    assert Member.objects.count() > 250
