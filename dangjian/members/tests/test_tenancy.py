@@ -91,10 +91,10 @@ class TestMemberCreateApiTenancy(MemberContractBase):
     def outside(self) -> Any:
         return OrgNode.objects.get(code="JT01-ZB1")
 
-    def read_url(self, obj: OrgNode) -> str:
+    def read_url(self, obj: Any) -> str:
         return f"/api/orgs/{obj.pk}/"
 
-    def write(self, client: Client, obj: OrgNode) -> Any:
+    def write(self, client: Client, obj: Any) -> Any:
         d = data(name="API党员")
         response = client.post(
             "/api/members/",
@@ -112,5 +112,5 @@ class TestMemberCreateApiTenancy(MemberContractBase):
             assert "不在您的授权范围内" in response.json()["branch"][0]
         return response
 
-    def snapshot(self, obj: OrgNode) -> Any:
+    def snapshot(self, obj: Any) -> Any:
         return sorted(Member.objects.filter(org=obj).values_list("name", flat=True))
