@@ -4,6 +4,7 @@ from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
+from dangjian.orgs.models import CountySettings
 from dangjian.orgs.services import EnterpriseFacts
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -57,3 +58,14 @@ class MoveForm(BootstrapFormMixin, forms.Form):
 class DissolveForm(BootstrapFormMixin, forms.Form):
     dissolved_on = forms.DateField(label="撤销日期", widget=DATE)
     reason = forms.CharField(label="撤销原因", max_length=200)
+
+
+class CountySettingsForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = CountySettings
+        fields = [
+            "transfer_letter_valid_months",
+            "branch_term_years",
+            "lost_contact_review_months",
+            "extra_committee_posts",
+        ]

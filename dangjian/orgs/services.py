@@ -21,7 +21,7 @@ from dangjian.core import audit
 from dangjian.core.permissions import Action
 from dangjian.core.scoping import subtree_q
 from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.models import EnterpriseProfile, OrgNode, code_validator
+from dangjian.orgs.models import CountySettings, EnterpriseProfile, OrgNode, code_validator
 from dangjian.orgs.rules import credit_code_error, parent_kind_error
 
 NODE_FIELDS = ("code", "kind", "name", "short_name", "founded_on")
@@ -263,3 +263,37 @@ def dissolve_org(node: OrgNode, *, actor: Any, on: date, reason: str) -> int:
         },
     )
     return count
+
+
+SETTINGS_FIELDS = (
+    "transfer_letter_valid_months",
+    "branch_term_years",
+    "lost_contact_review_months",
+    "extra_committee_posts",
+)
+
+
+@transaction.atomic
+def update_county_settings(*, actor: Any, values: dict[str, Any]) -> CountySettings:
+    errors = {}
+    if not 1 <= int(values["transfer_letter_valid_months"]) <= 12:
+        errors["transfer_letter_valid_months"] = "介绍信有效期应在1至12个月之间"
+    if not 3 <= int(values["branch_term_years"]) <= 5:
+        errors["branch_term_years"] = "党支部委员会任期应为3至5年（党章：三年至五年）"
+    if not 1 <= int(values["lost_contact_review_months"]) <= 24:
+        errors["lost_contact_review_months"] = "应在1至24个月之间"
+    if errors:
+        raise ValidationError(errors)
+    existing = CountySettings.objects.filter(pk=1).first()
+    before = {f: getattr(existing, f) for f in SETTINGS_FIELDS} if existing else {}
+    row = existing or CountySettings(pk=1)
+    for name in SETTINGS_FIELDS:
+        setattr(row, name, values[name])
+    row.save()
+    audit.record(
+        "orgs.county_settings.update",
+        actor=actor,
+        obj=row,
+        changes=audit.diff(before, {f: getattr(row, f) for f in SETTINGS_FIELDS}),
+    )
+    return row

@@ -5,6 +5,7 @@ from dangjian.orgs import views
 app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
+    path("settings/", views.county_settings, name="county_settings"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/children/", views.children, name="children"),
     path("<int:pk>/add/", views.create, name="create"),

@@ -12,14 +12,26 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.permissions import Action, has_platform_scope, roles_for, user_grants
+from dangjian.core.permissions import (
+    Action,
+    can_anywhere,
+    has_platform_scope,
+    roles_for,
+    user_grants,
+)
 from dangjian.core.scoping import permits
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.governance.services import governance_context
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.forms import DissolveForm, EnterpriseForm, MoveForm, OrgForm
-from dangjian.orgs.models import OrgNode
+from dangjian.orgs.forms import (
+    CountySettingsForm,
+    DissolveForm,
+    EnterpriseForm,
+    MoveForm,
+    OrgForm,
+)
+from dangjian.orgs.models import CountySettings, OrgNode
 from dangjian.orgs.rules import allowed_child_kinds
 
 NODE_LIST_FIELDS = (
@@ -60,7 +72,11 @@ def _breadcrumb(user: Any, node: OrgNode) -> list[tuple[OrgNode, bool]]:
 def tree(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.ORG_VIEW)
     query = request.GET.get("q", "").strip()
-    context: dict[str, Any] = {"nav_active": "orgs", "q": query}
+    context: dict[str, Any] = {
+        "nav_active": "orgs",
+        "q": query,
+        "can_settings": can_anywhere(request.user, Action.COUNTY_SETTINGS),
+    }
     if query:
         results = (
             OrgNode.objects.visible_to(request.user, Action.ORG_VIEW)
@@ -294,3 +310,18 @@ def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def county_settings(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.COUNTY_SETTINGS)
+    form = CountySettingsForm(request.POST or None, instance=CountySettings.current())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_county_settings(actor=request.user, values=form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "县级设置已保存")
+            return redirect("orgs:county_settings")
+    return render(request, "orgs/county_settings.html", {"form": form, "nav_active": "orgs"})

@@ -186,3 +186,27 @@ def test_secretary_cannot_touch_outside_the_branch(org, user) -> None:
             code="CT02-ZB1",
         )
     assert org("CT02-ZB1").name != "越权"
+
+
+def test_county_settings_drive_letter_validity(client_for, org) -> None:
+    from dangjian.members import movements, services as members
+    from dangjian.members.tests.helpers import data
+    from dangjian.orgs.models import CountySettings
+
+    client = client_for("supervisor")
+    values = {
+        "transfer_letter_valid_months": 1,
+        "branch_term_years": 3,
+        "lost_contact_review_months": 6,
+        "extra_committee_posts": "青年委员",
+    }
+    assert client.post("/orgs/settings/", values).status_code == 302
+    assert CountySettings.current().transfer_letter_valid_months == 1
+    bad = client.post("/orgs/settings/", {**values, "branch_term_years": 7})
+    assert "三年至五年" in bad.content.decode()
+    member = members.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    letter = movements.issue_transfer_out(
+        member, actor=None, letter_no="1", destination="外县", issued_on=date(2026, 10, 31)
+    )
+    assert letter.valid_until == date(2026, 11, 30)
+    assert client_for("secretary1").get("/orgs/settings/").status_code == 403
