@@ -17,7 +17,7 @@ class BootstrapFormMixin:
             widget.attrs.setdefault("class", css)
 
 
-def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Attach a service's field-keyed errors to the form (unknown keys become form-level errors)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
