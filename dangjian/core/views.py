@@ -66,10 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
     by_status = dict(enterprises.order_by().values_list("operating_status").annotate(n=Count("id")))
     kind_rows = [(k.value, k.label, by_kind.get(k.value, 0)) for k in OrgKind]
     status_rows = [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
-    chart = {
-        "labels": [label for _, label, _ in kind_rows if _ != OrgKind.SUPERVISOR],
-        "values": [n for code, _, n in kind_rows if code != OrgKind.SUPERVISOR],
-    }
+    charted = [(label, n) for code, label, n in kind_rows if code != OrgKind.SUPERVISOR]
+    chart = {"labels": [label for label, _ in charted], "values": [n for _, n in charted]}
     return render(
         request,
         "core/home.html",

@@ -11,3 +11,10 @@ def test_supervisor_home_shows_real_counts(client_for):
     response = client_for("supervisor").get("/")
     assert response.status_code == 200
     assert response.context["total"] == OrgNode.objects.filter(dissolved_on__isnull=True).count()
+
+
+def test_home_chart_labels_match_values(client_for):
+    context = client_for("supervisor").get("/").context
+    chart = context["chart"]
+    assert len(chart["labels"]) == len(chart["values"]) == 6
+    assert chart["labels"][0] == "集团" and chart["values"][0] == 3
