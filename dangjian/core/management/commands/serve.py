@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--workers", type=int, default=2)
 
+    # No gunicorn access log: it would write query strings (a searched ID number) to disk. The
+    # JSON request log (core.middleware) records method, path, status and request id instead.
     def handle(self, *args: Any, **options: Any) -> None:
         python = sys.executable
         worker = subprocess.Popen([python, "manage.py", "db_worker"])
@@ -33,8 +35,6 @@ class Command(BaseCommand):
                 str(options["workers"]),
                 "--threads",
                 "4",
-                "--access-logfile",
-                "-",
                 "--graceful-timeout",
                 "10",
             ]
