@@ -189,7 +189,8 @@ def test_secretary_cannot_touch_outside_the_branch(org, user) -> None:
 
 
 def test_county_settings_drive_letter_validity(client_for, org) -> None:
-    from dangjian.members import movements, services as members
+    from dangjian.members import movements
+    from dangjian.members import services as members
     from dangjian.members.tests.helpers import data
     from dangjian.orgs.models import CountySettings
 
