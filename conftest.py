@@ -13,6 +13,9 @@ from dangjian.core.testing.clients import login
 
 DEMO_PASSWORD = "Demo-Passw0rd!2026"
 
+# The real-server and browser fixtures (``live``, ``browser``) for @pytest.mark.browser tests.
+pytest_plugins = ["dangjian.core.testing.live"]
+
 
 def pytest_configure(config: Any) -> None:
     from django.conf import settings
