@@ -41,6 +41,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m dangjian.benchmarks.run
+	$(PY) -m dangjian.benchmarks.members_run
 
 clean:
 	rm -rf $(VENV) var
