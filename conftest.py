@@ -22,6 +22,8 @@ def pytest_configure(config: Any) -> None:
 
     # Still Argon2 (the production hasher family), at a cost that keeps the suite fast.
     settings.PASSWORD_HASHERS = ["dangjian.core.testing.hashers.FastArgon2PasswordHasher"]
+    # Background tasks run in-process during tests; the worker path is the same function.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(scope="session")

@@ -84,6 +84,21 @@ class CryptoProvider(abc.ABC):
     def blind_index(self, value: str, *, context: str) -> str:
         """Deterministic keyed digest for equality search and uniqueness."""
 
+    def encrypt_blob(self, data: bytes, *, context: str) -> bytes:
+        """Files (uploaded workbooks): the same scheme on bytes, without base64."""
+        return f"v{self.current_key_version}:".encode() + self._seal(data, context)
+
+    def decrypt_blob(self, blob: bytes, *, context: str) -> bytes:
+        prefix, _, body = blob.partition(b":")
+        return self._open(self.token_version(prefix.decode("ascii", "replace") + ":"), body,
+                          context)
+
+    @abc.abstractmethod
+    def _seal(self, data: bytes, context: str) -> bytes: ...
+
+    @abc.abstractmethod
+    def _open(self, version: int, body: bytes, context: str) -> bytes: ...
+
     def reencrypt_field(self, token: str, *, context: str) -> str:
         """Decrypt with whatever version the token names, encrypt with the current one."""
         return self.encrypt_field(self.decrypt_field(token, context=context), context=context)
@@ -128,27 +143,33 @@ class SoftwareCryptoProvider(CryptoProvider):
     def mac(self, data: bytes) -> str:
         return hmac_sm3(self._mac_key, data).hex()
 
-    def encrypt_field(self, plaintext: str, *, context: str) -> str:
+    def _seal(self, data: bytes, context: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
         ciphertext, tag = sm4_gcm_encrypt(
-            self._field_keys[self._current], nonce, plaintext.encode("utf-8"), context.encode()
+            self._field_keys[self._current], nonce, data, context.encode()
         )
-        return f"v{self._current}:{_b64encode(nonce + ciphertext + tag)}"
+        return nonce + ciphertext + tag
 
-    def decrypt_field(self, token: str, *, context: str) -> str:
-        version = self.token_version(token)
+    def _open(self, version: int, raw: bytes, context: str) -> bytes:
         key = self._field_keys.get(version)
         if key is None:
             raise CryptoError(f"unknown key version {version}")
-        raw = _b64decode(token.partition(":")[2])
         if len(raw) < NONCE_BYTES + TAG_BYTES:
             raise CryptoError("ciphertext too short")
         nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
         try:
-            plaintext = sm4_gcm_decrypt(key, nonce, body, tag, context.encode())
+            return sm4_gcm_decrypt(key, nonce, body, tag, context.encode())
         except InvalidTag as exc:
             raise CryptoError("ciphertext failed authentication") from exc
-        return plaintext.decode("utf-8")
+
+    def encrypt_field(self, plaintext: str, *, context: str) -> str:
+        sealed = self._seal(plaintext.encode("utf-8"), context)
+        return f"v{self._current}:{_b64encode(sealed)}"
+
+    def decrypt_field(self, token: str, *, context: str) -> str:
+        version = self.token_version(token)
+        raw = _b64decode(token.partition(":")[2])
+        return self._open(version, raw, context).decode("utf-8")
 
     def blind_index(self, value: str, *, context: str) -> str:
         message = f"{context}\x00{normalise_for_index(value)}".encode()

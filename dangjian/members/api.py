@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -185,3 +187,58 @@ class MemberViewSet(ScopedViewSet):
         except DjangoValidationError as exc:
             raise _service_error(exc) from exc
         return Response(MemberSerializer(member, context={"reveal_ids": set()}).data)
+
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_file(self, request: Request) -> Response:
+        """Upload field ``file``; ``dry_run=true`` validates and writes nothing. A hostile file is
+        refused with 400 whatever ``dry_run`` says."""
+        from dangjian.core.scoping import scope_root
+        from dangjian.members.workbook import importer, jobs
+        from dangjian.members.workbook.safety import UnsafeWorkbook, check_xlsx
+
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["请上传 .xlsx 文件（字段名 file）"]})
+        data = upload.read()
+        try:
+            check_xlsx(data)
+        except UnsafeWorkbook as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+        dry_run = str(request.POST.get("dry_run", "")).lower() in ("1", "true", "yes")
+        if dry_run:
+            report = importer.validate(data, actor=request.user)
+            return Response(
+                {"errors": report.errors, "rows": report.total, "valid": not report.errors}
+            )
+        job = jobs.store_upload(
+            data,
+            upload.name or "upload.xlsx",
+            actor=request.user,
+            org=scope_root(request.user, Action.MEMBER_IMPORT),
+        )
+        report = jobs.validate_job(job, actor=request.user)
+        if report.errors:
+            return Response(
+                {"errors": report.errors, "job": job.pk}, status=status.HTTP_400_BAD_REQUEST
+            )
+        jobs.run_import(job)
+        return Response(
+            {
+                "job": job.pk,
+                "rows": report.total,
+                "created": job.created_count,
+                "reactivated": job.reactivated_count,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=False, methods=["get"], url_path="import/template")
+    def import_template(self, request: Request) -> Any:
+        from dangjian.members.views.imports import template_response
+
+        return template_response(request.user)

@@ -128,7 +128,7 @@ def _check_branch(org: OrgNode, party_group_id: int | None) -> None:
         raise ValidationError({"party_group": "党小组必须是所在党支部下的党小组"})
 
 
-def _apply(member: Member, data: MemberData) -> None:
+def apply_data(member: Member, data: MemberData) -> None:
     facts = id_facts(data.id_number)
     provider = crypto()
     clean_id = normalise_id(data.id_number)
@@ -150,7 +150,7 @@ def build_member(org: OrgNode, data: MemberData) -> Member:
     """An unsaved member with encrypted fields applied, for bulk paths (imports) that validated
     ``data`` with ``field_errors`` and checked branch, scope and duplicates themselves."""
     member = Member(org=org)
-    _apply(member, data)
+    apply_data(member, data)
     return member
 
 
@@ -191,7 +191,7 @@ def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     if member is None:
         member = Member(org=org)
     member.org = org
-    _apply(member, data)
+    apply_data(member, data)
     if reactivated:
         member.version += 1
     member.save()
@@ -223,7 +223,7 @@ def update_member(member: Member, *, actor: Any, expected_version: int, data: Me
     if clash.exists():
         raise ValidationError({"id_number": "该身份证号码已登记为其他党员"})
     before = snapshot(locked)
-    _apply(locked, data)
+    apply_data(locked, data)
     locked.version += 1
     locked.save()
     changes = audit.diff(before, snapshot(locked))

@@ -143,3 +143,12 @@ def test_bad_keys_are_refused(kwargs) -> None:
 def test_any_text_round_trips(text: str) -> None:
     p = _provider()
     assert p.decrypt_field(p.encrypt_field(text, context="t"), context="t") == text
+
+
+def test_blob_round_trip_binds_context() -> None:
+    p = _provider()
+    blob = p.encrypt_blob(b"PK\x03\x04 workbook bytes", context="members.import")
+    assert blob.startswith(b"v1:") and b"workbook" not in blob
+    assert p.decrypt_blob(blob, context="members.import") == b"PK\x03\x04 workbook bytes"
+    with pytest.raises(CryptoError):
+        p.decrypt_blob(blob, context="other")

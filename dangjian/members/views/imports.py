@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from dangjian.core.permissions import Action
+from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scoping import scope_root
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members.forms import UploadForm
@@ -17,9 +20,11 @@ from dangjian.members.views.registry import filtered_members
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 
+logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD = 20 * 1024 * 1024
-# Above this many rows the import runs in the background worker with a progress bar.
+# Above these sizes validation / the import run in the background worker with a progress bar.
+BACKGROUND_BYTES = 256 * 1024
 BACKGROUND_ROWS = 2000
 
 
@@ -29,13 +34,11 @@ def _attachment(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@login_required
-def template(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.MEMBER_IMPORT)
-    from dangjian.members.excel.template import build_template
+def template_response(user: Any) -> HttpResponse:
+    from dangjian.members.workbook.template import build_template
 
     branches = (
-        OrgNode.objects.visible_to(request.user, Action.MEMBER_IMPORT)
+        OrgNode.objects.visible_to(user, Action.MEMBER_IMPORT)
         .filter(kind=OrgKind.BRANCH, dissolved_on__isnull=True)
         .order_by("path")
     )
@@ -49,22 +52,34 @@ def template(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def template(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.MEMBER_IMPORT)
+    return template_response(request.user)
+
+
+@login_required
 def export(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.MEMBER_EXPORT)
-    from dangjian.members.excel.exporter import export_members
+    from dangjian.members.workbook.exporter import export_members
 
+    # Full ID numbers only for a role that may reveal them, and only over rows it may reveal.
+    reveal = request.GET.get("reveal") == "1" and can_anywhere(request.user, Action.MEMBER_REVEAL)
     members = filtered_members(request, Action.MEMBER_EXPORT).qs
+    if reveal:
+        members = members.filter(
+            pk__in=filtered_members(request, Action.MEMBER_REVEAL).qs.values("pk")
+        )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _attachment(
-        export_members(members, actor=request.user, reveal=False), f"members-{stamp}.xlsx"
+        export_members(members, actor=request.user, reveal=reveal), f"members-{stamp}.xlsx"
     )
 
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.MEMBER_IMPORT)
-    from dangjian.members.excel import jobs
-    from dangjian.members.excel.safety import UnsafeWorkbook, check_xlsx
+    from dangjian.members.workbook import jobs
+    from dangjian.members.workbook.safety import UnsafeWorkbook, check_xlsx
 
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -84,7 +99,10 @@ def upload(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     org=scope_root(request.user, Action.MEMBER_IMPORT),
                 )
-                jobs.validate_job(job, actor=request.user)
+                if len(data) > BACKGROUND_BYTES:
+                    jobs.enqueue_validation(job)
+                else:
+                    jobs.validate_job(job, actor=request.user)
                 return redirect("members:import_job", pk=job.pk)
     recent = ImportJob.objects.filter(created_by_id=request.user.pk)[:10]
     return render(
@@ -106,7 +124,7 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    from dangjian.members.excel.jobs import mark_stale_failed
+    from dangjian.members.workbook.jobs import mark_stale_failed
 
     mark_stale_failed(timezone.now())
     job.refresh_from_db()
@@ -126,12 +144,15 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if request.method == "POST" and job.status == ImportStatus.VALID:
-        from dangjian.members.excel import jobs
+        from dangjian.members.workbook import jobs
 
         if job.total_rows > BACKGROUND_ROWS:
             jobs.enqueue_import(job)
         else:
-            jobs.run_import(job)
+            try:
+                jobs.run_import(job)
+            except Exception:
+                logger.exception("member import failed")
             job.refresh_from_db()
             if job.status == ImportStatus.DONE:
                 messages.success(
@@ -145,7 +166,7 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     if request.method == "POST" and job.status == ImportStatus.FAILED:
-        from dangjian.members.excel import jobs
+        from dangjian.members.workbook import jobs
 
         jobs.retry(job, actor=request.user)
     return redirect("members:import_job", pk=job.pk)

@@ -1,0 +1,1 @@
+"""Member workbooks: the template, hostile-file checks, validation and import, and export."""

@@ -1,0 +1,73 @@
+"""Scoped member export in the import layout: masked IDs unless revealed, formula-safe cells,
+exporting user and time on the first line, one audit entry."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import xlsxwriter
+from django.utils import timezone
+
+from dangjian.core import audit
+from dangjian.members.choices import Education, MemberStatus
+from dangjian.members.services import decrypt_id, decrypt_phone
+from dangjian.members.workbook.columns import HEADERS, SHEET
+
+MAX_ROWS = 100_000
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+STATUS_LABELS = dict(MemberStatus.choices)
+EDUCATION_LABELS = dict(Education.choices)
+
+
+def safe(value: str) -> str:
+    """Cells a spreadsheet would evaluate get a leading apostrophe (formula injection)."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = book.add_worksheet(SHEET)
+    bold = book.add_format({"bold": True})
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
+    who = actor.get_username() if actor is not None else "系统"
+    sheet.write_string(
+        0, 0, f"导出人：{who}  导出时间：{stamp}  身份证号码{'为完整号码' if reveal else '已脱敏'}"
+    )
+    for col, header in enumerate(HEADERS):
+        sheet.write_string(1, col, header, bold)
+    queryset = members.select_related("org", "party_group").order_by("org__path", "name", "id")
+    count = 0
+    for count, member in enumerate(queryset[:MAX_ROWS].iterator(chunk_size=2000), start=1):
+        values = [
+            member.name,
+            decrypt_id(member) if reveal else member.id_number_masked,
+            member.org.code,
+            member.party_group.code if member.party_group_id else "",
+            STATUS_LABELS.get(member.status, member.status),
+            member.ethnicity,
+            decrypt_phone(member) if reveal else member.phone_masked,
+            EDUCATION_LABELS.get(member.education, ""),
+            member.post,
+            "是" if member.is_cadre else "否",
+            member.admitted_on.isoformat() if member.admitted_on else "",
+            member.full_on.isoformat() if member.full_on else "",
+        ]
+        for col, value in enumerate(values):
+            sheet.write_string(count + 1, col, safe(str(value)))
+    if count >= MAX_ROWS:
+        sheet.write_string(
+            count + 2, 0, f"超过{MAX_ROWS}行上限，其余未导出；请缩小筛选范围后分批导出"
+        )
+    book.close()
+    audit.record("members.member.export", actor=actor, changes={"rows": count, "revealed": reveal})
+    return buffer.getvalue()

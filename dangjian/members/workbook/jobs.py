@@ -1,0 +1,153 @@
+"""Import jobs: the upload kept encrypted, validation, the import, stale-job recovery, retry.
+
+Only the job id crosses into the background worker. The import is one transaction: a worker killed
+mid-way leaves nothing behind, and the job (with a stale heartbeat) is marked failed and can be
+retried. Progress is written outside that transaction, during validation, so a page can poll it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core.context import command_context
+from dangjian.core.provider import crypto
+from dangjian.members.models import ImportJob, ImportStatus
+from dangjian.members.workbook import importer
+
+UPLOAD_CONTEXT = "members.import.upload"
+STALE_AFTER = timedelta(minutes=2)
+
+
+def _path(job: ImportJob) -> Path:
+    return Path(settings.MEDIA_ROOT) / job.stored_path
+
+
+def store_upload(data: bytes, original_name: str, *, actor: Any, org: Any) -> ImportJob:
+    relative = f"imports/{uuid.uuid4().hex}.bin"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(crypto().encrypt_blob(data, context=UPLOAD_CONTEXT))
+    try:
+        return ImportJob.objects.create(
+            org=org,
+            created_by=actor,
+            original_name=original_name[:200],
+            stored_path=relative,
+            file_sha256=hashlib.sha256(data).hexdigest(),
+        )
+    except Exception:
+        target.unlink(missing_ok=True)  # no row pointing at a file, no file without a row
+        raise
+
+
+def load_upload(job: ImportJob) -> bytes:
+    return crypto().decrypt_blob(_path(job).read_bytes(), context=UPLOAD_CONTEXT)
+
+
+def _update(job: ImportJob, **fields: Any) -> None:
+    fields["heartbeat_at"] = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
+
+
+def _progress(job: ImportJob, offset: int = 0) -> Any:
+    return lambda done: _update(job, processed_rows=offset + done)
+
+
+def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
+    _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
+    report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
+    if report.errors:
+        _update(
+            job,
+            status=ImportStatus.INVALID,
+            errors=report.errors[:2000],
+            total_rows=report.total,
+            processed_rows=report.total,
+            message=f"发现 {len(report.errors)} 处错误，未写入任何数据",
+        )
+    else:
+        _update(
+            job,
+            status=ImportStatus.VALID,
+            errors=[],
+            total_rows=report.total,
+            processed_rows=report.total,
+            message="",
+        )
+    return report
+
+
+def run_import(job: ImportJob) -> None:
+    """Validate again (the database may have changed since the preview), then import."""
+    actor = job.created_by
+    with command_context("import_members"):
+        _update(job, status=ImportStatus.IMPORTING, processed_rows=0, message="")
+        try:
+            report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
+            if report.errors:
+                _update(
+                    job,
+                    status=ImportStatus.INVALID,
+                    errors=report.errors[:2000],
+                    message="数据已变化，重新校验发现错误，未写入任何数据",
+                )
+                return
+            created, reactivated = importer.commit(
+                report, actor=actor, file_sha256=job.file_sha256, original_name=job.original_name
+            )
+        except Exception as exc:
+            _update(
+                job,
+                status=ImportStatus.FAILED,
+                message=f"导入失败，未写入任何数据（{type(exc).__name__}），可重试",
+            )
+            raise
+        _update(
+            job,
+            status=ImportStatus.DONE,
+            created_count=created,
+            reactivated_count=reactivated,
+            processed_rows=report.total,
+            finished_at=timezone.now(),
+            message="",
+        )
+        _path(job).unlink(missing_ok=True)  # the encrypted upload is no longer needed
+
+
+def enqueue_import(job: ImportJob) -> None:
+    from dangjian.members.tasks import import_members
+
+    _update(job, status=ImportStatus.IMPORTING, processed_rows=0)
+    transaction.on_commit(lambda: import_members.enqueue(job.pk))
+
+
+def enqueue_validation(job: ImportJob) -> None:
+    from dangjian.members.tasks import validate_members
+
+    _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
+    transaction.on_commit(lambda: validate_members.enqueue(job.pk))
+
+
+def mark_stale_failed(now: datetime) -> int:
+    """Jobs whose worker stopped reporting (killed, restarted) become failed and retryable."""
+    return ImportJob.objects.filter(
+        status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING],
+        heartbeat_at__lt=now - STALE_AFTER,
+    ).update(status=ImportStatus.FAILED, message="导入进程已中断，未写入任何数据，可重试")
+
+
+def retry(job: ImportJob, *, actor: Any) -> None:
+    if job.status != ImportStatus.FAILED:
+        return
+    _update(job, status=ImportStatus.VALID, message="")
+    enqueue_import(job)
