@@ -84,6 +84,8 @@ def check_xlsx(data: bytes) -> None:
             if info.filename.endswith((".xml", ".rels", ".vml")):
                 _scan(archive, info, budget)
         types = archive.read("[Content_Types].xml").lower()
+    except UnsafeWorkbook:
+        raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise UnsafeWorkbook("文件已损坏或不完整，无法作为 .xlsx 打开") from exc
     if b"macroenabled" in types or b"vbaproject" in types:

@@ -1,0 +1,214 @@
+"""Importing member workbooks: every error by sheet/row/column, all or nothing, one audit entry."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from dangjian.core.models import AuditEntry
+from dangjian.members import services
+from dangjian.members.choices import MemberStatus
+from dangjian.members.models import ImportJob, ImportStatus, Member
+from dangjian.members.tests.helpers import data, new_id
+from dangjian.members.tests.workbooks import row, workbook
+from dangjian.members.workbook import importer, jobs
+
+pytestmark = pytest.mark.django_db
+FULL_ID = re.compile(r"\d{17}[\dX]")
+
+
+def _thirty(bad: bool) -> tuple[list[list[object]], list[str]]:
+    ids = [new_id(date(1960 + i % 30, 1 + i % 12, 1 + i % 27)) for i in range(30)]
+    rows = [
+        row(f"党员{i:02d}", ids[i], party_group="CT01-ZB1-XZ1" if i % 2 else "") for i in range(30)
+    ]
+    if bad:
+        rows[4][1] = ids[4][:-1] + ("0" if ids[4][-1] != "0" else "1")  # checksum broken
+        rows[17][10], rows[17][11] = "2015-01-01", "2014-01-01"  # full before admitted
+    return rows, ids
+
+
+def _counts() -> tuple[int, int]:
+    return Member.objects.count(), AuditEntry.objects.count()
+
+
+def test_thirty_rows_two_errors_then_fixed(client_for, user) -> None:
+    client = client_for("secretary1")
+    rows, _ = _thirty(bad=True)
+    before = _counts()
+    response = client.post("/members/import/", {"file": _upload(workbook(rows))})
+    job = ImportJob.objects.latest("id")
+    assert response.status_code == 302 and job.status == ImportStatus.INVALID
+    assert [(e["sheet"], e["row"], e["column"]) for e in job.errors] == [
+        ("党员信息", 6, "身份证号码"),
+        ("党员信息", 19, "转正日期"),
+    ]
+    assert "校验位" in job.errors[0]["message"]
+    assert _counts() == before
+    page = client.get(f"/members/import/{job.pk}/").content.decode()
+    assert "未写入任何数据" in page and "<td>19</td><td>转正日期</td>" in page
+    fixed, _ = _thirty(bad=False)
+    client.post("/members/import/", {"file": _upload(workbook(fixed))})
+    job = ImportJob.objects.latest("id")
+    assert job.status == ImportStatus.VALID
+    client.post(f"/members/import/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.created_count == 30
+    assert Member.objects.filter(org__code="CT01-ZB1").count() == 30
+    entries = AuditEntry.objects.filter(seq__gt=before[1])
+    assert [e.action for e in entries.filter(action__startswith="members.")] == [
+        "members.member.import"
+    ]
+    imported = entries.get(action="members.member.import")
+    assert imported.changes["created"] == 30 and len(imported.changes["file_sha256"]) == 64
+    assert not FULL_ID.search(str(list(entries.values_list("changes", flat=True))))
+    assert not any(FULL_ID.search(str(j.errors)) for j in ImportJob.objects.all())
+
+
+def _upload(content: bytes) -> object:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("党员.xlsx", content)
+
+
+def test_branch_outside_scope_is_named_by_row_and_column(user) -> None:
+    report = importer.validate(
+        workbook([row("外部", new_id(), branch="JT01-ZB1")]), actor=user("secretary1")
+    )
+    assert report.errors == [
+        {
+            "sheet": "党员信息",
+            "row": 2,
+            "column": "党支部编码",
+            "message": "党支部编码“JT01-ZB1”不存在或不在您的导入范围内",
+        }
+    ]
+
+
+def test_duplicates_within_file_and_against_the_database(org) -> None:
+    existing = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    twice = new_id()
+    report = importer.validate(
+        workbook([row("甲", twice), row("乙", twice), row("丙", services.decrypt_id(existing))]),
+        actor=None,
+    )
+    assert any(e["row"] == 2 and "与第3行重复" in e["message"] for e in report.errors)
+    assert any(e["row"] == 3 and "与第2行重复" in e["message"] for e in report.errors)
+    assert any(e["row"] == 4 and "已在平台登记" in e["message"] for e in report.errors)
+
+
+def test_historical_member_is_reactivated(org) -> None:
+    old = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="老党员"))
+    Member.objects.filter(pk=old.pk).update(status=MemberStatus.HISTORICAL)
+    report = importer.validate(workbook([row("老党员", services.decrypt_id(old))]), actor=None)
+    assert not report.errors
+    created, reactivated = importer.commit(
+        report, actor=None, file_sha256="0" * 64, original_name="x.xlsx"
+    )
+    assert (created, reactivated) == (0, 1)
+    old.refresh_from_db()
+    assert old.status == MemberStatus.FULL and old.org.code == "CT01-ZB1"
+
+
+def test_one_bad_row_among_ten_thousand_writes_nothing() -> None:
+    rows = [
+        row(f"批量{i}", new_id(date(1960 + i % 30, 1 + i % 12, 1 + i % 28))) for i in range(10_000)
+    ]
+    rows[7321][4] = "火星党员"
+    before = _counts()
+    report = importer.validate(workbook(rows), actor=None)
+    assert report.total == 10_000
+    assert [(e["row"], e["column"]) for e in report.errors] == [(7323, "党籍状态")]
+    with pytest.raises(ValueError):
+        importer.commit(report, actor=None, file_sha256="", original_name="x")
+    assert _counts() == before
+
+
+def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
+    user, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from django.utils import timezone
+
+    secretary = user("secretary1")
+    rows, _ = _thirty(bad=False)
+    job = jobs.store_upload(
+        workbook(rows), "a.xlsx", actor=secretary, org=secretary.grants.first().node
+    )
+    jobs.validate_job(job, actor=secretary)
+    original = importer.Member.objects.bulk_create
+
+    def dies(objs, *args, **kwargs):
+        original(objs, *args, **kwargs)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(importer.Member.objects, "bulk_create", dies)
+    before = _counts()
+    with pytest.raises(SystemExit):
+        jobs.run_import(job)
+    assert _counts()[0] == before[0]  # the transaction never committed
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2
+    )
+    assert jobs.mark_stale_failed(timezone.now()) == 1
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and "可重试" in job.message
+    monkeypatch.setattr(importer.Member.objects, "bulk_create", original)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.retry(job, actor=secretary)  # enqueued on commit; tasks run in-process in tests
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.created_count == 30
+
+
+def test_stored_upload_is_encrypted(user) -> None:
+    secretary = user("secretary1")
+    id_number = new_id()
+    job = jobs.store_upload(
+        workbook([row("加密", id_number)]),
+        "a.xlsx",
+        actor=secretary,
+        org=secretary.grants.first().node,
+    )
+    raw = jobs._path(job).read_bytes()
+    assert raw.startswith(b"v1:") and id_number.encode() not in raw and b"PK" not in raw[:8]
+
+
+def test_api_dry_run_and_hostile_file(client_for) -> None:
+    client = client_for("secretary1")
+    rows, _ = _thirty(bad=True)
+    before = _counts()
+    response = client.post(
+        "/api/members/import/", {"file": _upload(workbook(rows)), "dry_run": "true"}
+    )
+    assert response.status_code == 200
+    errors = response.json()["errors"]
+    assert {(e["row"], e["column"]) for e in errors} == {(6, "身份证号码"), (19, "转正日期")}
+    assert set(errors[0]) == {"sheet", "row", "column", "message"}
+    hostile = client.post(
+        "/api/members/import/",
+        {"file": _upload(b"\xd0\xcf\x11\xe0" + b"0" * 99), "dry_run": "true"},
+    )
+    assert hostile.status_code == 400 and "xls" in hostile.json()["file"][0]
+    assert _counts() == before
+    fixed, _ = _thirty(bad=False)
+    done = client.post("/api/members/import/", {"file": _upload(workbook(fixed))})
+    assert done.status_code == 201 and done.json()["created"] == 30
+    template = client.get("/api/members/import/template/")
+    assert template.status_code == 200 and template.content.startswith(b"PK")
+
+
+def test_template_offers_only_the_importers_branches(client_for) -> None:
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    content = client_for("secretary1").get("/members/import/template/").content
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    assert book.sheet_names[0] == "党员信息"
+    options = book.get_sheet_by_name("选项").to_python(skip_empty_area=False)
+    assert options[0][2] == "CT01-ZB1" and len(options) >= 56
+    assert not any(r[2] not in ("", "CT01-ZB1") for r in options)
+    client = Client()
+    assert client.get("/members/import/template/").status_code == 302
