@@ -90,8 +90,9 @@ class CryptoProvider(abc.ABC):
 
     def decrypt_blob(self, blob: bytes, *, context: str) -> bytes:
         prefix, _, body = blob.partition(b":")
-        return self._open(self.token_version(prefix.decode("ascii", "replace") + ":"), body,
-                          context)
+        return self._open(
+            self.token_version(prefix.decode("ascii", "replace") + ":"), body, context
+        )
 
     @abc.abstractmethod
     def _seal(self, data: bytes, context: str) -> bytes: ...
