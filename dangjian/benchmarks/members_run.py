@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--skip-import", action="store_true")
     args = parser.parse_args(argv)
     var_dir = Path(tempfile.mkdtemp(prefix="dangjian-bench-members-"))
     try:
@@ -43,6 +45,13 @@ def main(argv: list[str] | None = None) -> int:
             build_demo_county(password=password)
         results: dict[str, object] = {}
         ok = True
+        if not args.skip_import:
+            from dangjian.benchmarks import members_import
+
+            imported = members_import.run(rows=args.import_rows, var_dir=var_dir)
+            results["import"] = imported
+            print("\n".join(members_import.report(imported)))
+            ok = ok and bool(imported["pass_speed"])
         listed = members_list.run(
             rounds=args.rounds, warmup=args.warmup, members=args.members, password=password
         )

@@ -10,6 +10,7 @@ import abc
 import base64
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
@@ -37,15 +38,21 @@ def hmac_sm3(key: bytes, data: bytes) -> bytes:
     return mac.finalize()
 
 
+@lru_cache(maxsize=16)
+def _sm4(key: bytes) -> algorithms.SM4:
+    # Building the algorithm object costs as much as encrypting a field; keys are few and fixed.
+    return algorithms.SM4(key)
+
+
 def sm4_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> tuple[bytes, bytes]:
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(_sm4(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(aad)
     ciphertext = encryptor.update(plaintext) + encryptor.finalize()
     return ciphertext, encryptor.tag
 
 
 def sm4_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, tag: bytes, aad: bytes) -> bytes:
-    decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+    decryptor = Cipher(_sm4(key), modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(aad)
     return decryptor.update(ciphertext) + decryptor.finalize()
 

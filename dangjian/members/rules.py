@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +17,8 @@ class IdFacts:
 
 
 def id_check_char(first17: str) -> str:
-    return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+    # map/operator keeps this cheap: it runs for every row of a 100,000-row import.
+    return ID_CHECK[sum(map(operator.mul, map(int, first17), ID_WEIGHTS)) % 11]
 
 
 def normalise_id(raw: str) -> str:

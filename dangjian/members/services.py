@@ -46,6 +46,12 @@ EDITABLE = (
 )
 
 
+# Plain strings: enum attribute access is measurable when validating 100,000 import rows.
+STATUS_VALUES = frozenset(MemberStatus.values)
+FULL, PROBATIONARY = str(MemberStatus.FULL.value), str(MemberStatus.PROBATIONARY.value)
+ETHNICITY_SET = frozenset(ETHNICITIES)
+
+
 @dataclass
 class MemberData:
     """What a form, the API or an import row supplies. ``id_number`` and ``phone`` are clear text
@@ -86,9 +92,9 @@ def field_errors(data: MemberData, *, today: date) -> dict[str, str]:
     message = id_number_error(data.id_number, today=today)
     if message:
         errors["id_number"] = message
-    if data.status not in MemberStatus.values:
+    if data.status not in STATUS_VALUES:
         errors["status"] = f"党籍状态“{data.status}”无效"
-    if data.ethnicity and data.ethnicity not in ETHNICITIES:
+    if data.ethnicity and data.ethnicity not in ETHNICITY_SET:
         errors["ethnicity"] = f"民族“{data.ethnicity}”不在56个民族之列"
     phone = data.phone.strip()
     if phone and (len(phone) != 11 or not phone.isdigit() or phone[0] != "1"):
@@ -101,9 +107,9 @@ def field_errors(data: MemberData, *, today: date) -> dict[str, str]:
         errors["full_on"] = "转正日期不能早于入党日期"
     if data.full_on and not data.admitted_on:
         errors["admitted_on"] = "填写了转正日期，请同时填写入党日期"
-    if data.status == MemberStatus.PROBATIONARY and data.full_on:
+    if data.status == PROBATIONARY and data.full_on:
         errors["status"] = "已填写转正日期的党员不能是预备党员"
-    if data.status == MemberStatus.FULL and not data.full_on and data.admitted_on:
+    if data.status == FULL and not data.full_on and data.admitted_on:
         errors["full_on"] = "正式党员请填写转正日期"
     if "id_number" not in errors and data.admitted_on:
         born = id_facts(data.id_number).birth_date
@@ -128,22 +134,36 @@ def _check_branch(org: OrgNode, party_group_id: int | None) -> None:
         raise ValidationError({"party_group": "党小组必须是所在党支部下的党小组"})
 
 
-def apply_data(member: Member, data: MemberData) -> None:
-    facts = id_facts(data.id_number)
-    provider = crypto()
+def stored_values(data: MemberData, *, index: str | None = None) -> dict[str, Any]:
+    """Every stored column derived from ``data``: ciphertexts, blind index, masks, birth date and
+    gender. Shared by the services and the bulk import so both store exactly the same thing."""
     clean_id = normalise_id(data.id_number)
-    member.name = data.name.strip()
-    member.id_number_enc = provider.encrypt_field(clean_id, context=ID_CONTEXT)
-    member.id_number_index = id_index(clean_id)
-    member.id_number_masked = mask_id(clean_id)
-    member.birth_date, member.gender = facts.birth_date, facts.gender
+    facts = id_facts(clean_id)
+    provider = crypto()
     phone = data.phone.strip()
-    member.phone_enc = provider.encrypt_field(phone, context=PHONE_CONTEXT) if phone else ""
-    member.phone_masked = mask_phone(phone) if phone else ""
-    member.ethnicity = data.ethnicity or "汉族"
-    member.education, member.post, member.is_cadre = data.education, data.post, data.is_cadre
-    member.admitted_on, member.full_on, member.status = data.admitted_on, data.full_on, data.status
-    member.party_group_id = data.party_group_id
+    return {
+        "name": data.name.strip(),
+        "id_number_enc": provider.encrypt_field(clean_id, context=ID_CONTEXT),
+        "id_number_index": index or id_index(clean_id),
+        "id_number_masked": mask_id(clean_id),
+        "birth_date": facts.birth_date,
+        "gender": facts.gender,
+        "phone_enc": provider.encrypt_field(phone, context=PHONE_CONTEXT) if phone else "",
+        "phone_masked": mask_phone(phone) if phone else "",
+        "ethnicity": data.ethnicity or "汉族",
+        "education": data.education,
+        "post": data.post,
+        "is_cadre": data.is_cadre,
+        "admitted_on": data.admitted_on,
+        "full_on": data.full_on,
+        "status": data.status,
+        "party_group_id": data.party_group_id,
+    }
+
+
+def apply_data(member: Member, data: MemberData) -> None:
+    for name, value in stored_values(data).items():
+        setattr(member, name, value)
 
 
 def build_member(org: OrgNode, data: MemberData) -> Member:

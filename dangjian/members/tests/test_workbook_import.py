@@ -138,13 +138,13 @@ def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
         workbook(rows), "a.xlsx", actor=secretary, org=secretary.grants.first().node
     )
     jobs.validate_job(job, actor=secretary)
-    original = importer.Member.objects.bulk_create
+    original = importer._insert_members
 
-    def dies(objs, *args, **kwargs):
-        original(objs, *args, **kwargs)
+    def dies(*args, **kwargs):
+        original(*args, **kwargs)  # every row written inside the transaction, then the worker dies
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(importer.Member.objects, "bulk_create", dies)
+    monkeypatch.setattr(importer, "_insert_members", dies)
     before = _counts()
     with pytest.raises(SystemExit):
         jobs.run_import(job)
@@ -155,7 +155,7 @@ def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
     assert jobs.mark_stale_failed(timezone.now()) == 1
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED and "可重试" in job.message
-    monkeypatch.setattr(importer.Member.objects, "bulk_create", original)
+    monkeypatch.setattr(importer, "_insert_members", original)
     with django_capture_on_commit_callbacks(execute=True):
         jobs.retry(job, actor=secretary)  # enqueued on commit; tasks run in-process in tests
     job.refresh_from_db()
