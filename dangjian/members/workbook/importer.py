@@ -241,6 +241,11 @@ def validate(data: bytes, *, actor: Any, progress: Progress | None = None) -> Re
     return report
 
 
+def _column(model: Any, name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(field.column)
+
+
 def _insert_members(planned: list[Planned], now: datetime, progress: Progress | None) -> None:
     """Plain executemany: Django's bulk_create spends most of its time compiling SQL per value,
     which dominates at 100,000 rows. Columns come from the model so they cannot drift."""
@@ -258,7 +263,7 @@ def _insert_members(planned: list[Planned], now: datetime, progress: Progress | 
     if not names:
         return
     meta = Member._meta
-    columns = ", ".join(connection.ops.quote_name(meta.get_field(n).column) for n in names)
+    columns = ", ".join(connection.ops.quote_name(_column(Member, n)) for n in names)
     sql = (
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "
         f"VALUES ({', '.join(['%s'] * len(names))})"
@@ -328,7 +333,7 @@ def _bulk_events(new_members: Any, today: date, who: str) -> None:
     event = MemberEvent._meta
     quote = connection.ops.quote_name
     columns = ", ".join(
-        quote(event.get_field(n).column)
+        quote(_column(MemberEvent, n))
         for n in ("member", "kind", "occurred_on", "summary", "actor_username", "created_at")
     )
     pk_sql, params = (
