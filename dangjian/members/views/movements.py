@@ -112,7 +112,9 @@ def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     member = get_scoped_or_404(
         request, Member.objects.select_related("org"), Action.MEMBER_CHANGE, pk
     )
-    form = spec.form(request.POST or None, initial={"on": timezone.localdate()})
+    today = timezone.localdate()
+    dates = ("on", "issued_on", "left_on", "registered_on", "served_on")
+    form = spec.form(request.POST or None, initial=dict.fromkeys(dates, today))
     if request.method == "POST" and form.is_valid():
         try:
             spec.run(member, request.user, form.cleaned_data)

@@ -1,0 +1,130 @@
+"""The member registry end to end in chromium: import with errors then fixed, committee, transfer,
+and the county lists the supervisor reads."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import openpyxl
+import pytest
+
+from dangjian.core.testing.live import PASSWORD, LiveServer
+from dangjian.members.rules import id_check_char
+
+pytestmark = pytest.mark.browser
+
+
+def _login(browser: Any, live: LiveServer, username: str) -> Any:
+    page = browser.new_page()
+    page.goto(f"{live.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live.url}/")
+    return page
+
+
+def _id(i: int) -> str:
+    body = f"330183{date(1965 + i % 25, 1 + i % 12, 1 + i % 27):%Y%m%d}{600 + i:03d}"
+    return body + id_check_char(body)
+
+
+def _filled(template: bytes, *, broken: bool) -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(template))
+    sheet = book["党员信息"]
+    for i in range(30):
+        id_number = _id(i)
+        if broken and i == 4:
+            id_number = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")
+        full_on = "2010-07-01" if not (broken and i == 17) else "2008-01-01"
+        sheet.append(
+            [
+                f"导入党员{i:02d}",
+                id_number,
+                "CT01-ZB1",
+                "",
+                "正式党员",
+                "汉族",
+                "",
+                "大学本科",
+                "工程部",
+                "否",
+                "2009-07-01",
+                full_on,
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _upload(page: Any, live: LiveServer, content: bytes) -> None:
+    page.goto(f"{live.url}/members/import/")
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "本支部党员.xlsx",
+                "buffer": content,
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        ],
+    )
+    page.get_by_role("button", name="上传并校验").click()
+    page.wait_for_load_state("networkidle")
+
+
+def test_secretary_imports_sets_up_committee_and_records_a_transfer(browser, live) -> None:
+    page = _login(browser, live, "secretary1")
+    page.get_by_role("link", name="党员管理").click()
+    page.get_by_role("link", name="批量导入").click()
+    template = page.request.get(f"{live.url}/members/import/template/").body()
+    _upload(page, live, _filled(template, broken=True))
+    table = page.locator("table").inner_text()
+    assert "发现 2 处错误" in page.content()
+    assert "6\t身份证号码" in table and "19\t转正日期" in table
+    _upload(page, live, _filled(template, broken=False))
+    page.get_by_role("button", name="确认导入").click()
+    assert "导入完成：新增 30 人" in page.content()
+
+    page.goto(f"{live.url}/orgs/")
+    page.get_by_role("link", name="中共城市建设开发第一支部委员会").click()
+    assert "应设立支部委员会" in page.content()
+    page.get_by_role("link", name="登记换届选举").click()
+    page.get_by_label("选举日期").fill(date.today().replace(day=1).isoformat())
+    page.get_by_role("button", name="保存").click()
+    for post, person in (
+        ("书记", "导入党员00"),
+        ("组织委员", "导入党员01"),
+        ("宣传委员", "导入党员02"),
+    ):
+        page.get_by_role("link", name="配备委员").click()
+        page.locator("select[name=post]").select_option(label=post)
+        page.locator("select[name=member]").select_option(label=person)
+        page.get_by_role("button", name="保存").click()
+    assert "组织设置检查" not in page.content()
+    assert "书记：" in page.content()
+
+    page.get_by_role("link", name="党员名册（30人）").click()
+    page.get_by_role("link", name="导入党员05").click()
+    page.get_by_role("button", name="办理事项").click()
+    page.get_by_role("link", name="开具组织关系介绍信（转出）").click()
+    page.get_by_label("介绍信编号").fill("X组转〔2026〕21号")
+    page.get_by_label("转往党组织").fill("杭州市某国有企业党委")
+    page.get_by_role("button", name="提交").click()
+    assert "开具介绍信X组转〔2026〕21号" in page.content()
+    page.close()
+
+
+def test_supervisor_reads_dual_registration_and_unity_lists(browser, live) -> None:
+    page = _login(browser, live, "supervisor")
+    page.goto(f"{live.url}/members/dual-registration/")
+    assert "X县自来水有限公司" in page.content() and "报到率" in page.content()
+    page.get_by_role("link", name="班子建设").click()
+    rows = page.locator("tbody tr").all_inner_texts()
+    names = " ".join(rows)
+    assert "X县公共停车管理有限公司" in names and "X县客运站有限公司" in names
+    assert "X县水利水电开发有限公司" not in names  # its reason is on record
+    page.close()
