@@ -30,11 +30,21 @@ class SeatForm(BootstrapFormMixin, forms.Form):
     member = forms.ChoiceField(label="党员")
     assigned_on = forms.DateField(label="任职日期", widget=DATE)
 
-    def __init__(self, *args: object, members: list[tuple[int, str]], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        members: list[tuple[int, str]],
+        extra_posts: list[str] | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["member"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(str(pk), name) for pk, name in members]
+        post = self.fields["post"]
+        assert isinstance(post, forms.ChoiceField)
+        # Posts the county configured (青年委员 …) are stored as "other" with their own label.
+        post.choices = [*CommitteePost.choices, *[(f"other:{p}", p) for p in extra_posts or []]]
 
 
 class LeaderForm(BootstrapFormMixin, forms.Form):

@@ -26,7 +26,7 @@ from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.models import OrgNode
+from dangjian.orgs.models import CountySettings, OrgNode
 
 
 def _form_page(
@@ -96,8 +96,16 @@ def seat(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("name")
         .values_list("pk", "name")[:1000]
     )
+    extra = [
+        label.strip()
+        for label in CountySettings.current().extra_committee_posts.split(",")
+        if label.strip()
+    ]
     form = SeatForm(
-        request.POST or None, members=list(candidates), initial={"assigned_on": term.elected_on}
+        request.POST or None,
+        members=list(candidates),
+        extra_posts=extra,
+        initial={"assigned_on": term.elected_on},
     )
 
     def run(data: dict[str, Any]) -> Any:
@@ -108,13 +116,14 @@ def seat(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if member is None:
             raise ValidationError({"member": "所选党员不属于本组织"})
+        post, _, label = data["post"].partition(":")
         return services.assign_seat(
             term,
             actor=request.user,
-            post=data["post"],
+            post=post,
             member=member,
             assigned_on=data["assigned_on"],
-            post_label=data["post_label"],
+            post_label=label or data["post_label"],
         )
 
     return _form_page(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/do/<slug:name>/", movements.member_action, name="action"),
     path("new/<int:org_pk>/", registry.member_create, name="create"),
     path("dual-registration/", registry.dual_registration, name="dual_registration"),
+    path("suspension-review/", registry.suspension_review, name="suspension_review"),
     path("transfers/", movements.transfers, name="transfers"),
     path("transfers/in/new/<int:org_pk>/", movements.transfer_in_new, name="transfer_in_new"),
     path(

@@ -88,3 +88,16 @@ def test_new_chairman_closes_the_previous_holder(org) -> None:
     )
     assert [leader.person_name for leader in current] == ["新董事长"]
     assert services.unity_gaps(OrgNode.objects.filter(code="CT02"))
+
+
+def test_configured_extra_post_is_offered_and_stored(client_for, org) -> None:
+    member = members.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="青年"))
+    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 1, 5))
+    client = client_for("secretary1")
+    assert "青年委员" in client.get(f"/governance/term/{term.pk}/seat/").content.decode()
+    client.post(
+        f"/governance/term/{term.pk}/seat/",
+        {"post": "other:青年委员", "member": member.pk, "assigned_on": "2026-01-05"},
+    )
+    seat = term.seats.get()
+    assert (seat.post, seat.post_label) == ("other", "青年委员")

@@ -243,3 +243,14 @@ def test_service_needs_registration_first(org) -> None:
     movements.record_service(
         member, actor=None, served_on=date(2026, 10, 1), content="清洁家园", hours=Decimal(2)
     )
+
+
+def test_suspension_review_lists_members_lost_for_six_months(client_for, org) -> None:
+    due = services.register_member(actor=None, org=org("CT02-ZB1"), data=data(name="久未联系"))
+    recent = services.register_member(actor=None, org=org("CT02-ZB1"), data=data(name="刚失联"))
+    movements.mark_lost_contact(due, actor=None, since=date(2025, 12, 1))
+    movements.mark_lost_contact(recent, actor=None, since=date.today())
+    context = client_for("supervisor").get("/members/suspension-review/").context
+    assert "久未联系" in [m.name for m in context["due"]]
+    assert "刚失联" in [m.name for m in context["waiting"]]
+    assert "刚失联" not in [m.name for m in context["due"]]

@@ -20,10 +20,10 @@ from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import MemberForm
 from dangjian.members.models import CommunityRegistration, Member
-from dangjian.members.rules import completed_years, party_standing_years
+from dangjian.members.rules import add_months, completed_years, party_standing_years
 from dangjian.members.views.movements import ACTIONS
 from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.models import OrgNode
+from dangjian.orgs.models import CountySettings, OrgNode
 
 LIST_FIELDS = (
     "id",
@@ -242,6 +242,33 @@ def dual_registration(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "unregistered": unregistered,
+            "nav_active": "members",
+        },
+    )
+
+
+@login_required
+def suspension_review(request: HttpRequest) -> HttpResponse:
+    """Lost contact for the county's number of months (default 6, R2): due for 停止党籍 review."""
+    require_action(request, Action.MEMBER_VIEW)
+    months = CountySettings.current().lost_contact_review_months
+    cutoff = add_months(timezone.localdate(), -months)
+    lost = (
+        Member.objects.visible_to(request.user, Action.MEMBER_VIEW)
+        .filter(status=MemberStatus.LOST_CONTACT)
+        .select_related("org")
+        .only("id", "name", "lost_contact_since", "org__name", "org__path")
+        .order_by("lost_contact_since")
+    )
+    return render(
+        request,
+        "members/suspension_review.html",
+        {
+            "due": [m for m in lost if m.lost_contact_since and m.lost_contact_since <= cutoff],
+            "waiting": [
+                m for m in lost if not m.lost_contact_since or m.lost_contact_since > cutoff
+            ],
+            "months": months,
             "nav_active": "members",
         },
     )
