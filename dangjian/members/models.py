@@ -24,23 +24,24 @@ class Member(models.Model):
         on_delete=models.SET_NULL,
         related_name="group_members",
     )
-    name = models.CharField("姓名", max_length=50, db_index=True)
+    # No single-column indexes on name, post, dates or status: lists filter by scope first
+    # (the org index), name/post searches are substring matches no index serves, and every
+    # extra index slows the 100,000-row import.
+    name = models.CharField("姓名", max_length=50)
     id_number_enc = models.CharField("身份证号码（密文）", max_length=200)
     id_number_index = models.CharField("身份证号码索引", max_length=64, unique=True)
     id_number_masked = models.CharField("身份证号码（掩码）", max_length=18)
-    birth_date = models.DateField("出生日期", db_index=True)
+    birth_date = models.DateField("出生日期")
     gender = models.CharField("性别", max_length=6, choices=Gender.choices)
     ethnicity = models.CharField("民族", max_length=10, default="汉族")
     phone_enc = models.CharField("手机号码（密文）", max_length=200, blank=True)
     phone_masked = models.CharField("手机号码（掩码）", max_length=11, blank=True)
     education = models.CharField("学历", max_length=20, choices=Education.choices, blank=True)
-    post = models.CharField("工作岗位", max_length=60, blank=True, db_index=True)
+    post = models.CharField("工作岗位", max_length=60, blank=True)
     is_cadre = models.BooleanField("是否干部", default=False)
     admitted_on = models.DateField("入党日期", null=True, blank=True)
-    full_on = models.DateField("转正日期", null=True, blank=True, db_index=True)
-    status = models.CharField(
-        "党籍状态", max_length=20, choices=MemberStatus.choices, db_index=True
-    )
+    full_on = models.DateField("转正日期", null=True, blank=True)
+    status = models.CharField("党籍状态", max_length=20, choices=MemberStatus.choices)
     lost_contact_since = models.DateField("失联日期", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
