@@ -49,7 +49,7 @@ def run_ours(data: bytes) -> int:
 
     with command_context("bench"):
         check_xlsx(data)
-        report = importer.validate(data, actor=None)
+        report = importer.validate(data, actor=None, prepare=True)
         if report.errors:
             raise SystemExit(f"unexpected errors: {report.errors[:3]}")
         created, _ = importer.commit(report, actor=None, file_sha256="", original_name="bench")

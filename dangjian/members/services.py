@@ -134,6 +134,26 @@ def _check_branch(org: OrgNode, party_group_id: int | None) -> None:
         raise ValidationError({"party_group": "党小组必须是所在党支部下的党小组"})
 
 
+STORED_COLUMNS = (
+    "name",
+    "id_number_enc",
+    "id_number_index",
+    "id_number_masked",
+    "birth_date",
+    "gender",
+    "phone_enc",
+    "phone_masked",
+    "ethnicity",
+    "education",
+    "post",
+    "is_cadre",
+    "admitted_on",
+    "full_on",
+    "status",
+    "party_group_id",
+)
+
+
 def stored_values(data: MemberData, *, index: str | None = None) -> dict[str, Any]:
     """Every stored column derived from ``data``: ciphertexts, blind index, masks, birth date and
     gender. Shared by the services and the bulk import so both store exactly the same thing."""

@@ -92,3 +92,10 @@ def test_lost_contact_review_is_due_at_six_months() -> None:
     assert not suspension_review_due(date(2026, 5, 25), TODAY)
     assert suspension_review_due(date(2026, 5, 24), TODAY)
     assert not suspension_review_due(None, TODAY)
+
+
+def test_stored_values_follow_the_declared_column_order() -> None:
+    from dangjian.members.services import STORED_COLUMNS, MemberData, stored_values
+
+    data = MemberData(name="甲", id_number="11010519491231002X", status="full")
+    assert tuple(stored_values(data, index="i")) == STORED_COLUMNS

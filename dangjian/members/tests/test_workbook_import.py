@@ -212,3 +212,22 @@ def test_template_offers_only_the_importers_branches(client_for) -> None:
     assert not any(r[2] not in ("", "CT01-ZB1") for r in options)
     client = Client()
     assert client.get("/members/import/template/").status_code == 302
+
+
+def test_parallel_preparation_gives_the_same_report_and_rows(monkeypatch) -> None:
+    from dangjian.members.workbook import parallel
+
+    rows = [
+        row(f"并行{i}", new_id(date(1960 + i % 30, 1 + i % 12, 1 + i % 28))) for i in range(300)
+    ]
+    rows[123][4] = "未知状态"
+    serial = importer.validate(workbook(rows), actor=None, prepare=True)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_ROWS", 10)
+    forked = importer.validate(workbook(rows), actor=None, prepare=True)
+    assert forked.errors == serial.errors and [e["row"] for e in forked.errors] == [125]
+    rows[123][4] = "正式党员"
+    good = importer.validate(workbook(rows), actor=None, prepare=True)
+    assert len(good.planned) == 300 and all(p.values and p.data is None for p in good.planned)
+    assert importer.commit(good, actor=None, file_sha256="", original_name="p") == (300, 0)
+    member = Member.objects.get(name="并行7")
+    assert services.decrypt_id(member) == rows[7][1] and member.org.code == "CT01-ZB1"

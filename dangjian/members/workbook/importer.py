@@ -20,13 +20,13 @@ from dangjian.core import audit
 from dangjian.core.permissions import Action
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
-from dangjian.members.rules import mask_id, normalise_id
+from dangjian.members.rules import normalise_id
 from dangjian.members.services import (
+    STORED_COLUMNS,
     MemberData,
     add_event,
     apply_data,
     field_errors,
-    id_index,
     stored_values,
 )
 from dangjian.members.workbook.columns import (
@@ -49,9 +49,11 @@ Progress = Callable[[int], None]
 class Planned:
     row: int
     org_id: int
-    data: MemberData
+    data: MemberData | None  # None when parsed in a worker process (values carry the row)
     index: str
     existing_pk: int | None = None
+    values: list[Any] | None = None  # stored column values, when prepared in advance
+    masked: str = ""
 
 
 @dataclass
@@ -193,9 +195,15 @@ def _existing(indexes: list[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
-def validate(data: bytes, *, actor: Any, progress: Progress | None = None) -> Report:
+def validate(
+    data: bytes, *, actor: Any, progress: Progress | None = None, prepare: bool = False
+) -> Report:
+    """Check every row. ``prepare`` also computes what the insert stores (ciphertexts, masks),
+    on all cores for large files, so the import that follows does no per-row work but writing."""
+    from dangjian.members.workbook.parallel import parse_all
+
     try:
-        sheet, rows, total = read_rows(data)
+        sheet, row_iter, total = read_rows(data)
     except WorkbookError as exc:
         report = Report(sheet="")
         report.errors.append({"sheet": "", "row": 1, "column": "", "message": str(exc)})
@@ -203,38 +211,37 @@ def validate(data: bytes, *, actor: Any, progress: Progress | None = None) -> Re
     report = Report(sheet=sheet, total=total)
     today = timezone.localdate()
     branches, groups = _scope(actor)
+    rows = list(row_iter)
+    parsed, errors = parse_all(
+        rows, sheet=sheet, today=today, branches=branches, groups=groups, prepare=prepare
+    )
+    report.errors.extend(errors)
+    if progress is not None:
+        progress(total)
     first_row: dict[str, int] = {}
-    for count, raw in enumerate(rows, start=1):
-        parsed = _parse(today, report, raw.number, raw.cells, branches, groups)
-        if parsed is not None:
-            org_id, member_data = parsed
-            index = id_index(member_data.id_number)
-            if index in first_row:
-                masked = mask_id(member_data.id_number)
-                report.add(
-                    raw.number, "id_number", f"身份证号码{masked}与第{first_row[index]}行重复"
-                )
-                report.add(
-                    first_row[index], "id_number", f"身份证号码{masked}与第{raw.number}行重复"
-                )
-                continue
-            first_row[index] = raw.number
-            report.planned.append(Planned(raw.number, org_id, member_data, index))
-        if progress is not None and count % 1000 == 0:
-            progress(count)
+    for number, org_id, index, masked, values, member_data in parsed:
+        if index in first_row:
+            report.add(number, "id_number", f"身份证号码{masked}与第{first_row[index]}行重复")
+            report.add(first_row[index], "id_number", f"身份证号码{masked}与第{number}行重复")
+            continue
+        first_row[index] = number
+        report.planned.append(
+            Planned(number, org_id, member_data, index, values=values, masked=masked)
+        )
     existing = _existing([p.index for p in report.planned])
+    by_number = {raw.number: raw for raw in rows}
     for planned in report.planned:
         match = existing.get(planned.index)
         if match is None:
             continue
-        if match[1] == MemberStatus.HISTORICAL:
-            planned.existing_pk = match[0]
-        else:
-            report.add(
-                planned.row,
-                "id_number",
-                f"身份证号码{mask_id(planned.data.id_number)}已在平台登记为党员",
-            )
+        if match[1] != MemberStatus.HISTORICAL:
+            report.add(planned.row, "id_number", f"身份证号码{planned.masked}已在平台登记为党员")
+            continue
+        planned.existing_pk = match[0]
+        if planned.data is None:  # parsed in a worker: parse again here, it is one row
+            raw = by_number[planned.row]
+            again = _parse(today, Report(sheet=sheet), raw.number, raw.cells, branches, groups)
+            planned.data = again[1] if again else None
     if report.errors:
         report.errors.sort(key=lambda e: (e["row"], e["column"]))
         report.planned = []
@@ -249,19 +256,9 @@ def _column(model: Any, name: str) -> str:
 def _insert_members(planned: list[Planned], now: datetime, progress: Progress | None) -> None:
     """Plain executemany: Django's bulk_create spends most of its time compiling SQL per value,
     which dominates at 100,000 rows. Columns come from the model so they cannot drift."""
-    names = (
-        [
-            "org_id",
-            *stored_values(planned[0].data, index="x"),
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-        if planned
-        else []
-    )
-    if not names:
+    if not planned:
         return
+    names = ["org_id", *STORED_COLUMNS, "version", "created_at", "updated_at"]
     meta = Member._meta
     columns = ", ".join(connection.ops.quote_name(_column(Member, n)) for n in names)
     sql = (
@@ -272,8 +269,12 @@ def _insert_members(planned: list[Planned], now: datetime, progress: Progress | 
     batch: list[list[Any]] = []
     with connection.cursor() as cursor:
         for done, row in enumerate(planned, start=1):
-            values = stored_values(row.data, index=row.index)
-            batch.append([row.org_id, *values.values(), 1, stamp, stamp])
+            if row.values is not None:
+                values = row.values
+            else:
+                assert row.data is not None
+                values = list(stored_values(row.data, index=row.index).values())
+            batch.append([row.org_id, *values, 1, stamp, stamp])
             if len(batch) == INSERT_BATCH:
                 cursor.executemany(sql, batch)
                 batch = []
@@ -308,6 +309,7 @@ def commit(
             continue
         member = Member.objects.select_for_update().get(pk=planned.existing_pk)
         member.org_id = planned.org_id
+        assert planned.data is not None
         apply_data(member, planned.data)
         member.version += 1
         member.save()

@@ -93,7 +93,9 @@ def run_import(job: ImportJob) -> None:
     with command_context("import_members"):
         _update(job, status=ImportStatus.IMPORTING, processed_rows=0, message="")
         try:
-            report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
+            report = importer.validate(
+                load_upload(job), actor=actor, progress=_progress(job), prepare=True
+            )
             if report.errors:
                 _update(
                     job,

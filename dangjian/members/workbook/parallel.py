@@ -1,0 +1,83 @@
+"""Per-row parsing, validation and encryption, spread over the machine's cores for large files.
+
+This work needs no database: branch and 党小组 lookups are plain dicts. Forked workers inherit the
+rows, the lookups and the keyring, and send back plain tuples (cheap to pickle); the parent checks
+duplicates and writes. Small files, and previews that encrypt nothing, stay in-process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from datetime import date
+from typing import Any
+
+from dangjian.members.rules import mask_id
+from dangjian.members.services import MemberData, id_index, stored_values
+from dangjian.members.workbook.reader import RawRow
+
+PARALLEL_MIN_ROWS = 5000
+
+# (row number, branch id, blind index, masked ID, stored values or None, data or None)
+Parsed = tuple[int, int, str, str, list[Any] | None, MemberData | None]
+
+_ROWS: list[RawRow] = []
+_CONTEXT: dict[str, Any] = {}
+
+
+def _work(bounds: tuple[int, int]) -> tuple[list[Parsed], list[dict[str, Any]]]:
+    from dangjian.members.workbook.importer import Report, _parse
+
+    start, end = bounds
+    ctx = _CONTEXT
+    report = Report(sheet=ctx["sheet"])
+    parsed: list[Parsed] = []
+    for raw in _ROWS[start:end]:
+        result = _parse(ctx["today"], report, raw.number, raw.cells, ctx["branches"], ctx["groups"])
+        if result is None:
+            continue
+        org_id, data = result
+        index = id_index(data.id_number)
+        values = list(stored_values(data, index=index).values()) if ctx["prepare"] else None
+        keep = data if ctx["keep_data"] else None
+        parsed.append((raw.number, org_id, index, mask_id(data.id_number), values, keep))
+    return parsed, report.errors
+
+
+def parse_all(
+    rows: list[RawRow],
+    *,
+    sheet: str,
+    today: date,
+    branches: dict[str, int],
+    groups: dict[str, tuple[int, int]],
+    prepare: bool,
+) -> tuple[list[Parsed], list[dict[str, Any]]]:
+    """Parse every row; with ``prepare`` also compute what the insert stores."""
+    global _ROWS, _CONTEXT
+    workers = min(os.cpu_count() or 1, 4)
+    forked = prepare and len(rows) >= PARALLEL_MIN_ROWS and workers > 1
+    _ROWS = rows
+    _CONTEXT = {
+        "sheet": sheet,
+        "today": today,
+        "branches": branches,
+        "groups": groups,
+        "prepare": prepare,
+        "keep_data": not forked,
+    }
+    try:
+        if not forked:
+            return _work((0, len(rows)))
+        size = -(-len(rows) // workers)
+        chunks = [(i, min(i + size, len(rows))) for i in range(0, len(rows), size)]
+        # fork: workers inherit everything without pickling it; they never touch the database
+        # and leave with os._exit, so the parent's connection and transaction are unaffected.
+        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+            results = pool.map(_work, chunks)
+        return (
+            [item for part, _ in results for item in part],
+            [error for _, part in results for error in part],
+        )
+    finally:
+        _ROWS, _CONTEXT = [], {}
