@@ -51,6 +51,20 @@ def _set_status(member: Member, status: str, **extra: Any) -> None:
     member.save(update_fields=["status", "version", "updated_at", *extra])
 
 
+def _record(
+    member: Member,
+    actor: Any,
+    kind: str,
+    on: date,
+    summary: str,
+    action: str,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """A movement's timeline event and its audit entry, always written together."""
+    add_event(member, kind, on, summary, actor)
+    audit.record(action, actor=actor, obj=member, org_path=member.org.path, changes=changes)
+
+
 def _not_future(on: date, field: str) -> None:
     if on > timezone.localdate():
         raise ValidationError({field: "日期不能晚于今天"})
@@ -103,20 +117,15 @@ def issue_transfer_out(
         issued_on=issued_on,
         valid_until=add_months(issued_on, months),
     )
-    add_event(
+    _record(
         locked,
+        actor,
         EventKind.TRANSFER_OUT,
         issued_on,
         f"开具介绍信{transfer.letter_no}，转往{transfer.destination}，有效期至"
         f"{transfer.valid_until:%Y-%m-%d}",
-        actor,
-    )
-    audit.record(
         "members.transfer_out.issue",
-        actor=actor,
-        obj=locked,
-        org_path=locked.org.path,
-        changes={
+        {
             "letter_no": transfer.letter_no,
             "destination": transfer.destination,
             "valid_until": transfer.valid_until.isoformat(),
@@ -135,13 +144,14 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
     transfer.status, transfer.closed_on = TransferStatus.ACCEPTED, on
     transfer.save(update_fields=["status", "closed_on"])
     _set_status(locked, MemberStatus.HISTORICAL)
-    add_event(locked, EventKind.TRANSFER_OUT_DONE, on, f"已转往{transfer.destination}", actor)
-    audit.record(
+    _record(
+        locked,
+        actor,
+        EventKind.TRANSFER_OUT_DONE,
+        on,
+        f"已转往{transfer.destination}",
         "members.transfer_out.complete",
-        actor=actor,
-        obj=locked,
-        org_path=locked.org.path,
-        changes={"letter_no": transfer.letter_no},
+        {"letter_no": transfer.letter_no},
     )
 
 
@@ -257,13 +267,14 @@ def start_mobility(
         member=locked, place=place.strip(), left_on=left_on, certificate_no=certificate_no.strip()
     )
     _set_status(locked, MemberStatus.MOBILE)
-    add_event(locked, EventKind.MOBILE_OUT, left_on, f"外出至{record.place}", actor)
-    audit.record(
+    _record(
+        locked,
+        actor,
+        EventKind.MOBILE_OUT,
+        left_on,
+        f"外出至{record.place}",
         "members.member.mobile_out",
-        actor=actor,
-        obj=locked,
-        org_path=locked.org.path,
-        changes={"place": record.place, "left_on": left_on.isoformat()},
+        {"place": record.place, "left_on": left_on.isoformat()},
     )
     return record
 
@@ -280,8 +291,14 @@ def end_mobility(member: Member, *, actor: Any, returned_on: date) -> None:
     record.save(update_fields=["returned_on"])
     status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
     _set_status(locked, status)
-    add_event(locked, EventKind.MOBILE_BACK, returned_on, f"自{record.place}返回", actor)
-    audit.record("members.member.mobile_back", actor=actor, obj=locked, org_path=locked.org.path)
+    _record(
+        locked,
+        actor,
+        EventKind.MOBILE_BACK,
+        returned_on,
+        f"自{record.place}返回",
+        "members.member.mobile_back",
+    )
 
 
 @transaction.atomic
@@ -291,13 +308,14 @@ def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
         raise ValidationError({"since": f"{locked.get_status_display()}不能标记为失联"})
     _not_future(since, "since")
     _set_status(locked, MemberStatus.LOST_CONTACT, lost_contact_since=since)
-    add_event(locked, EventKind.LOST_CONTACT, since, "与党组织失去联系", actor)
-    audit.record(
+    _record(
+        locked,
+        actor,
+        EventKind.LOST_CONTACT,
+        since,
+        "与党组织失去联系",
         "members.member.lost_contact",
-        actor=actor,
-        obj=locked,
-        org_path=locked.org.path,
-        changes={"since": since.isoformat()},
+        {"since": since.isoformat()},
     )
 
 
@@ -308,9 +326,8 @@ def restore_contact(member: Member, *, actor: Any, on: date) -> None:
         raise ValidationError({"on": "该党员当前不是失联状态"})
     status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
     _set_status(locked, status, lost_contact_since=None)
-    add_event(locked, EventKind.CONTACT_RESTORED, on, "恢复联系", actor)
-    audit.record(
-        "members.member.contact_restored", actor=actor, obj=locked, org_path=locked.org.path
+    _record(
+        locked, actor, EventKind.CONTACT_RESTORED, on, "恢复联系", "members.member.contact_restored"
     )
 
 
@@ -329,13 +346,14 @@ def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -
     if not decision.strip():
         raise ValidationError({"decision": "请填写党组织决定的文号或说明"})
     _set_status(locked, MemberStatus.SUSPENDED)
-    add_event(locked, EventKind.SUSPENDED, on, f"停止党籍（{decision.strip()[:100]}）", actor)
-    audit.record(
+    _record(
+        locked,
+        actor,
+        EventKind.SUSPENDED,
+        on,
+        f"停止党籍（{decision.strip()[:100]}）",
         "members.member.suspend",
-        actor=actor,
-        obj=locked,
-        org_path=locked.org.path,
-        changes={"decision": decision.strip()[:200]},
+        {"decision": decision.strip()[:200]},
     )
 
 
@@ -350,13 +368,14 @@ def register_with_community(
     registration, _ = CommunityRegistration.objects.update_or_create(
         member=locked, defaults={"community": community.strip(), "registered_on": registered_on}
     )
-    add_event(locked, EventKind.COMMUNITY, registered_on, f"到{registration.community}报到", actor)
-    audit.record(
+    _record(
+        locked,
+        actor,
+        EventKind.COMMUNITY,
+        registered_on,
+        f"到{registration.community}报到",
         "members.member.community",
-        actor=actor,
-        obj=locked,
-        org_path=locked.org.path,
-        changes={"community": registration.community},
+        {"community": registration.community},
     )
     return registration
 
@@ -376,12 +395,13 @@ def record_service(
     record = ServiceRecord.objects.create(
         member=locked, served_on=served_on, content=content.strip(), hours=hours
     )
-    add_event(locked, EventKind.SERVICE, served_on, f"社区服务：{record.content}", actor)
-    audit.record(
+    _record(
+        locked,
+        actor,
+        EventKind.SERVICE,
+        served_on,
+        f"社区服务：{record.content}",
         "members.member.service",
-        actor=actor,
-        obj=locked,
-        org_path=locked.org.path,
-        changes={"served_on": served_on.isoformat(), "hours": str(hours)},
+        {"served_on": served_on.isoformat(), "hours": str(hours)},
     )
     return record
