@@ -181,6 +181,8 @@ def transfer_in_new(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 def transfer_in_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    if decision not in ("accept", "reject"):
+        raise Http404
     incoming = get_scoped_or_404(
         request, TransferIn.objects.select_related("org"), Action.MEMBER_ADD, pk
     )
