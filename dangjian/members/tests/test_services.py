@@ -258,7 +258,13 @@ def test_suspension_review_lists_members_lost_for_six_months(client_for, org) ->
 
 def test_unknown_transfer_decision_is_404(client_for, org) -> None:
     incoming = movements.receive_transfer_in(
-        actor=None, org=org("CT01-ZB1"), name="某人", id_number=new_id(), from_org="外县",
-        letter_no="Z-1", received_on=date(2026, 11, 1))
+        actor=None,
+        org=org("CT01-ZB1"),
+        name="某人",
+        id_number=new_id(),
+        from_org="外县",
+        letter_no="Z-1",
+        received_on=date(2026, 11, 1),
+    )
     client = client_for("secretary1")
     assert client.post(f"/members/transfers/in/{incoming.pk}/approve-all/").status_code == 404
