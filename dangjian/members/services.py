@@ -223,9 +223,14 @@ def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     existing = Member.objects.select_for_update().filter(id_number_index=id_index(data.id_number))
     member = existing.first()
     if member is not None and member.status != MemberStatus.HISTORICAL:
-        raise ValidationError(
-            {"id_number": f"该身份证号码已登记为党员（{member.name}，{member.org.name}）"}
+        # Name and branch only when the actor may see that record: uniqueness must not become
+        # a way to look up people outside one's scope.
+        visible = (
+            actor is None
+            or Member.objects.visible_to(actor, Action.MEMBER_VIEW).filter(pk=member.pk).exists()
         )
+        detail = f"（{member.name}，{member.org.name}）" if visible else ""
+        raise ValidationError({"id_number": f"该身份证号码已登记为党员{detail}"})
     reactivated = member is not None
     before = snapshot(member) if member is not None else {}
     if member is None:

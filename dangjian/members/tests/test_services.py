@@ -268,3 +268,15 @@ def test_unknown_transfer_decision_is_404(client_for, org) -> None:
     )
     client = client_for("secretary1")
     assert client.post(f"/members/transfers/in/{incoming.pk}/approve-all/").status_code == 404
+
+
+def test_duplicate_message_does_not_reveal_people_outside_scope(org, user) -> None:
+    outside = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="外支部"))
+    with pytest.raises(ValidationError) as caught:
+        services.register_member(
+            actor=user("secretary1"),
+            org=org("CT01-ZB1"),
+            data=data(id_number=services.decrypt_id(outside)),
+        )
+    message = caught.value.message_dict["id_number"][0]
+    assert message == "该身份证号码已登记为党员" and "外支部" not in message
