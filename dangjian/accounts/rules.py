@@ -60,3 +60,23 @@ def inactive_since(last_login: datetime | None, joined: datetime, now: datetime,
     if days <= 0:
         return False
     return now - (last_login or joined) > timedelta(days=days)
+
+
+# Node kinds too broad for a role that can read full ID numbers: one such grant would open the
+# whole county's (or a 集团's) registry to a single account.
+WIDE_KINDS = frozenset({"supervisor", "group"})
+
+
+def grant_error(
+    *, role: str, node_kind: str, node_dissolved: bool, reveal_roles: frozenset[str]
+) -> tuple[str, str] | None:
+    """Why a business grant may not be placed on a node, as (field, message), or ``None``."""
+    if node_dissolved:
+        return "node", "该组织已撤销，不能在已撤销的组织上授权"
+    if role in reveal_roles and node_kind in WIDE_KINDS:
+        return (
+            "node",
+            "党组织书记、党务工作者可以查看完整身份证号码，只能授权到企业或党组织，"
+            "不能授权到国资中心或集团",
+        )
+    return None

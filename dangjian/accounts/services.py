@@ -13,9 +13,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts.models import Grant, PasswordHistory, SecurityPolicy, User
-from dangjian.accounts.rules import inactive_since, username_error
+from dangjian.accounts.rules import grant_error, inactive_since, username_error
 from dangjian.core import audit
-from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES
+from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Action, roles_for
 from dangjian.orgs.models import OrgNode
 
 
@@ -82,6 +82,14 @@ def grant_role(
         raise ValidationError(
             {"user": "系统管理员、安全管理员、审计管理员不能再持有业务授权（三权分立）"}
         )
+    problem = grant_error(
+        role=role,
+        node_kind=node.kind,
+        node_dissolved=node.dissolved_on is not None,
+        reveal_roles=roles_for(Action.MEMBER_REVEAL),
+    )
+    if problem is not None:
+        raise ValidationError({problem[0]: problem[1]})
     if Grant.objects.filter(user=user, role=role, node=node).exists():
         raise ValidationError({"role": "该账号在此组织上已有此角色"})
     grant = Grant.objects.create(

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -104,6 +105,16 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """``?next=`` only when it stays on this site; anything else goes home."""
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "home"
+
+
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
@@ -114,7 +125,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
-            return redirect(request.GET.get("next") or "home")
+            return redirect(_safe_next(request))
         from dangjian.core import audit
 
         audit.record("auth.otp_failed", actor=user, obj=user, outcome="failure")

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 from rest_framework import mixins, permissions, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from dangjian.core import audit
@@ -85,3 +86,10 @@ def record_denial_if_exists(request: Any, unrestricted: Any, pk: Any) -> None:
                     "path": request.path,
                 },
             )
+
+
+def require_version(validated: dict[str, Any]) -> None:
+    """Updates carry the ``version`` the client read, so two editors cannot overwrite each other
+    unknowingly (optimistic locking; the service compares it under a row lock)."""
+    if validated.get("version") is None:
+        raise ValidationError({"version": ["请提供读取记录时得到的 version，以免覆盖他人的修改"]})

@@ -32,7 +32,7 @@ from dangjian.governance.rules import (
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.rules import party_standing_years
-from dangjian.members.services import require_scope
+from dangjian.members.services import not_future, require_scope
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
@@ -99,6 +99,16 @@ def extend_term(term: CommitteeTerm, *, actor: Any, until: date, approval_ref: s
     )
 
 
+def seat_candidates(term: CommitteeTerm, actor: Any) -> Any:
+    """Members who may sit on the committee: in service in the organisation's subtree and
+    readable by the actor (a grant without descendants does not show the branches' members)."""
+    members = Member.objects.filter(
+        subtree_q("org__path", term.org.path),
+        status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY],
+    )
+    return members if actor is None else members.visible_to(actor, Action.MEMBER_VIEW)
+
+
 @transaction.atomic
 def assign_seat(
     term: CommitteeTerm,
@@ -112,13 +122,19 @@ def assign_seat(
     require_scope(actor, term.org, Action.GOVERNANCE_CHANGE)
     if post not in CommitteePost.values:
         raise ValidationError({"post": "职务无效"})
-    in_subtree = member.org.path.startswith(term.org.path)
-    if not in_subtree or member.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
+    if not seat_candidates(term, actor).filter(pk=member.pk).exists():
         raise ValidationError({"member": "委员必须是本组织在册的党员（正式或预备）"})
     if post != CommitteePost.OTHER and member.status != MemberStatus.FULL:
         raise ValidationError({"member": "书记、副书记和委员一般应由正式党员担任"})
+    not_future(assigned_on, "assigned_on", "任职日期")
+    if assigned_on < term.elected_on:
+        raise ValidationError(
+            {"assigned_on": f"任职日期不能早于本届选举日期（{term.elected_on:%Y-%m-%d}）"}
+        )
     if post in SINGLE_POSTS and term.seats.filter(post=post).exists():
         raise ValidationError({"post": f"本届已有{CommitteePost(post).label}"})
+    if term.seats.filter(member=member).exists():
+        raise ValidationError({"member": f"{member.name}在本届已担任职务"})
     try:
         with transaction.atomic():
             seat = CommitteeSeat.objects.create(
@@ -128,8 +144,10 @@ def assign_seat(
                 assigned_on=assigned_on,
                 post_label=post_label.strip()[:20],
             )
-    except IntegrityError as exc:
-        raise ValidationError({"member": "该党员在本届已担任职务"}) from exc
+    except IntegrityError as exc:  # another clerk filled the post or seat a moment ago
+        raise ValidationError(
+            {"__all__": "本届委员刚被他人修改，请刷新页面后重新配备（您的修改未保存）"}
+        ) from exc
     audit.record(
         "governance.seat.assign",
         actor=actor,
@@ -217,6 +235,7 @@ def set_leader(
         raise ValidationError({"position": "职务无效"})
     if not person_name.strip():
         raise ValidationError({"person_name": "请填写姓名"})
+    not_future(since, "since", "任职日期")
     if position != LeaderPosition.DEPUTY_SECRETARY:
         EnterpriseLeader.objects.filter(org=org, position=position, ended_on__isnull=True).update(
             ended_on=since
@@ -248,6 +267,7 @@ def record_unity_exception(
     require_scope(actor, org, Action.GOVERNANCE_CHANGE)
     if len(reason.strip()) < 4:
         raise ValidationError({"reason": "请写明董事长与党组织书记分设的原因"})
+    not_future(on, "on", "记录日期")
     exception, _ = UnityException.objects.update_or_create(
         org=org,
         defaults={

@@ -23,8 +23,6 @@ from dangjian.governance.forms import (
     UnityExceptionForm,
 )
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
-from dangjian.members.choices import MemberStatus
-from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
@@ -89,11 +87,8 @@ def seat(request: HttpRequest, pk: int) -> HttpResponse:
         request, CommitteeTerm.objects.select_related("org"), Action.GOVERNANCE_CHANGE, pk
     )
     candidates = (
-        Member.objects.filter(
-            org__path__startswith=term.org.path,
-            status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY],
-        )
-        .order_by("name")
+        services.seat_candidates(term, request.user)
+        .order_by("name", "pk")
         .values_list("pk", "name")[:1000]
     )
     extra = [
@@ -110,8 +105,9 @@ def seat(request: HttpRequest, pk: int) -> HttpResponse:
 
     def run(data: dict[str, Any]) -> Any:
         member = (
-            Member.objects.select_related("org")
-            .filter(pk=int(data["member"]), org__path__startswith=term.org.path)
+            services.seat_candidates(term, request.user)
+            .select_related("org")
+            .filter(pk=int(data["member"]))
             .first()
         )
         if member is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import ScopedViewSet, record_denial_if_exists
+from dangjian.core.api import ScopedViewSet, record_denial_if_exists, require_version
 from dangjian.core.permissions import Action
 from dangjian.core.scoping import permits
 from dangjian.members import services
@@ -112,6 +113,9 @@ class MemberViewSet(ScopedViewSet):
         "create": Action.MEMBER_ADD,
         "update": Action.MEMBER_CHANGE,
         "partial_update": Action.MEMBER_CHANGE,
+        # The import and its template are their own permission, not reading the registry.
+        "import_file": Action.MEMBER_IMPORT,
+        "import_template": Action.MEMBER_IMPORT,
     }
     view_action = Action.MEMBER_VIEW
 
@@ -174,6 +178,7 @@ class MemberViewSet(ScopedViewSet):
         }
         serializer = MemberSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        require_version(serializer.validated_data)
         merged = {**current, **serializer.validated_data}
         if merged["org_id"] != member.org_id:
             raise ValidationError({"branch": ["请使用平台内转移办理党支部变更"]})
@@ -181,7 +186,7 @@ class MemberViewSet(ScopedViewSet):
             member = services.update_member(
                 member,
                 actor=request.user,
-                expected_version=serializer.validated_data.get("version", member.version),
+                expected_version=serializer.validated_data["version"],
                 data=_data(merged),
             )
         except DjangoValidationError as exc:
@@ -198,12 +203,15 @@ class MemberViewSet(ScopedViewSet):
         """Upload field ``file``; ``dry_run=true`` validates and writes nothing. A hostile file is
         refused with 400 whatever ``dry_run`` says."""
         from dangjian.core.scoping import scope_root
+        from dangjian.members.views.imports import MAX_UPLOAD
         from dangjian.members.workbook import importer, jobs
         from dangjian.members.workbook.safety import UnsafeWorkbook, check_xlsx
 
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": ["请上传 .xlsx 文件（字段名 file）"]})
+        if upload.size is not None and upload.size > MAX_UPLOAD:
+            raise ValidationError({"file": ["文件不能超过20MB"]})
         data = upload.read()
         try:
             check_xlsx(data)
@@ -212,6 +220,12 @@ class MemberViewSet(ScopedViewSet):
         dry_run = str(request.POST.get("dry_run", "")).lower() in ("1", "true", "yes")
         if dry_run:
             report = importer.validate(data, actor=request.user)
+            importer.record_check(
+                report,
+                actor=request.user,
+                file_sha256=hashlib.sha256(data).hexdigest(),
+                original_name=upload.name or "upload.xlsx",
+            )
             return Response(
                 {"errors": report.errors, "rows": report.total, "valid": not report.errors}
             )

@@ -29,9 +29,20 @@ class MemberFilterSet(django_filters.FilterSet):
     branch = django_filters.NumberFilter(field_name="org_id", label="党支部ID")
     status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label="党籍状态")
     post = django_filters.CharFilter(field_name="post", lookup_expr="icontains", label="工作岗位")
-    age_min = django_filters.NumberFilter(method="filter_age_min", label="年龄不小于")
-    age_max = django_filters.NumberFilter(method="filter_age_max", label="年龄不大于")
-    standing_min = django_filters.NumberFilter(method="filter_standing", label="党龄不少于（年）")
+    # Bounded so a stray value is a form error (400 over the API), never a date out of range.
+    age_min = django_filters.NumberFilter(
+        method="filter_age_min", label="年龄不小于", min_value=0, max_value=120, decimal_places=0
+    )
+    age_max = django_filters.NumberFilter(
+        method="filter_age_max", label="年龄不大于", min_value=0, max_value=120, decimal_places=0
+    )
+    standing_min = django_filters.NumberFilter(
+        method="filter_standing",
+        label="党龄不少于（年）",
+        min_value=0,
+        max_value=100,
+        decimal_places=0,
+    )
 
     class Meta:
         model = Member

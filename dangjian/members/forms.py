@@ -7,6 +7,7 @@ from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.members.choices import ETHNICITIES, Education, MemberStatus
+from dangjian.members.rules import EDITABLE_STATUSES
 from dangjian.members.services import MemberData
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -53,6 +54,11 @@ class MemberForm(BootstrapFormMixin, forms.Form):
             self.fields[
                 "phone"
             ].help_text = f"留空则不修改（当前：{current.phone_masked or '未填写'}）"
+            # Other status changes are movements with their own forms (see status_edit_error).
+            status_field = self.fields["status"]
+            assert isinstance(status_field, forms.ChoiceField)
+            keep = EDITABLE_STATUSES if current.status in EDITABLE_STATUSES else {current.status}
+            status_field.choices = [(v, label) for v, label in MemberStatus.choices if v in keep]
         field = self.fields["party_group"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "—"), *[(str(pk), name) for pk, name in groups or []]]

@@ -31,6 +31,7 @@ from dangjian.members.services import (
     MemberData,
     add_event,
     id_index,
+    not_future,
     register_member,
     require_scope,
 )
@@ -65,11 +66,6 @@ def _record(
     audit.record(action, actor=actor, obj=member, org_path=member.org.path, changes=changes)
 
 
-def _not_future(on: date, field: str) -> None:
-    if on > timezone.localdate():
-        raise ValidationError({field: "日期不能晚于今天"})
-
-
 @transaction.atomic
 def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Member:
     """A move between two branches on the platform: one transaction, both ends recorded."""
@@ -81,7 +77,7 @@ def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Mem
         raise ValidationError({"to_org": "转入党支部与当前所在党支部相同"})
     if locked.status not in IN_SERVICE:
         raise ValidationError({"to_org": f"{locked.get_status_display()}不能办理转移"})
-    _not_future(on, "on")
+    not_future(on, "on")
     source = locked.org
     locked.org, locked.party_group = to_org, None
     locked.version += 1
@@ -108,7 +104,7 @@ def issue_transfer_out(
         raise ValidationError({"letter_no": "该党员已有一份未办结的转出介绍信"})
     if not letter_no.strip() or not destination.strip():
         raise ValidationError({"letter_no" if not letter_no.strip() else "destination": "必填"})
-    _not_future(issued_on, "issued_on")
+    not_future(issued_on, "issued_on")
     months = CountySettings.current().transfer_letter_valid_months
     transfer = TransferOut.objects.create(
         member=locked,
@@ -175,6 +171,7 @@ def receive_transfer_in(
         raise ValidationError({"org": "组织关系只能转入党支部"})
     if member_status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
         raise ValidationError({"member_status": "转入党员应为正式党员或预备党员"})
+    not_future(received_on, "received_on", "收到日期")
     clean = normalise_id(id_number)
     active = Member.objects.filter(id_number_index=id_index(clean)).exclude(
         status=MemberStatus.HISTORICAL
@@ -262,7 +259,7 @@ def start_mobility(
         raise ValidationError({"place": f"{locked.get_status_display()}不能登记外出流动"})
     if not place.strip():
         raise ValidationError({"place": "请填写流入地"})
-    _not_future(left_on, "left_on")
+    not_future(left_on, "left_on")
     record = MobileRecord.objects.create(
         member=locked, place=place.strip(), left_on=left_on, certificate_no=certificate_no.strip()
     )
@@ -285,6 +282,7 @@ def end_mobility(member: Member, *, actor: Any, returned_on: date) -> None:
     record = MobileRecord.objects.filter(member=locked, returned_on__isnull=True).first()
     if locked.status != MemberStatus.MOBILE or record is None:
         raise ValidationError({"returned_on": "该党员当前不是流动党员"})
+    not_future(returned_on, "returned_on", "返回日期")
     if returned_on < record.left_on:
         raise ValidationError({"returned_on": "返回日期不能早于外出日期"})
     record.returned_on = returned_on
@@ -306,7 +304,7 @@ def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
     locked = _lock(member, actor)
     if locked.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY, MemberStatus.MOBILE):
         raise ValidationError({"since": f"{locked.get_status_display()}不能标记为失联"})
-    _not_future(since, "since")
+    not_future(since, "since")
     _set_status(locked, MemberStatus.LOST_CONTACT, lost_contact_since=since)
     _record(
         locked,
@@ -324,6 +322,9 @@ def restore_contact(member: Member, *, actor: Any, on: date) -> None:
     locked = _lock(member, actor)
     if locked.status != MemberStatus.LOST_CONTACT:
         raise ValidationError({"on": "该党员当前不是失联状态"})
+    not_future(on, "on", "恢复联系日期")
+    if locked.lost_contact_since and on < locked.lost_contact_since:
+        raise ValidationError({"on": "恢复联系日期不能早于失联日期"})
     status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
     _set_status(locked, status, lost_contact_since=None)
     _record(
@@ -337,7 +338,7 @@ def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -
     from dangjian.members.rules import suspension_review_due
 
     locked = _lock(member, actor)
-    _not_future(on, "on")
+    not_future(on, "on")
     months = CountySettings.current().lost_contact_review_months
     if locked.status != MemberStatus.LOST_CONTACT or not suspension_review_due(
         locked.lost_contact_since, on, months=months
@@ -364,7 +365,7 @@ def register_with_community(
     locked = _lock(member, actor)
     if not community.strip():
         raise ValidationError({"community": "请填写报到社区"})
-    _not_future(registered_on, "registered_on")
+    not_future(registered_on, "registered_on")
     registration, _ = CommunityRegistration.objects.update_or_create(
         member=locked, defaults={"community": community.strip(), "registered_on": registered_on}
     )
@@ -391,7 +392,7 @@ def record_service(
         raise ValidationError({"content": "请填写服务内容"})
     if hours < 0 or hours > 24:
         raise ValidationError({"hours": "时长应在0到24小时之间"})
-    _not_future(served_on, "served_on")
+    not_future(served_on, "served_on")
     record = ServiceRecord.objects.create(
         member=locked, served_on=served_on, content=content.strip(), hours=hours
     )

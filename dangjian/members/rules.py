@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -89,3 +90,29 @@ def add_months(start: date, months: int) -> date:
 def suspension_review_due(lost_since: date | None, today: date, *, months: int = 6) -> bool:
     """R2: lost contact for 6 months or more → candidate for 停止党籍 review."""
     return lost_since is not None and add_months(lost_since, months) <= today
+
+
+EDITABLE_STATUSES = frozenset({"full", "probationary"})
+
+
+def status_edit_error(before: str, after: str) -> str | None:
+    """Editing a record may correct 正式/预备 (or record 转正); every other change of status is a
+    movement with its own dates and timeline event, so an edit must not make it silently."""
+    if before == after or (before in EDITABLE_STATUSES and after in EDITABLE_STATUSES):
+        return None
+    return (
+        "党籍状态不能在编辑中直接修改；流动、失联、恢复联系、停止党籍、转出等请在党员页面"
+        "使用相应的办理功能"
+    )
+
+
+_LONG_NUMBER = re.compile(r"[0-9Xx]{9,}")
+
+
+def echo(text: str, limit: int = 20) -> str:
+    """A user's cell value quoted back in a message that will be stored (import errors): long
+    digit runs (an ID or phone number typed into the wrong column) are masked, and it is cut."""
+    short = text if len(text) <= limit else text[:limit] + "…"
+    return _LONG_NUMBER.sub(
+        lambda m: m.group()[:3] + "*" * (len(m.group()) - 5) + m.group()[-2:], short
+    )

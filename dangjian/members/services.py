@@ -24,11 +24,13 @@ from dangjian.members.choices import ETHNICITIES, EventKind, MemberStatus
 from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
 from dangjian.members.rules import (
     completed_years,
+    echo,
     id_facts,
     id_number_error,
     mask_id,
     mask_phone,
     normalise_id,
+    status_edit_error,
 )
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
@@ -78,6 +80,12 @@ def require_scope(actor: Any, org: OrgNode, action: str) -> None:
         raise Http404("对象不存在或不在您的授权范围内")
 
 
+def not_future(on: date | None, field_name: str, what: str = "日期") -> None:
+    """Events are recorded after they happen: a date after today is a typing mistake."""
+    if on is not None and on > timezone.localdate():
+        raise ValidationError({field_name: f"{what}不能晚于今天"})
+
+
 def id_index(id_number: str) -> str:
     return crypto().blind_index(normalise_id(id_number), context=ID_CONTEXT)
 
@@ -93,9 +101,9 @@ def field_errors(data: MemberData, *, today: date) -> dict[str, str]:
     if message:
         errors["id_number"] = message
     if data.status not in STATUS_VALUES:
-        errors["status"] = f"党籍状态“{data.status}”无效"
+        errors["status"] = f"党籍状态“{echo(data.status)}”无效"
     if data.ethnicity and data.ethnicity not in ETHNICITY_SET:
-        errors["ethnicity"] = f"民族“{data.ethnicity}”不在56个民族之列"
+        errors["ethnicity"] = f"民族“{echo(data.ethnicity)}”不在56个民族之列"
     phone = data.phone.strip()
     if phone and (len(phone) != 11 or not phone.isdigit() or phone[0] != "1"):
         errors["phone"] = "手机号码应为以1开头的11位数字"
@@ -261,6 +269,9 @@ def update_member(member: Member, *, actor: Any, expected_version: int, data: Me
             {"__all__": "该党员信息已被他人修改，请刷新页面后再保存（您的修改未保存）"}
         )
     errors = field_errors(data, today=timezone.localdate())
+    status_message = status_edit_error(locked.status, data.status)
+    if status_message:
+        errors.setdefault("status", status_message)
     if errors:
         raise ValidationError(errors)
     _check_branch(locked.org, data.party_group_id)

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from dangjian.core.api import ScopedViewSet, record_denial_if_exists
+from dangjian.core.api import ScopedViewSet, record_denial_if_exists, require_version
 from dangjian.core.permissions import Action
 from dangjian.orgs import services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
@@ -183,19 +183,34 @@ class OrgNodeViewSet(ScopedViewSet):
         serializer = OrgUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        require_version(data)
         profile = getattr(node, "enterprise", None)
         ent = data.get("enterprise")
         facts = None
         if ent is not None:
+            if node.kind != OrgKind.ENTERPRISE:
+                raise ValidationError(
+                    {"enterprise": [f"只有企业可以填写企业信息，“{node.name}”不是企业"]}
+                )
             current = (
                 {f: getattr(profile, f) for f in services.ENTERPRISE_FIELDS} if profile else {}
             )
-            facts = services.EnterpriseFacts(**{**current, **ent})
+            merged = {**current, **ent}
+            missing = [
+                name
+                for name in ("credit_code", "ownership", "operating_status")
+                if not merged.get(name)
+            ]
+            if missing:
+                raise ValidationError(
+                    {"enterprise": {name: ["首次填写企业信息时此项必填"] for name in missing}}
+                )
+            facts = services.EnterpriseFacts(**merged)
         try:
             node = services.update_org(
                 node,
                 actor=request.user,
-                expected_version=data.get("version", node.version),
+                expected_version=data["version"],
                 name=data.get("name", node.name),
                 code=data.get("code", node.code),
                 short_name=data.get("short_name", node.short_name),

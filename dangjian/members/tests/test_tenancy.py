@@ -63,7 +63,9 @@ class TestMemberApiTenancy(MemberContractBase):
 
     def write(self, client: Client, obj: Member) -> Any:
         return client.patch(
-            f"/api/members/{obj.pk}/", {"post": "新岗位"}, content_type="application/json"
+            f"/api/members/{obj.pk}/",
+            {"post": "新岗位", "version": obj.version},
+            content_type="application/json",
         )
 
 

@@ -97,7 +97,51 @@ def test_duplicates_within_file_and_against_the_database(org) -> None:
     )
     assert any(e["row"] == 2 and "与第3行重复" in e["message"] for e in report.errors)
     assert any(e["row"] == 3 and "与第2行重复" in e["message"] for e in report.errors)
-    assert any(e["row"] == 4 and "已在平台登记" in e["message"] for e in report.errors)
+    assert any(e["row"] == 4 and "已在“" in e["message"] for e in report.errors)
+
+
+def test_registered_elsewhere_names_nobody_and_is_audited(client_for, org, user) -> None:
+    """Uniqueness is platform-wide, but a secretary learns only that the number is taken — not
+    who holds it or where — and the check is a security event the auditor can see."""
+    outside = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="外单位甲"))
+    mine = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="本支部乙"))
+    content = workbook(
+        [row("甲", services.decrypt_id(outside)), row("乙", services.decrypt_id(mine))]
+    )
+    before = _counts()
+    response = client_for("secretary1").post(
+        "/api/members/import/", {"file": _upload(content), "dry_run": "true"}
+    )
+    errors = {e["row"]: e["message"] for e in response.json()["errors"]}
+    assert "其他党组织" in errors[2]
+    assert "外单位甲" not in errors[2] and "JT01" not in errors[2] and "集团" not in errors[2]
+    assert "中共城市建设开发第一支部委员会" in errors[3]
+    assert Member.objects.count() == before[0]
+    entries = AuditEntry.objects.filter(seq__gt=before[1]).exclude(action__startswith="auth.")
+    assert [e.action for e in entries] == ["members.member.import_check"]
+    entry = entries.get()
+    assert entry.outcome == "denied"
+    assert entry.changes["registered_elsewhere"] == 1 and entry.changes["rows"] == 2
+    assert not FULL_ID.search(str(entry.changes))
+
+
+def test_cell_text_quoted_in_errors_never_holds_an_id_number(user) -> None:
+    """An ID number typed into the wrong column must not be stored in clear in job errors."""
+    typed = new_id()
+    report = importer.validate(
+        workbook(
+            [
+                row("错列", new_id(), branch=typed),
+                row("错列", new_id(), status=typed, education=typed, admitted_on=typed),
+                row("错列", new_id(), ethnicity=typed),
+            ]
+        ),
+        actor=user("secretary1"),
+    )
+    assert len(report.errors) >= 5
+    assert not FULL_ID.search(str(report.errors))
+    assert not re.search(r"\d{9,}", str(report.errors))
+    assert any("党支部编码“330" in e["message"] for e in report.errors)
 
 
 def test_historical_member_is_reactivated(org) -> None:

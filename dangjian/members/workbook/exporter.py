@@ -17,6 +17,23 @@ from dangjian.members.workbook.columns import HEADERS, SHEET
 MAX_ROWS = 100_000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUS_LABELS = dict(MemberStatus.choices)
+EXPORT_FIELDS = (
+    "name",
+    "id_number_enc",
+    "id_number_masked",
+    "phone_enc",
+    "phone_masked",
+    "status",
+    "ethnicity",
+    "education",
+    "post",
+    "is_cadre",
+    "admitted_on",
+    "full_on",
+    "org__code",
+    "org__path",
+    "party_group__code",
+)
 EDUCATION_LABELS = dict(Education.choices)
 
 
@@ -45,7 +62,14 @@ def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
     )
     for col, header in enumerate(HEADERS):
         sheet.write_string(1, col, header, bold)
-    queryset = members.select_related("org", "party_group").order_by("org__path", "name", "id")
+    # Callers may hand over a list queryset with .only(); every column written here is loaded
+    # in the one query, or each row would fetch its deferred fields separately.
+    queryset = (
+        members.defer(None)
+        .select_related("org", "party_group")
+        .only(*EXPORT_FIELDS)
+        .order_by("org__path", "name", "id")
+    )
     count = 0
     for count, member in enumerate(queryset[:MAX_ROWS].iterator(chunk_size=2000), start=1):
         values = [

@@ -17,10 +17,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import Action
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
-from dangjian.members.rules import normalise_id
+from dangjian.members.rules import echo, normalise_id
 from dangjian.members.services import (
     STORED_COLUMNS,
     MemberData,
@@ -62,6 +63,7 @@ class Report:
     total: int = 0
     planned: list[Planned] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    registered_elsewhere: int = 0  # rows whose ID is registered outside the importer's scope
 
     def add(self, row: int, field_name: str, message: str) -> None:
         column = BY_FIELD[field_name].header if field_name in BY_FIELD else ""
@@ -89,7 +91,7 @@ def _date(value: Any) -> date | None:
             text if len(text) == 10 else "-".join(part.zfill(2) for part in text.split("-"))
         )
     except ValueError as exc:
-        raise ValueError(f"“{text}”不是有效日期，请写成 2020-07-01 的形式") from exc
+        raise ValueError(f"“{echo(text)}”不是有效日期，请写成 2020-07-01 的形式") from exc
 
 
 def _parse(
@@ -115,7 +117,7 @@ def _parse(
         report.add(
             number,
             "branch",
-            f"党支部编码“{branch_code}”不存在或不在您的导入范围内"
+            f"党支部编码“{echo(branch_code)}”不存在或不在您的导入范围内"
             if branch_code
             else "请填写党支部编码",
         )
@@ -124,18 +126,18 @@ def _parse(
     if group_code:
         group = groups.get(group_code)
         if group is None or (org_id is not None and group[1] != org_id):
-            report.add(number, "party_group", f"党小组编码“{group_code}”不属于所填的党支部")
+            report.add(number, "party_group", f"党小组编码“{echo(group_code)}”不属于所填的党支部")
         else:
             group_id = group[0]
     status = STATUS_BY_TEXT.get(_text(cells.get("status")))
     if status is None:
         report.add(
-            number, "status", f"党籍状态“{_text(cells.get('status'))}”无效，请从下拉列表选择"
+            number, "status", f"党籍状态“{echo(_text(cells.get('status')))}”无效，请从下拉列表选择"
         )
     education_text = _text(cells.get("education"))
     education = EDUCATION_BY_TEXT.get(education_text, None if education_text else "")
     if education is None:
-        report.add(number, "education", f"学历“{education_text}”无效，请从下拉列表选择")
+        report.add(number, "education", f"学历“{echo(education_text)}”无效，请从下拉列表选择")
     cadre_text = _text(cells.get("is_cadre")).upper()
     if cadre_text not in YES and cadre_text not in NO:
         report.add(number, "is_cadre", "是否干部请填“是”或“否”")
@@ -184,15 +186,42 @@ def _scope(actor: Any) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
     }
 
 
-def _existing(indexes: list[str]) -> dict[str, tuple[int, str]]:
-    found: dict[str, tuple[int, str]] = {}
+@dataclass(frozen=True)
+class Existing:
+    pk: int
+    status: str
+    branch: str  # the branch's name, only when the importer may read that record; else ""
+
+
+def _existing(indexes: list[str], actor: Any) -> dict[str, Existing]:
+    """Records already holding these ID numbers. Whether the importer may read each one decides
+    what the message says: a record outside its scope is reported without name or place."""
+    found: dict[str, Existing] = {}
     for start in range(0, len(indexes), LOOKUP_CHUNK):
         chunk = indexes[start : start + LOOKUP_CHUNK]
-        for index, pk, status in Member.objects.filter(id_number_index__in=chunk).values_list(
-            "id_number_index", "pk", "status"
-        ):
-            found[index] = (pk, status)
+        rows = list(
+            Member.objects.filter(id_number_index__in=chunk).values_list(
+                "id_number_index", "pk", "status"
+            )
+        )
+        if not rows:
+            continue
+        readable = Member.objects.filter(pk__in=[pk for _, pk, _ in rows])
+        if actor is not None:
+            readable = readable.visible_to(actor, Action.MEMBER_VIEW)
+        names = dict(readable.values_list("pk", "org__name"))
+        for index, pk, status in rows:
+            found[index] = Existing(pk, status, names.get(pk, ""))
     return found
+
+
+def duplicate_message(masked: str, match: Existing) -> str:
+    if match.branch:
+        return f"身份证号码{masked}已在“{match.branch}”登记为党员，调整党支部请使用平台内转移"
+    return (
+        f"身份证号码{masked}已在平台其他党组织登记为党员，不能重复建档；"
+        "如属组织关系转入，请由其所在党组织办理转移"
+    )
 
 
 def validate(
@@ -228,16 +257,18 @@ def validate(
         report.planned.append(
             Planned(number, org_id, member_data, index, values=values, masked=masked)
         )
-    existing = _existing([p.index for p in report.planned])
+    existing = _existing([p.index for p in report.planned], actor)
     by_number = {raw.number: raw for raw in rows}
     for planned in report.planned:
         match = existing.get(planned.index)
         if match is None:
             continue
-        if match[1] != MemberStatus.HISTORICAL:
-            report.add(planned.row, "id_number", f"身份证号码{planned.masked}已在平台登记为党员")
+        if match.status != MemberStatus.HISTORICAL:
+            report.add(planned.row, "id_number", duplicate_message(planned.masked, match))
+            if not match.branch:
+                report.registered_elsewhere += 1
             continue
-        planned.existing_pk = match[0]
+        planned.existing_pk = match.pk
         if planned.data is None:  # parsed in a worker: parse again here, it is one row
             raw = by_number[planned.row]
             again = _parse(today, Report(sheet=sheet), raw.number, raw.cells, branches, groups)
@@ -246,6 +277,27 @@ def validate(
         report.errors.sort(key=lambda e: (e["row"], e["column"]))
         report.planned = []
     return report
+
+
+def record_check(report: Report, *, actor: Any, file_sha256: str, original_name: str) -> None:
+    """A preview or dry run that hit ID numbers registered outside the importer's scope is a
+    security event, like an out-of-scope read: it answers whether a person is registered, so
+    repeated checks must be visible to the auditor. Ordinary bad files leave no entry."""
+    if not report.registered_elsewhere:
+        return
+    audit.record(
+        "members.member.import_check",
+        actor=actor,
+        outcome=AuditOutcome.DENIED,
+        object_repr=original_name[:200],
+        changes={
+            "file_sha256": file_sha256,
+            "file": original_name[:200],
+            "rows": report.total,
+            "errors": len(report.errors),
+            "registered_elsewhere": report.registered_elsewhere,
+        },
+    )
 
 
 def _column(model: Any, name: str) -> str:

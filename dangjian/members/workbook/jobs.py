@@ -66,6 +66,9 @@ def _progress(job: ImportJob, offset: int = 0) -> Any:
 def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
     report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
+    importer.record_check(
+        report, actor=actor, file_sha256=job.file_sha256, original_name=job.original_name
+    )
     if report.errors:
         _update(
             job,

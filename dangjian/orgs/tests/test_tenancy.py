@@ -45,7 +45,7 @@ class TestOrgApiTenancy(OrgContractBase):
     def write(self, client: Client, obj: OrgNode) -> Any:
         return client.patch(
             f"/api/orgs/{obj.pk}/",
-            {"name": obj.name + "（更名）"},
+            {"name": obj.name + "（更名）", "version": obj.version},
             content_type="application/json",
         )
 
