@@ -17,10 +17,14 @@ class BootstrapFormMixin:
             widget.attrs.setdefault("class", css)
 
 
-def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Attach a service's field-keyed errors to the form (unknown keys become form-level errors)."""
+def apply_service_errors(
+    form: forms.BaseForm, exc: ValidationError, rename: dict[str, str] | None = None
+) -> None:
+    """Attach a service's field-keyed errors to the form (unknown keys become form-level errors).
+    ``rename`` maps a service's argument name to the form field that supplied it."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            field = (rename or {}).get(field, field)
             target = field if field in form.fields else None
             for message in errors:
                 form.add_error(target, message)

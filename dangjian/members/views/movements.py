@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -49,6 +49,7 @@ class MemberAction:
     form: type[forms.Form]
     run: Callable[[Member, Any, dict[str, Any]], Any]
     done: str
+    errors_as: dict[str, str] = field(default_factory=dict)  # service argument → form field
 
 
 ACTIONS: dict[str, MemberAction] = {
@@ -70,12 +71,14 @@ ACTIONS: dict[str, MemberAction] = {
         DateOnlyForm,
         lambda m, a, d: movements.end_mobility(m, actor=a, returned_on=d["on"]),
         "已登记返回",
+        {"returned_on": "on"},
     ),
     "lost-contact": MemberAction(
         "标记失联",
         DateOnlyForm,
         lambda m, a, d: movements.mark_lost_contact(m, actor=a, since=d["on"]),
         "已标记失联",
+        {"since": "on"},
     ),
     "restore-contact": MemberAction(
         "恢复联系",
@@ -119,7 +122,7 @@ def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         try:
             spec.run(member, request.user, form.cleaned_data)
         except ValidationError as exc:
-            apply_service_errors(form, exc)
+            apply_service_errors(form, exc, spec.errors_as)
         else:
             messages.success(request, spec.done)
             return redirect("members:detail", pk=member.pk)

@@ -152,3 +152,21 @@ def test_secretary_may_not_move(client_for, org) -> None:
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_patch_needs_version_and_enterprise_facts_only_on_enterprises(client_for, org) -> None:
+    client = client_for("supervisor")
+    branch, enterprise = org("CT01-ZB1"), org("CT01")
+    before = (AuditEntry.objects.count(), branch.version, enterprise.version)
+
+    def patch(node, body):
+        return client.patch(f"/api/orgs/{node.pk}/", body, content_type="application/json")
+
+    refused = patch(branch, {"enterprise": {"headcount": 5}, "version": branch.version})
+    assert refused.status_code == 400 and "不是企业" in refused.json()["enterprise"][0]
+    assert patch(branch, {"name": "改名"}).status_code == 400  # no version: refused
+    partial = patch(enterprise, {"enterprise": {"headcount": 321}, "version": enterprise.version})
+    assert partial.status_code == 200, partial.content
+    assert partial.json()["enterprise"]["headcount"] == 321
+    branch.refresh_from_db()
+    assert (AuditEntry.objects.count() - 1, branch.version) == before[:2]
