@@ -134,3 +134,42 @@ def test_member_list_query_counts_at_two_sizes(client_for, org, username, url, e
     _grow(org, 60)
     assert (small, count()) == (expected, expected)
     assert Member.objects.count() > 250
+
+
+def test_full_id_search_never_reaches_a_url(client_for, org) -> None:
+    """The list form posts; a full ID number is kept in the session behind a token, so history,
+    bookmarks and pushed URLs never hold it. Names stay ordinary query parameters."""
+    import re
+
+    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="令狐查询"))
+    full = services.decrypt_id(member)
+    client = client_for("secretary1")
+    partial = client.post("/members/", {"search": full, "status": ""}, HTTP_HX_REQUEST="true")
+    pushed = partial["HX-Push-Url"]
+    assert "令狐查询" in partial.content.decode() and full not in pushed
+    assert re.fullmatch(r"/members/\?(status=&)?idq=[\w-]+(&status=)?", pushed), pushed
+    page = client.get(pushed).content.decode()
+    assert "令狐查询" in page and "按身份证号码查询" in page and full not in page
+    assert member.id_number_masked in page
+    plain = client.post("/members/", {"search": full})
+    assert plain.status_code == 303 and full not in plain["Location"]
+    typed = client.get(f"/members/?search={full}")
+    assert typed.status_code == 303 and full not in typed["Location"]
+    exported = client.get(pushed.replace("/members/", "/members/export/")).content
+    from dangjian.members.tests.test_workbook_export import _rows
+
+    assert [r[0] for r in _rows(exported)[2:]] == ["令狐查询"]
+    other = client_for("secretary1")  # another session: the token means nothing there
+    lost = other.get(pushed).content.decode()
+    assert "已失效" in lost and "令狐查询" not in lost
+    by_name = client.post("/members/", {"search": "令狐"})
+    assert by_name["Location"].startswith("/members/?search=")
+
+
+def test_subtree_scope_is_shown_and_kept_by_the_form(client_for, org) -> None:
+    committee = org("CT01-DW")
+    page = client_for("supervisor").get(f"/members/?org={committee.pk}").content.decode()
+    assert f"范围：<strong>{committee.name}</strong>" in page
+    assert f'<input type="hidden" name="org" value="{committee.pk}">' in page
+    outside = client_for("secretary1").get(f"/members/?org={committee.pk}").content.decode()
+    assert "范围：" not in outside  # a node the user may not see is not named

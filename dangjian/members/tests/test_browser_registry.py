@@ -108,6 +108,16 @@ def test_secretary_imports_sets_up_committee_and_records_a_transfer(browser, liv
     assert "书记：" in page.content()
 
     page.get_by_role("link", name="党员名册（30人）").click()
+    assert "范围：" in page.content()
+    # A full ID number typed into the search box finds the member but never enters the URL.
+    page.get_by_label("姓名或完整身份证号码").fill(_id(5))
+    page.get_by_label("姓名或完整身份证号码").press("Enter")
+    page.wait_for_url("**idq=**")
+    assert _id(5) not in page.url and "org=" in page.url
+    assert page.locator("#member-table tbody tr").all_inner_texts()[0].startswith("导入党员05")
+    assert page.locator("#member-table tbody tr").count() == 1
+    page.reload()
+    assert "按身份证号码查询" in page.content() and _id(5) not in page.content()
     page.get_by_role("link", name="导入党员05").click()
     page.get_by_role("button", name="办理事项").click()
     page.get_by_role("link", name="开具组织关系介绍信（转出）").click()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -7,8 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.forms import apply_service_errors
@@ -20,7 +22,13 @@ from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import MemberForm
 from dangjian.members.models import CommunityRegistration, Member
-from dangjian.members.rules import add_months, completed_years, party_standing_years
+from dangjian.members.rules import (
+    add_months,
+    completed_years,
+    id_number_error,
+    mask_id,
+    party_standing_years,
+)
 from dangjian.members.views.movements import ACTIONS
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
@@ -40,31 +48,85 @@ LIST_FIELDS = (
 )
 
 
-def filtered_members(request: HttpRequest, action: str = Action.MEMBER_VIEW) -> MemberFilterSet:
+ID_SEARCHES = "member_id_searches"  # session key: token → (blind index, masked ID)
+KEPT_SEARCHES = 10
+
+
+def _remember_id_search(request: HttpRequest, id_number: str) -> str:
+    """A full ID number typed into the search box never goes into a URL (browser history,
+    bookmarks, forwarded links): the session keeps its blind index under a random token."""
+    searches: dict[str, list[str]] = dict(request.session.get(ID_SEARCHES, {}))
+    token = secrets.token_urlsafe(9)
+    searches[token] = [services.id_index(id_number), mask_id(id_number)]
+    request.session[ID_SEARCHES] = dict(list(searches.items())[-KEPT_SEARCHES:])
+    return token
+
+
+def _id_search(request: HttpRequest, params: QueryDict) -> tuple[str, str] | None:
+    token = params.get("idq", "")
+    found = request.session.get(ID_SEARCHES, {}).get(token) if token else None
+    return (found[0], found[1]) if found else None
+
+
+def filtered_members(
+    request: HttpRequest, action: str = Action.MEMBER_VIEW, params: QueryDict | None = None
+) -> MemberFilterSet:
+    params = request.GET if params is None else params
     queryset = (
         Member.objects.visible_to(request.user, action)
         .select_related("org", "party_group")
         .only(*LIST_FIELDS)
         .order_by("org__path", "name", "id")
     )
-    filterset = MemberFilterSet(request.GET or None, queryset=queryset)
+    if params.get("idq"):
+        found = _id_search(request, params)
+        queryset = queryset.filter(id_number_index=found[0]) if found else queryset.none()
+    filters = params.copy()
+    filters.pop("idq", None)
+    filterset = MemberFilterSet(filters or None, queryset=queryset)
     for field in filterset.form.fields.values():
         field.widget.attrs.setdefault("class", "form-control form-control-sm")
     return filterset
 
 
+def _is_full_id(value: str) -> bool:
+    value = value.strip()
+    return len(value) == 18 and id_number_error(value, today=timezone.localdate()) is None
+
+
+def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
+    """What the filter form asked for, as a query string without any full ID number."""
+    params = source.copy()
+    params.pop("csrfmiddlewaretoken", None)
+    if params.get("search", "").strip():
+        params.pop("idq", None)  # a new search replaces the previous ID search
+    if _is_full_id(params.get("search", "")):
+        params["idq"] = _remember_id_search(request, params.pop("search")[0].strip())
+        params.pop("page", None)
+    return params
+
+
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.MEMBER_VIEW)
-    filterset = filtered_members(request)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    params = request.GET
+    if request.method == "POST" or _is_full_id(params.get("search", "")):
+        # The form posts; a typed or old link with ?search=<ID> is moved out of the URL too.
+        params = _search_params(request, request.POST if request.method == "POST" else params)
+        if request.method != "POST" or not request.htmx:  # type: ignore[attr-defined]
+            moved = HttpResponseRedirect(f"{reverse('members:list')}?{params.urlencode()}")
+            moved.status_code = 303  # "see other": the browser follows with GET
+            return moved
+    filterset = filtered_members(request, params=params)
+    page = Paginator(filterset.qs, 50).get_page(params.get("page"))
     today = timezone.localdate()
     rows = [
         (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
         for m in page
     ]
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
+    scope_id = params.get("org", "")
     context = {
         "filterset": filterset,
         "page": page,
@@ -73,9 +135,20 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "nav_active": "members",
         "can_export": can_anywhere(request.user, Action.MEMBER_EXPORT),
         "can_import": can_anywhere(request.user, Action.MEMBER_IMPORT),
+        "scope_node": OrgNode.objects.visible_to(request.user, Action.ORG_VIEW)
+        .filter(pk=int(scope_id))
+        .only("id", "name")
+        .first()
+        if scope_id.isdigit()
+        else None,
+        "id_search": _id_search(request, params),
+        "id_search_lost": bool(params.get("idq")) and _id_search(request, params) is None,
     }
     template = "members/_table.html" if request.htmx else "members/list.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    response = render(request, template, context)
+    if request.method == "POST":
+        response["HX-Push-Url"] = f"{reverse('members:list')}?{query.urlencode()}"
+    return response
 
 
 @login_required
