@@ -109,7 +109,7 @@ def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.MEMBER_VIEW)
-    params = request.GET
+    params: QueryDict = request.GET
     if request.method == "POST" or _is_full_id(params.get("search", "")):
         # The form posts; a typed or old link with ?search=<ID> is moved out of the URL too.
         params = _search_params(request, request.POST if request.method == "POST" else params)
