@@ -13,7 +13,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
-    path("users/<int:pk>/grants/new/", views.grant_add, name="grant_add"),
+    path("users/<pk:pk>/grants/new/", views.grant_add, name="grant_add"),
     path("security/", views.security_policy, name="security_policy"),
     path("security/lockouts/", views.lockouts, name="lockouts"),
 ]

@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from dangjian.core import audit
+from dangjian.core.converters import PK_REGEX
 from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import can_anywhere
 
@@ -48,6 +49,7 @@ class ScopedViewSet(
     """
 
     permission_classes = [permissions.IsAuthenticated, ActionPermission]
+    lookup_value_regex = PK_REGEX  # a longer number names no row (and overflows SQLite)
     actions: dict[str, str] = {}
     view_action = ""
 

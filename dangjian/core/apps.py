@@ -7,4 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "平台核心"
 
     def ready(self) -> None:
-        from dangjian.core import checks  # noqa: F401  (registers system checks)
+        from dangjian.core import (
+            checks,  # noqa: F401  (registers system checks)
+            converters,  # noqa: F401  (registers the <pk:…> URL converter)
+        )

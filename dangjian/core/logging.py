@@ -6,6 +6,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from django.http import HttpRequest
+
 from dangjian.core.context import current_request
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -27,7 +29,15 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = value
+                payload[key] = _loggable(value)
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def _loggable(value: object) -> object:
+    """Django attaches the request to its own warnings; its repr carries the query string, where
+    an API search may hold a full ID number. Logs keep the method and path only."""
+    if isinstance(value, HttpRequest):
+        return f"{value.method} {value.path}"
+    return value

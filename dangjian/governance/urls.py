@@ -5,10 +5,10 @@ from dangjian.governance import views
 app_name = "governance"
 urlpatterns = [
     path("unity/", views.unity, name="unity"),
-    path("org/<int:org_pk>/election/", views.election, name="election"),
-    path("org/<int:org_pk>/leader/", views.leader, name="leader"),
-    path("org/<int:org_pk>/unity-exception/", views.unity_exception, name="unity_exception"),
-    path("term/<int:pk>/extend/", views.extend, name="extend"),
-    path("term/<int:pk>/seat/", views.seat, name="seat"),
-    path("seat/<int:pk>/remove/", views.seat_remove, name="seat_remove"),
+    path("org/<pk:org_pk>/election/", views.election, name="election"),
+    path("org/<pk:org_pk>/leader/", views.leader, name="leader"),
+    path("org/<pk:org_pk>/unity-exception/", views.unity_exception, name="unity_exception"),
+    path("term/<pk:pk>/extend/", views.extend, name="extend"),
+    path("term/<pk:pk>/seat/", views.seat, name="seat"),
+    path("seat/<pk:pk>/remove/", views.seat_remove, name="seat_remove"),
 ]

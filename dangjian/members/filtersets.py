@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from dangjian.core.converters import ID_BOUNDS
 from dangjian.core.scoping import subtree_q
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
@@ -25,8 +26,8 @@ def _years_ago(years: int, today: date) -> date:
 
 class MemberFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="姓名或完整身份证号码")
-    org = django_filters.NumberFilter(method="filter_subtree", label="组织（含下级）")
-    branch = django_filters.NumberFilter(field_name="org_id", label="党支部ID")
+    org = django_filters.NumberFilter(method="filter_subtree", label="组织（含下级）", **ID_BOUNDS)
+    branch = django_filters.NumberFilter(field_name="org_id", label="党支部ID", **ID_BOUNDS)
     status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label="党籍状态")
     post = django_filters.CharFilter(field_name="post", lookup_expr="icontains", label="工作岗位")
     # Bounded so a stray value is a form error (400 over the API), never a date out of range.

@@ -29,9 +29,12 @@ from dangjian.members.models import (
 from dangjian.members.rules import add_months, id_number_error, mask_id, normalise_id
 from dangjian.members.services import (
     MemberData,
+    RegisteredElsewhere,
     add_event,
     id_index,
     not_future,
+    readable_by,
+    record_registered_elsewhere,
     register_member,
     require_scope,
 )
@@ -151,8 +154,17 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
     )
 
 
+def receive_transfer_in(**kwargs: Any) -> TransferIn:
+    """A letter received from outside the platform, waiting to be accepted or rejected."""
+    try:
+        return _receive_transfer_in(**kwargs)
+    except RegisteredElsewhere:
+        record_registered_elsewhere(kwargs.get("actor"), via="transfer_in", org=kwargs["org"].code)
+        raise
+
+
 @transaction.atomic
-def receive_transfer_in(
+def _receive_transfer_in(
     *,
     actor: Any,
     org: OrgNode,
@@ -173,10 +185,16 @@ def receive_transfer_in(
         raise ValidationError({"member_status": "转入党员应为正式党员或预备党员"})
     not_future(received_on, "received_on", "收到日期")
     clean = normalise_id(id_number)
-    active = Member.objects.filter(id_number_index=id_index(clean)).exclude(
-        status=MemberStatus.HISTORICAL
+    active = (
+        Member.objects.filter(id_number_index=id_index(clean))
+        .exclude(status=MemberStatus.HISTORICAL)
+        .first()
     )
-    if active.exists():
+    if active is not None and not readable_by(actor, active):
+        raise RegisteredElsewhere(
+            {"id_number": "该党员已在平台其他党组织登记，请由其所在党组织办理平台内转移"}
+        )
+    if active is not None:
         raise ValidationError({"id_number": "该党员已在本平台登记，请使用平台内转移"})
     incoming = TransferIn.objects.create(
         org=org,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,7 +24,12 @@ def id_check_char(first17: str) -> str:
 
 
 def normalise_id(raw: str) -> str:
-    return raw.strip().upper()
+    """Full-width digits and letters (typed with a Chinese input method) become ASCII, so the
+    same number always has the same blind index and the uniqueness check cannot be sidestepped."""
+    value = raw.strip()
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value).strip()
+    return value.upper()
 
 
 def id_number_error(raw: str, *, today: date) -> str | None:
@@ -31,7 +37,11 @@ def id_number_error(raw: str, *, today: date) -> str | None:
     value = normalise_id(raw)
     if len(value) != 18:
         return f"身份证号码应为18位，当前为{len(value)}位"
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if (
+        not value.isascii()
+        or not value[:17].isdigit()
+        or not (value[17].isdigit() or value[17] == "X")
+    ):
         return "身份证号码前17位必须是数字，最后一位是数字或X"
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -106,13 +116,19 @@ def status_edit_error(before: str, after: str) -> str | None:
     )
 
 
-_LONG_NUMBER = re.compile(r"[0-9Xx]{9,}")
+# Nine or more digits (or X), possibly split by spaces, dashes, dots or slashes: an ID or phone.
+_LONG_NUMBER = re.compile(r"[0-9Xx](?:[\s\-./_]*[0-9Xx]){8,}")
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return run[:3] + "*" * (len(run) - 5) + run[-2:]
 
 
 def echo(text: str, limit: int = 20) -> str:
-    """A user's cell value quoted back in a message that will be stored (import errors): long
-    digit runs (an ID or phone number typed into the wrong column) are masked, and it is cut."""
-    short = text if len(text) <= limit else text[:limit] + "…"
-    return _LONG_NUMBER.sub(
-        lambda m: m.group()[:3] + "*" * (len(m.group()) - 5) + m.group()[-2:], short
-    )
+    """A user's text quoted in something that will be stored (import errors, file names in the
+    audit log): full-width characters folded, long digit runs (an ID or phone number typed into
+    the wrong place) masked, then cut to ``limit`` characters (0: no cut)."""
+    folded = unicodedata.normalize("NFKC", text)
+    masked = _LONG_NUMBER.sub(_mask_run, folded)
+    return masked if not limit or len(masked) <= limit else masked[:limit] + "…"

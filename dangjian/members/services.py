@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.members.choices import ETHNICITIES, EventKind, MemberStatus
@@ -219,9 +220,40 @@ def add_event(member: Member, kind: str, on: date, summary: str, actor: Any) -> 
     )
 
 
-@transaction.atomic
+class RegisteredElsewhere(ValidationError):
+    """The ID number belongs to a record the actor may not read (raised with a field dict)."""
+
+
+def record_registered_elsewhere(actor: Any, *, via: str, **details: Any) -> None:
+    """Uniqueness is platform-wide, so a refusal tells the actor that a person outside their
+    scope is registered. That answer is a security event, like an out-of-scope read: written
+    after the refused change rolled back, so the auditor sees repeated probing."""
+    audit.record(
+        "members.member.registered_elsewhere",
+        actor=actor,
+        outcome=AuditOutcome.DENIED,
+        changes={"via": via, **details},
+    )
+
+
+def readable_by(actor: Any, member: Member) -> bool:
+    return (
+        actor is None
+        or Member.objects.visible_to(actor, Action.MEMBER_VIEW).filter(pk=member.pk).exists()
+    )
+
+
 def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
+    try:
+        return _register_member(actor=actor, org=org, data=data)
+    except RegisteredElsewhere:
+        record_registered_elsewhere(actor, via="register", org=org.code)
+        raise
+
+
+@transaction.atomic
+def _register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     require_scope(actor, org, Action.MEMBER_ADD)
     today = timezone.localdate()
     errors = field_errors(data, today=today)
@@ -233,12 +265,13 @@ def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     if member is not None and member.status != MemberStatus.HISTORICAL:
         # Name and branch only when the actor may see that record: uniqueness must not become
         # a way to look up people outside one's scope.
-        visible = (
-            actor is None
-            or Member.objects.visible_to(actor, Action.MEMBER_VIEW).filter(pk=member.pk).exists()
+        if not readable_by(actor, member):
+            raise RegisteredElsewhere(
+                {"id_number": "该身份证号码已在平台其他党组织登记为党员，不能重复登记"}
+            )
+        raise ValidationError(
+            {"id_number": f"该身份证号码已登记为党员（{member.name}，{member.org.name}）"}
         )
-        detail = f"（{member.name}，{member.org.name}）" if visible else ""
-        raise ValidationError({"id_number": f"该身份证号码已登记为党员{detail}"})
     reactivated = member is not None
     before = snapshot(member) if member is not None else {}
     if member is None:
@@ -260,8 +293,18 @@ def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     return member
 
 
-@transaction.atomic
 def update_member(member: Member, *, actor: Any, expected_version: int, data: MemberData) -> Member:
+    try:
+        return _update_member(member, actor=actor, expected_version=expected_version, data=data)
+    except RegisteredElsewhere:
+        record_registered_elsewhere(actor, via="update", member=member.pk)
+        raise
+
+
+@transaction.atomic
+def _update_member(
+    member: Member, *, actor: Any, expected_version: int, data: MemberData
+) -> Member:
     require_scope(actor, member.org, Action.MEMBER_CHANGE)
     locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     if locked.version != expected_version:
@@ -275,9 +318,14 @@ def update_member(member: Member, *, actor: Any, expected_version: int, data: Me
     if errors:
         raise ValidationError(errors)
     _check_branch(locked.org, data.party_group_id)
-    clash = Member.objects.filter(id_number_index=id_index(data.id_number)).exclude(pk=locked.pk)
-    if clash.exists():
-        raise ValidationError({"id_number": "该身份证号码已登记为其他党员"})
+    clash = (
+        Member.objects.filter(id_number_index=id_index(data.id_number))
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if clash is not None:
+        error = {"id_number": "该身份证号码已登记为其他党员"}
+        raise ValidationError(error) if readable_by(actor, clash) else RegisteredElsewhere(error)
     before = snapshot(locked)
     apply_data(locked, data)
     locked.version += 1

@@ -36,7 +36,10 @@ class EnterpriseSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "payroll_prior_year",
             "operating_status",
         ]
-        extra_kwargs: dict[str, dict[str, Any]] = {"credit_code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "credit_code": {"validators": []},
+            "headcount": {"min_value": 0, "max_value": services.MAX_HEADCOUNT},
+        }
 
 
 class OrgNodeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -5,7 +5,7 @@ from django import forms
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.models import CountySettings
-from dangjian.orgs.services import EnterpriseFacts
+from dangjian.orgs.services import MAX_HEADCOUNT, EnterpriseFacts
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,7 +34,9 @@ class EnterpriseForm(BootstrapFormMixin, forms.Form):
     )
     ownership = forms.ChoiceField(label="所有制形式", choices=Ownership.choices)
     transferred_on = forms.DateField(label="产权划转日期", required=False, widget=DATE)
-    headcount = forms.IntegerField(label="职工人数", min_value=0, initial=0)
+    headcount = forms.IntegerField(
+        label="职工人数", min_value=0, max_value=MAX_HEADCOUNT, initial=0
+    )
     payroll_prior_year = forms.DecimalField(
         label="上年度工资总额（元）", min_value=0, max_digits=14, decimal_places=2, initial=0
     )

@@ -25,6 +25,8 @@ from dangjian.orgs.models import CountySettings, EnterpriseProfile, OrgNode, cod
 from dangjian.orgs.rules import credit_code_error, parent_kind_error
 
 NODE_FIELDS = ("code", "kind", "name", "short_name", "founded_on")
+MAX_HEADCOUNT = 1_000_000  # far above any county enterprise; keeps the column inside int4
+
 ENTERPRISE_FIELDS = (
     "credit_code",
     "ownership",
@@ -87,6 +89,8 @@ def _validate_enterprise(facts: EnterpriseFacts, *, exclude_pk: int | None = Non
         errors["credit_code"] = "该统一社会信用代码已登记在其他企业名下"
     if facts.headcount < 0:
         errors["headcount"] = "职工人数不能为负数"
+    elif facts.headcount > MAX_HEADCOUNT:
+        errors["headcount"] = f"职工人数不能超过{MAX_HEADCOUNT}人，请核对"
     if facts.payroll_prior_year < 0:
         errors["payroll_prior_year"] = "上年度工资总额不能为负数"
     if errors:

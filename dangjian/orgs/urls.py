@@ -6,10 +6,10 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("settings/", views.county_settings, name="county_settings"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/children/", views.children, name="children"),
-    path("<int:pk>/add/", views.create, name="create"),
-    path("<int:pk>/edit/", views.edit, name="edit"),
-    path("<int:pk>/move/", views.move, name="move"),
-    path("<int:pk>/dissolve/", views.dissolve, name="dissolve"),
+    path("<pk:pk>/", views.detail, name="detail"),
+    path("<pk:pk>/children/", views.children, name="children"),
+    path("<pk:pk>/add/", views.create, name="create"),
+    path("<pk:pk>/edit/", views.edit, name="edit"),
+    path("<pk:pk>/move/", views.move, name="move"),
+    path("<pk:pk>/dissolve/", views.dissolve, name="dissolve"),
 ]

@@ -42,6 +42,25 @@ def test_log_lines_are_json_with_the_request_id() -> None:
     assert line["message"] == "你好" and line["request_id"] == "rid-42"
 
 
+def test_a_request_in_a_log_line_keeps_no_query_string(client_for) -> None:
+    """Django's own warnings carry the request; an API search may hold a full ID number."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/api/members/", {"search": "330106199005175001"})
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "坏请求", (), None)
+    record.request = request
+    line = JsonFormatter().format(record)
+    assert "330106199005175001" not in line
+    assert json.loads(line)["request"] == "GET /api/members/"
+
+
+@pytest.mark.parametrize(
+    "url", ["/members/99999999999999999999/", "/api/members/99999999999999999999/", "/orgs/1e9/"]
+)
+def test_an_id_too_long_for_the_database_is_simply_not_found(client_for, url) -> None:
+    assert client_for("supervisor").get(url).status_code == 404
+
+
 def test_healthz_reports_database_and_audit() -> None:
     body = Client().get("/healthz").json()
     assert body == {"status": "ok", "checks": {"database": "ok", "audit": "ok"}}

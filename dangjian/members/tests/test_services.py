@@ -279,4 +279,44 @@ def test_duplicate_message_does_not_reveal_people_outside_scope(org, user) -> No
             data=data(id_number=services.decrypt_id(outside)),
         )
     message = caught.value.message_dict["id_number"][0]
-    assert message == "该身份证号码已登记为党员" and "外支部" not in message
+    assert "其他党组织" in message and "外支部" not in message
+    entry = AuditEntry.objects.latest("seq")
+    assert entry.action == "members.member.registered_elsewhere" and entry.outcome == "denied"
+    assert entry.changes == {"via": "register", "org": "CT01-ZB1"}
+
+
+def test_transfer_in_and_edit_hits_outside_scope_are_audited(org, user) -> None:
+    outside = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="外支部"))
+    secretary = user("secretary1")
+    with pytest.raises(ValidationError) as caught:
+        movements.receive_transfer_in(
+            actor=secretary,
+            org=org("CT01-ZB1"),
+            name="转入",
+            id_number=services.decrypt_id(outside),
+            from_org="外县",
+            letter_no="介9",
+            received_on=date(2026, 11, 1),
+        )
+    assert "其他党组织" in caught.value.message_dict["id_number"][0]
+    assert AuditEntry.objects.latest("seq").changes["via"] == "transfer_in"
+    mine = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="本支部"))
+    with pytest.raises(ValidationError):
+        services.update_member(
+            mine,
+            actor=secretary,
+            expected_version=mine.version,
+            data=data(name="本支部", id_number=services.decrypt_id(outside)),
+        )
+    assert AuditEntry.objects.latest("seq").changes == {"via": "update", "member": mine.pk}
+
+
+def test_full_width_id_number_is_the_same_number(org) -> None:
+    first = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    wide = services.decrypt_id(first).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
+    assert wide != services.decrypt_id(first)
+    with pytest.raises(ValidationError, match="已登记为党员"):
+        services.register_member(actor=None, org=org("CT02-ZB1"), data=data(id_number=wide))
+    odd = "²" + services.decrypt_id(first)[1:]
+    with pytest.raises(ValidationError):  # folded, then checked like any other number
+        services.register_member(actor=None, org=org("CT02-ZB1"), data=data(id_number=odd))

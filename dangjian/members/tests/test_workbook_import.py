@@ -118,10 +118,11 @@ def test_registered_elsewhere_names_nobody_and_is_audited(client_for, org, user)
     assert "中共城市建设开发第一支部委员会" in errors[3]
     assert Member.objects.count() == before[0]
     entries = AuditEntry.objects.filter(seq__gt=before[1]).exclude(action__startswith="auth.")
-    assert [e.action for e in entries] == ["members.member.import_check"]
+    assert [e.action for e in entries] == ["members.member.registered_elsewhere"]
     entry = entries.get()
     assert entry.outcome == "denied"
-    assert entry.changes["registered_elsewhere"] == 1 and entry.changes["rows"] == 2
+    assert entry.changes["via"] == "import" and entry.changes["hits"] == 1
+    assert entry.changes["rows"] == 2
     assert not FULL_ID.search(str(entry.changes))
 
 
@@ -142,6 +143,39 @@ def test_cell_text_quoted_in_errors_never_holds_an_id_number(user) -> None:
     assert not FULL_ID.search(str(report.errors))
     assert not re.search(r"\d{9,}", str(report.errors))
     assert any("党支部编码“330" in e["message"] for e in report.errors)
+
+
+@pytest.mark.parametrize("style", ["spaced", "dashed", "full_width"])
+def test_id_numbers_written_oddly_are_masked_too(client_for, style: str) -> None:
+    typed = new_id()
+    written = {
+        "spaced": f"{typed[:6]} {typed[6:14]} {typed[14:]}",
+        "dashed": f"{typed[:6]}-{typed[6:14]}-{typed[14:]}",
+        "full_width": typed.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)}),
+    }[style]
+    client_for("secretary1").post(
+        "/members/import/",
+        {"file": _upload(workbook([row("错列", new_id(), branch=written, status=written)]))},
+    )
+    job = ImportJob.objects.latest("id")
+    assert job.status == ImportStatus.INVALID and len(job.errors) == 2
+    stored = str(job.errors)
+    assert typed not in stored and written not in stored and typed[6:14] not in stored
+
+
+def test_a_file_named_after_a_person_is_stored_masked(client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    typed = new_id()
+    client = client_for("secretary1")
+    content = workbook([row("文件名", new_id())])
+    client.post("/members/import/", {"file": SimpleUploadedFile(f"{typed}.xlsx", content)})
+    job = ImportJob.objects.latest("id")
+    client.post(f"/members/import/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and typed not in job.original_name
+    entry = AuditEntry.objects.filter(action="members.member.import").latest("seq")
+    assert typed not in str(entry.changes) and typed not in entry.object_repr
 
 
 def test_historical_member_is_reactivated(org) -> None:

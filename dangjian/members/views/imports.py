@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.core.permissions import Action, can_anywhere
@@ -64,7 +65,18 @@ def export(request: HttpRequest) -> HttpResponse:
 
     # Full ID numbers only for a role that may reveal them, and only over rows it may reveal.
     reveal = request.GET.get("reveal") == "1" and can_anywhere(request.user, Action.MEMBER_REVEAL)
-    members = filtered_members(request, Action.MEMBER_EXPORT).qs
+    listed = filtered_members(request, Action.MEMBER_EXPORT)
+    if listed.errors:
+        # A filter that was not understood must not widen the export to everyone in scope.
+        labels = {name: str(field.label) for name, field in listed.form.fields.items()}
+        problems = "；".join(
+            f"{labels.get(name, name)}：{message}"
+            for name, errors in listed.errors.items()
+            for message in errors
+        )
+        messages.error(request, f"筛选条件有误，未导出：{problems}")
+        return redirect(f"{reverse('members:list')}?{request.GET.urlencode()}")
+    members = listed.qs
     if reveal:
         members = members.filter(
             pk__in=filtered_members(request, Action.MEMBER_REVEAL).qs.values("pk")

@@ -17,7 +17,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangjian.core import audit
-from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import Action
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
@@ -28,6 +27,7 @@ from dangjian.members.services import (
     add_event,
     apply_data,
     field_errors,
+    record_registered_elsewhere,
     stored_values,
 )
 from dangjian.members.workbook.columns import (
@@ -237,6 +237,7 @@ def validate(
         report = Report(sheet="")
         report.errors.append({"sheet": "", "row": 1, "column": "", "message": str(exc)})
         return report
+    sheet = echo(sheet, 0)  # quoted in every stored error: no number typed as a sheet name
     report = Report(sheet=sheet, total=total)
     today = timezone.localdate()
     branches, groups = _scope(actor)
@@ -280,23 +281,17 @@ def validate(
 
 
 def record_check(report: Report, *, actor: Any, file_sha256: str, original_name: str) -> None:
-    """A preview or dry run that hit ID numbers registered outside the importer's scope is a
-    security event, like an out-of-scope read: it answers whether a person is registered, so
-    repeated checks must be visible to the auditor. Ordinary bad files leave no entry."""
+    """A preview or dry run that met ID numbers registered outside the importer's scope is
+    audited (see ``record_registered_elsewhere``); ordinary bad files leave no entry."""
     if not report.registered_elsewhere:
         return
-    audit.record(
-        "members.member.import_check",
-        actor=actor,
-        outcome=AuditOutcome.DENIED,
-        object_repr=original_name[:200],
-        changes={
-            "file_sha256": file_sha256,
-            "file": original_name[:200],
-            "rows": report.total,
-            "errors": len(report.errors),
-            "registered_elsewhere": report.registered_elsewhere,
-        },
+    record_registered_elsewhere(
+        actor,
+        via="import",
+        file_sha256=file_sha256,
+        file=echo(original_name, 199),
+        rows=report.total,
+        hits=report.registered_elsewhere,
     )
 
 
@@ -370,10 +365,10 @@ def commit(
     audit.record(
         "members.member.import",
         actor=actor,
-        object_repr=original_name[:200],
+        object_repr=echo(original_name, 199),
         changes={
             "file_sha256": file_sha256,
-            "file": original_name[:200],
+            "file": echo(original_name, 199),
             "rows": len(report.planned),
             "created": len(fresh),
             "reactivated": reactivated,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from dangjian.core.context import command_context
 from dangjian.core.provider import crypto
 from dangjian.members.models import ImportJob, ImportStatus
+from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
 
 UPLOAD_CONTEXT = "members.import.upload"
@@ -39,7 +40,7 @@ def store_upload(data: bytes, original_name: str, *, actor: Any, org: Any) -> Im
         return ImportJob.objects.create(
             org=org,
             created_by=actor,
-            original_name=original_name[:200],
+            original_name=echo(original_name, 199),  # a file named after a person's ID
             stored_path=relative,
             file_sha256=hashlib.sha256(data).hexdigest(),
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from dangjian.members.rules import echo
 from dangjian.members.workbook.columns import COLUMNS, SHEET
 
 MAX_ROWS = 200_000
@@ -32,7 +33,7 @@ def read_rows(data: bytes) -> tuple[str, Iterator[RawRow], int]:
     except (CalamineError, IndexError, ValueError) as exc:
         raise WorkbookError("无法读取工作表，请确认文件是用 Excel 或 WPS 保存的 .xlsx") from exc
     if not rows:
-        raise WorkbookError(f"工作表“{name}”是空的")
+        raise WorkbookError(f"工作表“{echo(name, 0)}”是空的")
     headers = [str(cell).strip().rstrip("*") for cell in rows[0]]
     positions: dict[str, int] = {}
     missing = []
@@ -42,10 +43,12 @@ def read_rows(data: bytes) -> tuple[str, Iterator[RawRow], int]:
         elif column.required:
             missing.append(column.header)
     if missing:
-        raise WorkbookError(f"工作表“{name}”缺少必填列：{'、'.join(missing)}（请使用导入模板）")
+        raise WorkbookError(
+            f"工作表“{echo(name, 0)}”缺少必填列：{'、'.join(missing)}（请使用导入模板）"
+        )
     data_rows = len(rows) - 1
     if data_rows > MAX_ROWS:
-        raise WorkbookError(f"工作表“{name}”有 {data_rows} 行，超过 {MAX_ROWS} 行的上限")
+        raise WorkbookError(f"工作表“{echo(name, 0)}”有 {data_rows} 行，超过 {MAX_ROWS} 行的上限")
 
     def generate() -> Iterator[RawRow]:
         for offset, row in enumerate(rows[1:], start=2):

@@ -170,3 +170,16 @@ def test_patch_needs_version_and_enterprise_facts_only_on_enterprises(client_for
     assert partial.json()["enterprise"]["headcount"] == 321
     branch.refresh_from_db()
     assert (AuditEntry.objects.count() - 1, branch.version) == before[:2]
+
+
+def test_headcount_beyond_any_enterprise_is_a_message(client_for, org) -> None:
+    enterprise = org("CT01")
+    client = client_for("supervisor")
+    response = client.patch(
+        f"/api/orgs/{enterprise.pk}/",
+        {"enterprise": {"headcount": 99999999999999999999}, "version": enterprise.version},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "headcount" in response.json()["enterprise"]
+    page = client.get(f"/orgs/{enterprise.pk}/edit/").content.decode()
+    assert 'name="ent-headcount"' in page and 'max="1000000"' in page
