@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scoping import permits
@@ -139,7 +140,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         .filter(pk=int(scope_id))
         .only("id", "name")
         .first()
-        if scope_id.isdigit()
+        if scope_id.isdigit() and len(scope_id) <= MAX_PK_DIGITS
         else None,
         "id_search": _id_search(request, params),
         "id_search_lost": bool(params.get("idq")) and _id_search(request, params) is None,

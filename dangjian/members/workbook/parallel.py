@@ -17,6 +17,7 @@ from dangjian.members.services import MemberData, id_index, stored_values
 from dangjian.members.workbook.reader import RawRow
 
 PARALLEL_MIN_ROWS = 5000
+CHUNKS_PER_WORKER = 8
 
 # (row number, branch id, blind index, masked ID, stored values or None, data or None)
 Parsed = tuple[int, int, str, str, list[Any] | None, MemberData | None]
@@ -69,12 +70,14 @@ def parse_all(
     try:
         if not forked:
             return _work((0, len(rows)))
-        size = -(-len(rows) // workers)
+        # Several chunks per worker: the parent unpickles finished chunks while the workers are
+        # still busy, instead of receiving everything at the end with one core idle.
+        size = -(-len(rows) // (workers * CHUNKS_PER_WORKER))
         chunks = [(i, min(i + size, len(rows))) for i in range(0, len(rows), size)]
         # fork: workers inherit everything without pickling it; they never touch the database
         # and leave with os._exit, so the parent's connection and transaction are unaffected.
-        with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
-            results = pool.map(_work, chunks)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_work, chunks, chunksize=1)
         return (
             [item for part, _ in results for item in part],
             [error for _, part in results for error in part],
