@@ -140,6 +140,7 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
     transfer = TransferOut.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError({"__all__": "该介绍信已办结"})
+    not_future(on, "on", "办结日期")
     transfer.status, transfer.closed_on = TransferStatus.ACCEPTED, on
     transfer.save(update_fields=["status", "closed_on"])
     _set_status(locked, MemberStatus.HISTORICAL)
@@ -223,6 +224,7 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     if incoming.status != TransferStatus.PENDING:
         raise ValidationError({"__all__": "该转入申请已处理"})
+    not_future(on, "on", "处理日期")
     clear = crypto().decrypt_field(incoming.id_number_enc, context=ID_CONTEXT)
     member = register_member(
         actor=actor,
@@ -256,6 +258,7 @@ def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: st
     incoming = TransferIn.objects.select_for_update().get(pk=incoming.pk)
     if incoming.status != TransferStatus.PENDING:
         raise ValidationError({"__all__": "该转入申请已处理"})
+    not_future(on, "on", "处理日期")
     incoming.status, incoming.decided_on = TransferStatus.REJECTED, on
     incoming.reason = reason.strip()[:200]
     incoming.save(update_fields=["status", "decided_on", "reason"])
