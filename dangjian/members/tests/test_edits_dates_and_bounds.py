@@ -154,7 +154,8 @@ def test_out_of_range_filters_are_messages_not_errors(client_for, query: str) ->
     client = client_for("supervisor")
     assert client.get(f"/api/members/?{query}").status_code == 400
     page = client.get(f"/members/?{query}")
-    assert page.status_code == 200 and "以下筛选条件有误" in page.content.decode()
+    assert page.status_code == 200 and "筛选条件有误，请修改后重新筛选" in page.content.decode()
+    assert "没有符合条件的党员" in page.content.decode()
     entries = AuditEntry.objects.count()
     refused = client.get(f"/members/export/?{query}", follow=True)
     assert (

@@ -97,8 +97,11 @@ def _is_full_id(value: str) -> bool:
 
 def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
     """What the filter form asked for, as a query string without any full ID number."""
-    params = source.copy()
-    params.pop("csrfmiddlewaretoken", None)
+    params = QueryDict(mutable=True)
+    for key, values in source.lists():
+        kept = [value for value in values if value.strip()]  # short, readable URLs
+        if kept and key != "csrfmiddlewaretoken":
+            params.setlist(key, kept)
     if params.get("search", "").strip():
         params.pop("idq", None)  # a new search replaces the previous ID search
     if _is_full_id(params.get("search", "")):
@@ -119,7 +122,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
             moved.status_code = 303  # "see other": the browser follows with GET
             return moved
     filterset = filtered_members(request, params=params)
-    page = Paginator(filterset.qs, 50).get_page(params.get("page"))
+    # A filter that was not understood shows nothing rather than everyone (as the export does).
+    listed = filterset.qs.none() if filterset.errors else filterset.qs
+    page = Paginator(listed, 50).get_page(params.get("page"))
     today = timezone.localdate()
     rows = [
         (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
