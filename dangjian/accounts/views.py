@@ -12,8 +12,9 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -106,13 +107,14 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest) -> str:
-    """``?next=`` only when it stays on this site; anything else goes home."""
+    """``?next=`` only when it is a path on this site; anything else goes home. Always a URL,
+    never a view name, so odd text cannot turn into a failed reverse()."""
     target = request.GET.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return "home"
+    return reverse("home")
 
 
 @login_required
@@ -125,7 +127,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             otp_login(request, device)
-            return redirect(_safe_next(request))
+            return HttpResponseRedirect(_safe_next(request))
         from dangjian.core import audit
 
         audit.record("auth.otp_failed", actor=user, obj=user, outcome="failure")

@@ -13,7 +13,7 @@ from dangjian.core.converters import ID_BOUNDS
 from dangjian.core.scoping import subtree_q
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
-from dangjian.members.rules import id_number_error
+from dangjian.members.rules import id_like
 from dangjian.members.services import id_index
 
 
@@ -53,9 +53,10 @@ class MemberFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        if len(value) == 18 and id_number_error(value, today=timezone.localdate()) is None:
+        typed = id_like(value)
+        if typed is not None:
             # A full ID number is matched through the blind index, never by decrypting rows.
-            return queryset.filter(id_number_index=id_index(value))
+            return queryset.filter(id_number_index=id_index(typed))
         return queryset.filter(name__icontains=value)
 
     def filter_subtree(self, queryset: Any, name: str, value: int) -> Any:

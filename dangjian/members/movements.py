@@ -218,8 +218,18 @@ def _receive_transfer_in(
     return incoming
 
 
-@transaction.atomic
 def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
+    """Register the member from the letter; the number may have been registered elsewhere since
+    the letter was received, and that refusal is recorded after the transaction rolled back."""
+    try:
+        return _accept_transfer_in(incoming, actor=actor, on=on)
+    except RegisteredElsewhere:
+        record_registered_elsewhere(actor, via="transfer_in_accept", org=incoming.org.code)
+        raise
+
+
+@transaction.atomic
+def _accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
     require_scope(actor, incoming.org, Action.MEMBER_ADD)
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     if incoming.status != TransferStatus.PENDING:

@@ -132,3 +132,15 @@ def echo(text: str, limit: int = 20) -> str:
     folded = unicodedata.normalize("NFKC", text)
     masked = _LONG_NUMBER.sub(_mask_run, folded)
     return masked if not limit or len(masked) <= limit else masked[:limit] + "…"
+
+
+_ID_SEPARATORS = re.compile(r"[\s\-./_]+")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def id_like(text: str) -> str | None:
+    """The text as an ID number when it is shaped like one — 17 digits and a digit or X, perhaps
+    full-width or split by spaces or dashes — whether or not its check character is right.
+    Searches use it to keep such text out of URLs and to match the number however it was typed."""
+    compact = _ID_SEPARATORS.sub("", normalise_id(text))
+    return compact if _ID_SHAPE.fullmatch(compact) else None

@@ -84,7 +84,16 @@ def _half_logged_in_admin(user) -> tuple[Client, TOTPDevice]:
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/x", "https:evil.example", "\\\\evil"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "https:evil.example",
+        "\\\\evil",
+        "foo",
+        "audit",
+        "a%20b",
+    ],
 )
 def test_otp_next_never_leaves_the_site(user, target: str) -> None:
     client, device = _half_logged_in_admin(user)

@@ -173,3 +173,50 @@ def test_subtree_scope_is_shown_and_kept_by_the_form(client_for, org) -> None:
     assert f'<input type="hidden" name="org" value="{committee.pk}">' in page
     outside = client_for("secretary1").get(f"/members/?org={committee.pk}").content.decode()
     assert "范围：" not in outside  # a node the user may not see is not named
+
+
+@pytest.mark.parametrize("style", ["spaced", "dashed", "bad_check", "twice"])
+def test_anything_shaped_like_an_id_stays_out_of_urls(client_for, org, style: str) -> None:
+    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="上官查询"))
+    full = services.decrypt_id(member)
+    typed = {
+        "spaced": f"{full[:6]} {full[6:14]} {full[14:]}",
+        "dashed": f"{full[:6]}-{full[6:14]}-{full[14:]}",
+        "bad_check": full[:17] + ("0" if full[17] != "0" else "1"),
+        "twice": full,
+    }[style]
+    client = client_for("secretary1")
+    values = {"search": [typed, "张三"] if style == "twice" else typed}
+    posted = client.post("/members/", values, HTTP_HX_REQUEST="true")
+    plain = client.get("/members/", values)
+    for url in (posted["HX-Push-Url"], plain["Location"]):
+        assert full[:17] not in url and full[6:14] not in url and "search=" not in url
+    found = "上官查询" in posted.content.decode()
+    assert found is (style != "bad_check")
+    api = client.get("/api/members/", {"search": typed.split()[0] if style == "twice" else typed})
+    assert [r["name"] for r in api.json()["results"]] == (
+        [] if style == "bad_check" else ["上官查询"]
+    )
+
+
+def test_export_link_follows_the_htmx_filters(client_for, org) -> None:
+    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="导出链接"))
+    client = client_for("secretary1")
+    partial = client.post(
+        "/members/", {"search": services.decrypt_id(member)}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="export-link"' in partial and 'hx-swap-oob="true"' in partial
+    token = partial.split("/members/export/?idq=")[1].split('"')[0]
+    rows = client.get(f"/members/export/?idq={token}").content
+    from dangjian.members.tests.test_workbook_export import _rows
+
+    assert [r[0] for r in _rows(rows)[2:]] == ["导出链接"]
+    entries = AuditEntry.objects.count()
+    stale = client_for("secretary1").get(f"/members/export/?idq={token}", follow=True)
+    assert "已失效，未导出" in stale.content.decode()
+    assert AuditEntry.objects.count() == entries + 1  # only the second login
+
+
+def test_odd_scope_values_list_nobody_rather_than_fail(client_for) -> None:
+    for value in ("²", "١", "99999999999999999999", "-1"):
+        assert client_for("supervisor").get("/members/", {"org": value}).status_code == 200

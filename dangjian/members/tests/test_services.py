@@ -320,3 +320,24 @@ def test_full_width_id_number_is_the_same_number(org) -> None:
     odd = "²" + services.decrypt_id(first)[1:]
     with pytest.raises(ValidationError):  # folded, then checked like any other number
         services.register_member(actor=None, org=org("CT02-ZB1"), data=data(id_number=odd))
+
+
+def test_accepting_a_letter_for_a_number_registered_elsewhere_since_is_audited(org, user) -> None:
+    secretary = user("secretary1")
+    number = new_id()
+    incoming = movements.receive_transfer_in(
+        actor=secretary,
+        org=org("CT01-ZB1"),
+        name="迟到的转入",
+        id_number=number,
+        from_org="外县",
+        letter_no="介10",
+        received_on=date(2026, 11, 1),
+    )
+    services.register_member(actor=None, org=org("JT01-ZB1"), data=data(id_number=number))
+    before = Member.objects.count()
+    with pytest.raises(ValidationError, match="其他党组织"):
+        movements.accept_transfer_in(incoming, actor=secretary, on=date(2026, 11, 2))
+    entry = AuditEntry.objects.latest("seq")
+    assert entry.action == "members.member.registered_elsewhere"
+    assert entry.changes["via"] == "transfer_in_accept" and Member.objects.count() == before

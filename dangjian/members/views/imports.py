@@ -17,7 +17,7 @@ from dangjian.core.scoping import scope_root
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members.forms import UploadForm
 from dangjian.members.models import ImportJob, ImportStatus
-from dangjian.members.views.registry import filtered_members
+from dangjian.members.views.registry import filtered_members, id_search
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 
@@ -66,6 +66,9 @@ def export(request: HttpRequest) -> HttpResponse:
     # Full ID numbers only for a role that may reveal them, and only over rows it may reveal.
     reveal = request.GET.get("reveal") == "1" and can_anywhere(request.user, Action.MEMBER_REVEAL)
     listed = filtered_members(request, Action.MEMBER_EXPORT)
+    if request.GET.get("idq") and id_search(request, request.GET) is None:
+        messages.error(request, "按身份证号码查询的条件已失效，未导出；请重新输入完整身份证号码")
+        return redirect("members:list")
     if listed.errors:
         # A filter that was not understood must not widen the export to everyone in scope.
         labels = {name: str(field.label) for name, field in listed.form.fields.items()}

@@ -26,7 +26,7 @@ from dangjian.members.models import CommunityRegistration, Member
 from dangjian.members.rules import (
     add_months,
     completed_years,
-    id_number_error,
+    id_like,
     mask_id,
     party_standing_years,
 )
@@ -63,7 +63,7 @@ def _remember_id_search(request: HttpRequest, id_number: str) -> str:
     return token
 
 
-def _id_search(request: HttpRequest, params: QueryDict) -> tuple[str, str] | None:
+def id_search(request: HttpRequest, params: QueryDict) -> tuple[str, str] | None:
     token = params.get("idq", "")
     found = request.session.get(ID_SEARCHES, {}).get(token) if token else None
     return (found[0], found[1]) if found else None
@@ -80,7 +80,7 @@ def filtered_members(
         .order_by("org__path", "name", "id")
     )
     if params.get("idq"):
-        found = _id_search(request, params)
+        found = id_search(request, params)
         queryset = queryset.filter(id_number_index=found[0]) if found else queryset.none()
     filters = params.copy()
     filters.pop("idq", None)
@@ -90,13 +90,13 @@ def filtered_members(
     return filterset
 
 
-def _is_full_id(value: str) -> bool:
-    value = value.strip()
-    return len(value) == 18 and id_number_error(value, today=timezone.localdate()) is None
+def _typed_id(source: QueryDict) -> str | None:
+    """The first search value shaped like an ID number (any of them, however it was typed)."""
+    return next(filter(None, map(id_like, source.getlist("search"))), None)
 
 
 def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
-    """What the filter form asked for, as a query string without any full ID number."""
+    """What the filter form asked for, as a query string without any ID number in it."""
     params = QueryDict(mutable=True)
     for key, values in source.lists():
         kept = [value for value in values if value.strip()]  # short, readable URLs
@@ -104,8 +104,10 @@ def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
             params.setlist(key, kept)
     if params.get("search", "").strip():
         params.pop("idq", None)  # a new search replaces the previous ID search
-    if _is_full_id(params.get("search", "")):
-        params["idq"] = _remember_id_search(request, params.pop("search")[0].strip())
+    typed = _typed_id(params)
+    if typed is not None:
+        params.pop("search")
+        params["idq"] = _remember_id_search(request, typed)
         params.pop("page", None)
     return params
 
@@ -114,7 +116,7 @@ def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
 def member_list(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.MEMBER_VIEW)
     params: QueryDict = request.GET
-    if request.method == "POST" or _is_full_id(params.get("search", "")):
+    if request.method == "POST" or _typed_id(params) is not None:
         # The form posts; a typed or old link with ?search=<ID> is moved out of the URL too.
         params = _search_params(request, request.POST if request.method == "POST" else params)
         if request.method != "POST" or not request.htmx:  # type: ignore[attr-defined]
@@ -145,10 +147,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
         .filter(pk=int(scope_id))
         .only("id", "name")
         .first()
-        if scope_id.isdigit() and len(scope_id) <= MAX_PK_DIGITS
+        if scope_id.isascii() and scope_id.isdigit() and len(scope_id) <= MAX_PK_DIGITS
         else None,
-        "id_search": _id_search(request, params),
-        "id_search_lost": bool(params.get("idq")) and _id_search(request, params) is None,
+        "id_search": id_search(request, params),
+        "id_search_lost": bool(params.get("idq")) and id_search(request, params) is None,
     }
     template = "members/_table.html" if request.htmx else "members/list.html"  # type: ignore[attr-defined]
     response = render(request, template, context)
