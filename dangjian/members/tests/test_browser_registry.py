@@ -116,6 +116,7 @@ def test_secretary_imports_sets_up_committee_and_records_a_transfer(browser, liv
     assert _id(5) not in page.url and "org=" in page.url
     assert page.locator("#member-table tbody tr").all_inner_texts()[0].startswith("导入党员05")
     assert page.locator("#member-table tbody tr").count() == 1
+    assert "idq=" in (page.locator("#export-link").get_attribute("href") or "")
     page.reload()
     assert "按身份证号码查询" in page.content() and _id(5) not in page.content()
     page.get_by_role("link", name="导入党员05").click()
