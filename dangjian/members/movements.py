@@ -34,7 +34,7 @@ from dangjian.members.services import (
     id_index,
     not_future,
     readable_by,
-    record_registered_elsewhere,
+    refusals_recorded,
     register_member,
     require_scope,
 )
@@ -155,13 +155,29 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
     )
 
 
-def receive_transfer_in(**kwargs: Any) -> TransferIn:
+def receive_transfer_in(
+    *,
+    actor: Any,
+    org: OrgNode,
+    name: str,
+    id_number: str,
+    from_org: str,
+    letter_no: str,
+    received_on: date,
+    member_status: str = MemberStatus.FULL,
+) -> TransferIn:
     """A letter received from outside the platform, waiting to be accepted or rejected."""
-    try:
-        return _receive_transfer_in(**kwargs)
-    except RegisteredElsewhere:
-        record_registered_elsewhere(kwargs.get("actor"), via="transfer_in", org=kwargs["org"].code)
-        raise
+    with refusals_recorded(actor, via="transfer_in", org=org.code):
+        return _receive_transfer_in(
+            actor=actor,
+            org=org,
+            name=name,
+            id_number=id_number,
+            from_org=from_org,
+            letter_no=letter_no,
+            received_on=received_on,
+            member_status=member_status,
+        )
 
 
 @transaction.atomic
@@ -221,11 +237,8 @@ def _receive_transfer_in(
 def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
     """Register the member from the letter; the number may have been registered elsewhere since
     the letter was received, and that refusal is recorded after the transaction rolled back."""
-    try:
+    with refusals_recorded(actor, via="transfer_in_accept", org=incoming.org.code):
         return _accept_transfer_in(incoming, actor=actor, on=on)
-    except RegisteredElsewhere:
-        record_registered_elsewhere(actor, via="transfer_in_accept", org=incoming.org.code)
-        raise
 
 
 @transaction.atomic

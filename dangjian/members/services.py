@@ -8,6 +8,8 @@ entries carry the masked form only. Movements (transfers, mobility, lost contact
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -236,6 +238,17 @@ def record_registered_elsewhere(actor: Any, *, via: str, **details: Any) -> None
     )
 
 
+@contextmanager
+def refusals_recorded(actor: Any, *, via: str, **details: Any) -> Iterator[None]:
+    """Around a service's transaction: a ``RegisteredElsewhere`` raised inside is recorded once
+    the transaction has rolled back, then raised on."""
+    try:
+        yield
+    except RegisteredElsewhere:
+        record_registered_elsewhere(actor, via=via, **details)
+        raise
+
+
 def readable_by(actor: Any, member: Member) -> bool:
     return (
         actor is None
@@ -245,11 +258,8 @@ def readable_by(actor: Any, member: Member) -> bool:
 
 def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
-    try:
+    with refusals_recorded(actor, via="register", org=org.code):
         return _register_member(actor=actor, org=org, data=data)
-    except RegisteredElsewhere:
-        record_registered_elsewhere(actor, via="register", org=org.code)
-        raise
 
 
 @transaction.atomic
@@ -294,11 +304,8 @@ def _register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
 
 
 def update_member(member: Member, *, actor: Any, expected_version: int, data: MemberData) -> Member:
-    try:
+    with refusals_recorded(actor, via="update", member=member.pk):
         return _update_member(member, actor=actor, expected_version=expected_version, data=data)
-    except RegisteredElsewhere:
-        record_registered_elsewhere(actor, via="update", member=member.pk)
-        raise
 
 
 @transaction.atomic
