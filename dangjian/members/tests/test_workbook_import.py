@@ -309,3 +309,73 @@ def test_parallel_preparation_gives_the_same_report_and_rows(monkeypatch) -> Non
     assert importer.commit(good, actor=None, file_sha256="", original_name="p") == (300, 0)
     member = Member.objects.get(name="并行7")
     assert services.decrypt_id(member) == rows[7][1] and member.org.code == "CT01-ZB1"
+
+
+def _many(n: int) -> list[list[object]]:
+    return [row(f"流水{i}", new_id(date(1960 + i % 30, 1 + i % 12, 1 + i % 28))) for i in range(n)]
+
+
+@pytest.mark.parametrize("problem", ["bad_last_row", "duplicate_across_chunks"])
+def test_streamed_import_rolls_back_rows_already_written(problem: str, monkeypatch) -> None:
+    """import_file writes chunk by chunk while workers parse (forked above 5,000 rows); an error
+    found in a later chunk must undo what earlier chunks wrote."""
+    rows = _many(6_000)
+    if problem == "bad_last_row":
+        rows[-1][4] = "不存在的状态"
+    else:
+        rows[-1][1] = rows[0][1]
+    before = _counts()
+    written: list[int] = []
+    original = importer._insert_members
+
+    def counting(planned, now, progress):
+        written.append(len(planned))
+        original(planned, now, progress)
+
+    monkeypatch.setattr(importer, "_insert_members", counting)
+    report, counts = importer.import_file(
+        workbook(rows), actor=None, file_sha256="0" * 64, original_name="x.xlsx"
+    )
+    assert counts is None and report.errors and _counts() == before
+    assert sum(written) > 0  # earlier chunks really were written, then rolled back
+    expected_row = 6_001
+    assert any(e["row"] == expected_row for e in report.errors)
+
+
+def test_streamed_import_of_a_clean_file_matches_the_two_step_import() -> None:
+    rows = _many(6_000)
+    report, counts = importer.import_file(
+        workbook(rows), actor=None, file_sha256="1" * 64, original_name="y.xlsx"
+    )
+    assert counts == (6_000, 0) and not report.errors
+    names = set(Member.objects.filter(name__startswith="流水").values_list("name", flat=True))
+    assert names == {f"流水{i}" for i in range(6_000)}
+    entries = AuditEntry.objects.filter(action="members.member.import")
+    assert entries.latest("seq").changes["created"] == 6_000
+
+
+def test_live_progress_file_is_a_heartbeat_and_feeds_the_progress_bar(client_for, user) -> None:
+    import os
+    import time
+
+    from django.utils import timezone
+
+    secretary = user("secretary1")
+    job = jobs.store_upload(
+        workbook(_thirty(bad=False)[0]),
+        "p.xlsx",
+        actor=secretary,
+        org=secretary.grants.first().node,
+    )
+    jobs.validate_job(job, actor=secretary)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2
+    )
+    jobs._live_progress(job)(17)
+    assert jobs.mark_stale_failed(timezone.now()) == 0  # still reporting through the file
+    page = client_for("secretary1").get(f"/members/import/{job.pk}/progress/").content.decode()
+    assert "已处理 17 / 30 行" in page
+    old = time.time() - jobs.STALE_AFTER.total_seconds() * 2
+    os.utime(jobs._live_path(job), (old, old))
+    assert jobs.mark_stale_failed(timezone.now()) == 1
+    jobs._live_path(job).unlink()

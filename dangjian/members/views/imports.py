@@ -149,6 +149,10 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
+    if job.status == ImportStatus.IMPORTING:
+        from dangjian.members.workbook.jobs import live_rows
+
+        job.processed_rows = live_rows(job) or job.processed_rows
     response = render(request, "members/_import_progress.html", {"job": job})
     if job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
         response["HX-Refresh"] = "true"  # finished: reload the page to show the outcome

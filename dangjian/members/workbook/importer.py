@@ -225,11 +225,18 @@ def duplicate_message(masked: str, match: Existing) -> str:
 
 
 def validate(
-    data: bytes, *, actor: Any, progress: Progress | None = None, prepare: bool = False
+    data: bytes,
+    *,
+    actor: Any,
+    progress: Progress | None = None,
+    prepare: bool = False,
+    sink: Callable[[list[Planned]], None] | None = None,
 ) -> Report:
     """Check every row. ``prepare`` also computes what the insert stores (ciphertexts, masks),
-    on all cores for large files, so the import that follows does no per-row work but writing."""
-    from dangjian.members.workbook.parallel import parse_all
+    on all cores for large files. ``sink`` receives new rows chunk by chunk while no error has
+    been found, so ``import_file`` writes while the workers parse; its caller's transaction
+    undoes those writes if an error turns up later."""
+    from dangjian.members.workbook.parallel import parse_chunks
 
     try:
         sheet, row_iter, total = read_rows(data)
@@ -242,25 +249,48 @@ def validate(
     today = timezone.localdate()
     branches, groups = _scope(actor)
     rows = list(row_iter)
-    parsed, errors = parse_all(
-        rows, sheet=sheet, today=today, branches=branches, groups=groups, prepare=prepare
-    )
-    report.errors.extend(errors)
-    if progress is not None:
-        progress(total)
     first_row: dict[str, int] = {}
-    for number, org_id, index, masked, values, member_data in parsed:
-        if index in first_row:
-            report.add(number, "id_number", f"身份证号码{masked}与第{first_row[index]}行重复")
-            report.add(first_row[index], "id_number", f"身份证号码{masked}与第{number}行重复")
-            continue
-        first_row[index] = number
-        report.planned.append(
-            Planned(number, org_id, member_data, index, values=values, masked=masked)
-        )
-    existing = _existing([p.index for p in report.planned], actor)
+    done = 0
+    for parsed, errors in parse_chunks(
+        rows, sheet=sheet, today=today, branches=branches, groups=groups, prepare=prepare
+    ):
+        report.errors.extend(errors)
+        chunk: list[Planned] = []
+        for number, org_id, index, masked, values, member_data in parsed:
+            if index in first_row:
+                report.add(number, "id_number", f"身份证号码{masked}与第{first_row[index]}行重复")
+                report.add(first_row[index], "id_number", f"身份证号码{masked}与第{number}行重复")
+                continue
+            first_row[index] = number
+            chunk.append(Planned(number, org_id, member_data, index, values=values, masked=masked))
+        _match_existing(report, chunk, actor)
+        report.planned.extend(chunk)
+        if sink is not None and not report.errors:
+            fresh = [p for p in chunk if p.existing_pk is None]
+            sink(fresh)
+            for written in fresh:
+                written.values = None  # stored: no need to hold the ciphertexts any longer
+        done += len(parsed) + len({e["row"] for e in errors})
+        if progress is not None:
+            progress(min(done, total))
     by_number = {raw.number: raw for raw in rows}
     for planned in report.planned:
+        if planned.existing_pk is not None and planned.data is None:
+            # Parsed in a worker, which keeps no MemberData: parse again here, it is one row.
+            raw = by_number[planned.row]
+            again = _parse(today, Report(sheet=sheet), raw.number, raw.cells, branches, groups)
+            planned.data = again[1] if again else None
+    if report.errors:
+        report.errors.sort(key=lambda e: (e["row"], e["column"]))
+        report.planned = []
+    return report
+
+
+def _match_existing(report: Report, chunk: list[Planned], actor: Any) -> None:
+    """Rows whose number the platform already holds: an error, or a former member to
+    reactivate (``existing_pk``)."""
+    existing = _existing([p.index for p in chunk], actor)
+    for planned in chunk:
         match = existing.get(planned.index)
         if match is None:
             continue
@@ -270,14 +300,6 @@ def validate(
                 report.registered_elsewhere += 1
             continue
         planned.existing_pk = match.pk
-        if planned.data is None:  # parsed in a worker: parse again here, it is one row
-            raw = by_number[planned.row]
-            again = _parse(today, Report(sheet=sheet), raw.number, raw.cells, branches, groups)
-            planned.data = again[1] if again else None
-    if report.errors:
-        report.errors.sort(key=lambda e: (e["row"], e["column"]))
-        report.planned = []
-    return report
 
 
 def record_check(report: Report, *, actor: Any, file_sha256: str, original_name: str) -> None:
@@ -340,16 +362,62 @@ def commit(
     original_name: str,
     progress: Progress | None = None,
 ) -> tuple[int, int]:
-    """Write every planned row, or nothing. One audit entry for the whole file."""
+    """Write every planned row of a clean report, or nothing. One audit entry for the file."""
     if report.errors:
         raise ValueError("a report with errors cannot be committed")
     now = timezone.now()
+    _insert_members([p for p in report.planned if p.existing_pk is None], now, progress)
+    return _finish(report, actor=actor, now=now, file_sha256=file_sha256, name=original_name)
+
+
+class _Refused(Exception):
+    """Carries the report out of ``import_file``'s transaction so that it rolls back."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("import refused")
+        self.report = report
+
+
+def import_file(
+    data: bytes,
+    *,
+    actor: Any,
+    file_sha256: str,
+    original_name: str,
+    progress: Progress | None = None,
+) -> tuple[Report, tuple[int, int] | None]:
+    """Validate and write in one pass and one transaction: chunks are inserted while the
+    workers parse the next ones; any error anywhere rolls everything back. Returns the report
+    and (created, reactivated), or ``None`` when nothing was written."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            report = validate(
+                data,
+                actor=actor,
+                progress=progress,
+                prepare=True,
+                sink=lambda rows: _insert_members(rows, now, None),
+            )
+            if report.errors:
+                raise _Refused(report)
+            counts = _finish(
+                report, actor=actor, now=now, file_sha256=file_sha256, name=original_name
+            )
+    except _Refused as refused:
+        return refused.report, None
+    return report, counts
+
+
+def _finish(
+    report: Report, *, actor: Any, now: datetime, file_sha256: str, name: str
+) -> tuple[int, int]:
+    """After the new rows are in: their timeline events, reactivations, the one audit entry."""
     today = timezone.localdate()
     who = actor.get_username() if actor is not None else "系统"
-    fresh = [p for p in report.planned if p.existing_pk is None]
-    _insert_members(fresh, now, progress)
     # One statement for all the timeline events: the new rows are exactly those stamped `now`.
     _bulk_events(Member.objects.filter(created_at=now), today, who)
+    created = sum(1 for p in report.planned if p.existing_pk is None)
     reactivated = 0
     for planned in report.planned:
         if planned.existing_pk is None:
@@ -365,16 +433,16 @@ def commit(
     audit.record(
         "members.member.import",
         actor=actor,
-        object_repr=echo(original_name, 199),
+        object_repr=echo(name, 199),
         changes={
             "file_sha256": file_sha256,
-            "file": echo(original_name, 199),
+            "file": echo(name, 199),
             "rows": len(report.planned),
-            "created": len(fresh),
+            "created": created,
             "reactivated": reactivated,
         },
     )
-    return len(fresh), reactivated
+    return created, reactivated
 
 
 def _bulk_events(new_members: Any, today: date, who: str) -> None:

@@ -2,12 +2,14 @@
 
 Only the job id crosses into the background worker. The import is one transaction: a worker killed
 mid-way leaves nothing behind, and the job (with a stale heartbeat) is marked failed and can be
-retried. Progress is written outside that transaction, during validation, so a page can poll it.
+retried. The preview's progress goes to the job row; the import's, from inside its transaction,
+to a small file beside the upload that the progress page and the stale-job check read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -64,6 +66,32 @@ def _progress(job: ImportJob, offset: int = 0) -> Any:
     return lambda done: _update(job, processed_rows=offset + done)
 
 
+def _live_path(job: ImportJob) -> Path:
+    return _path(job).with_suffix(".progress")
+
+
+def _live_progress(job: ImportJob) -> Any:
+    """Progress from inside the import's transaction, where an update of the job row would stay
+    invisible until the end (and SQLite admits one writer): a small file beside the upload,
+    replaced atomically, read by the progress view and the stale-job check."""
+    target = _live_path(job)
+
+    def report(done: int) -> None:
+        scratch = target.with_suffix(".tmp")
+        scratch.write_text(str(done))
+        os.replace(scratch, target)
+
+    return report
+
+
+def live_rows(job: ImportJob) -> int | None:
+    """Rows processed so far by a running import, when it has reported any."""
+    try:
+        return int(_live_path(job).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
     report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
@@ -92,15 +120,19 @@ def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
 
 
 def run_import(job: ImportJob) -> None:
-    """Validate again (the database may have changed since the preview), then import."""
+    """Validate again while importing (the database may have changed since the preview)."""
     actor = job.created_by
     with command_context("import_members"):
         _update(job, status=ImportStatus.IMPORTING, processed_rows=0, message="")
         try:
-            report = importer.validate(
-                load_upload(job), actor=actor, progress=_progress(job), prepare=True
+            report, counts = importer.import_file(
+                load_upload(job),
+                actor=actor,
+                file_sha256=job.file_sha256,
+                original_name=job.original_name,
+                progress=_live_progress(job),
             )
-            if report.errors:
+            if counts is None:
                 _update(
                     job,
                     status=ImportStatus.INVALID,
@@ -108,9 +140,7 @@ def run_import(job: ImportJob) -> None:
                     message="数据已变化，重新校验发现错误，未写入任何数据",
                 )
                 return
-            created, reactivated = importer.commit(
-                report, actor=actor, file_sha256=job.file_sha256, original_name=job.original_name
-            )
+            created, reactivated = counts
         except Exception as exc:
             _update(
                 job,
@@ -118,6 +148,8 @@ def run_import(job: ImportJob) -> None:
                 message=f"导入失败，未写入任何数据（{type(exc).__name__}），可重试",
             )
             raise
+        finally:
+            _live_path(job).unlink(missing_ok=True)
         _update(
             job,
             status=ImportStatus.DONE,
@@ -145,11 +177,28 @@ def enqueue_validation(job: ImportJob) -> None:
 
 
 def mark_stale_failed(now: datetime) -> int:
-    """Jobs whose worker stopped reporting (killed, restarted) become failed and retryable."""
-    return ImportJob.objects.filter(
-        status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING],
-        heartbeat_at__lt=now - STALE_AFTER,
-    ).update(status=ImportStatus.FAILED, message="导入进程已中断，未写入任何数据，可重试")
+    """Jobs whose worker stopped reporting (killed, restarted) become failed and retryable. A
+    running import reports through its progress file, so that counts as a heartbeat too."""
+    cutoff = now - STALE_AFTER
+    candidates = ImportJob.objects.filter(
+        status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING], heartbeat_at__lt=cutoff
+    )
+    stale = [
+        job.pk for job in candidates.only("pk", "stored_path") if not _reported_since(job, cutoff)
+    ]
+    if not stale:
+        return 0
+    return ImportJob.objects.filter(pk__in=stale).update(
+        status=ImportStatus.FAILED, message="导入进程已中断，未写入任何数据，可重试"
+    )
+
+
+def _reported_since(job: ImportJob, cutoff: datetime) -> bool:
+    try:
+        changed = _live_path(job).stat().st_mtime
+    except OSError:
+        return False
+    return changed >= cutoff.timestamp()
 
 
 def retry(job: ImportJob, *, actor: Any) -> None:

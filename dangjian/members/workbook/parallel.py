@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -45,7 +46,7 @@ def _work(bounds: tuple[int, int]) -> tuple[list[Parsed], list[dict[str, Any]]]:
     return parsed, report.errors
 
 
-def parse_all(
+def parse_chunks(
     rows: list[RawRow],
     *,
     sheet: str,
@@ -53,8 +54,9 @@ def parse_all(
     branches: dict[str, int],
     groups: dict[str, tuple[int, int]],
     prepare: bool,
-) -> tuple[list[Parsed], list[dict[str, Any]]]:
-    """Parse every row; with ``prepare`` also compute what the insert stores."""
+) -> Iterator[tuple[list[Parsed], list[dict[str, Any]]]]:
+    """Parse every row, chunk by chunk in file order; with ``prepare`` also compute what the
+    insert stores. A caller may write one chunk while the workers parse the next."""
     global _ROWS, _CONTEXT
     workers = min(os.cpu_count() or 1, 4)
     forked = prepare and len(rows) >= PARALLEL_MIN_ROWS and workers > 1
@@ -69,18 +71,15 @@ def parse_all(
     }
     try:
         if not forked:
-            return _work((0, len(rows)))
-        # Several chunks per worker: the parent unpickles finished chunks while the workers are
+            yield _work((0, len(rows)))
+            return
+        # Several chunks per worker: the parent takes finished chunks while the workers are
         # still busy, instead of receiving everything at the end with one core idle.
         size = -(-len(rows) // (workers * CHUNKS_PER_WORKER))
         chunks = [(i, min(i + size, len(rows))) for i in range(0, len(rows), size)]
         # fork: workers inherit everything without pickling it; they never touch the database
         # and leave with os._exit, so the parent's connection and transaction are unaffected.
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_work, chunks, chunksize=1)
-        return (
-            [item for part, _ in results for item in part],
-            [error for _, part in results for error in part],
-        )
+            yield from pool.imap(_work, chunks)
     finally:
         _ROWS, _CONTEXT = [], {}
