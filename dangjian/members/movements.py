@@ -34,7 +34,7 @@ from dangjian.members.services import (
     id_index,
     not_future,
     readable_by,
-    refusals_recorded,
+    records_refusals,
     register_member,
     require_scope,
 )
@@ -155,6 +155,8 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
     )
 
 
+@records_refusals("transfer_in", lambda **kw: {"org": kw["org"].code})
+@transaction.atomic
 def receive_transfer_in(
     *,
     actor: Any,
@@ -167,31 +169,6 @@ def receive_transfer_in(
     member_status: str = MemberStatus.FULL,
 ) -> TransferIn:
     """A letter received from outside the platform, waiting to be accepted or rejected."""
-    with refusals_recorded(actor, via="transfer_in", org=org.code):
-        return _receive_transfer_in(
-            actor=actor,
-            org=org,
-            name=name,
-            id_number=id_number,
-            from_org=from_org,
-            letter_no=letter_no,
-            received_on=received_on,
-            member_status=member_status,
-        )
-
-
-@transaction.atomic
-def _receive_transfer_in(
-    *,
-    actor: Any,
-    org: OrgNode,
-    name: str,
-    id_number: str,
-    from_org: str,
-    letter_no: str,
-    received_on: date,
-    member_status: str = MemberStatus.FULL,
-) -> TransferIn:
     require_scope(actor, org, Action.MEMBER_ADD)
     message = id_number_error(id_number, today=timezone.localdate())
     if message:
@@ -234,15 +211,11 @@ def _receive_transfer_in(
     return incoming
 
 
+@records_refusals("transfer_in_accept", lambda incoming, **kw: {"org": incoming.org.code})
+@transaction.atomic
 def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
     """Register the member from the letter; the number may have been registered elsewhere since
-    the letter was received, and that refusal is recorded after the transaction rolled back."""
-    with refusals_recorded(actor, via="transfer_in_accept", org=incoming.org.code):
-        return _accept_transfer_in(incoming, actor=actor, on=on)
-
-
-@transaction.atomic
-def _accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
+    the letter was received (that refusal is recorded by the decorator)."""
     require_scope(actor, incoming.org, Action.MEMBER_ADD)
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     if incoming.status != TransferStatus.PENDING:

@@ -8,11 +8,11 @@ entries carry the masked form only. Movements (transfers, mobility, lost contact
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -37,6 +37,9 @@ from dangjian.members.rules import (
 )
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EDITABLE = (
     "name",
@@ -238,15 +241,27 @@ def record_registered_elsewhere(actor: Any, *, via: str, **details: Any) -> None
     )
 
 
-@contextmanager
-def refusals_recorded(actor: Any, *, via: str, **details: Any) -> Iterator[None]:
-    """Around a service's transaction: a ``RegisteredElsewhere`` raised inside is recorded once
-    the transaction has rolled back, then raised on."""
-    try:
-        yield
-    except RegisteredElsewhere:
-        record_registered_elsewhere(actor, via=via, **details)
-        raise
+def records_refusals(
+    via: str, details: Callable[..., dict[str, Any]]
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Put outside a service's ``@transaction.atomic``: a ``RegisteredElsewhere`` raised inside
+    is recorded once that transaction has rolled back, then raised on. ``details`` picks what
+    the entry names from the call's arguments (never the ID number)."""
+
+    def wrap(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return service(*args, **kwargs)
+            except RegisteredElsewhere:
+                record_registered_elsewhere(
+                    kwargs.get("actor"), via=via, **details(*args, **kwargs)
+                )
+                raise
+
+        return run
+
+    return wrap
 
 
 def readable_by(actor: Any, member: Member) -> bool:
@@ -256,14 +271,10 @@ def readable_by(actor: Any, member: Member) -> bool:
     )
 
 
+@records_refusals("register", lambda **kw: {"org": kw["org"].code})
+@transaction.atomic
 def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
-    with refusals_recorded(actor, via="register", org=org.code):
-        return _register_member(actor=actor, org=org, data=data)
-
-
-@transaction.atomic
-def _register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     require_scope(actor, org, Action.MEMBER_ADD)
     today = timezone.localdate()
     errors = field_errors(data, today=today)
@@ -303,15 +314,9 @@ def _register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
     return member
 
 
-def update_member(member: Member, *, actor: Any, expected_version: int, data: MemberData) -> Member:
-    with refusals_recorded(actor, via="update", member=member.pk):
-        return _update_member(member, actor=actor, expected_version=expected_version, data=data)
-
-
+@records_refusals("update", lambda member, **kw: {"member": member.pk})
 @transaction.atomic
-def _update_member(
-    member: Member, *, actor: Any, expected_version: int, data: MemberData
-) -> Member:
+def update_member(member: Member, *, actor: Any, expected_version: int, data: MemberData) -> Member:
     require_scope(actor, member.org, Action.MEMBER_CHANGE)
     locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     if locked.version != expected_version:

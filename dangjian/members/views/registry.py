@@ -135,6 +135,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     query = params.copy()
     query.pop("page", None)
     scope_id = params.get("org", "")
+    searched = id_search(request, params)
     context = {
         "filterset": filterset,
         "page": page,
@@ -149,8 +150,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
         .first()
         if scope_id.isascii() and scope_id.isdigit() and len(scope_id) <= MAX_PK_DIGITS
         else None,
-        "id_search": id_search(request, params),
-        "id_search_lost": bool(params.get("idq")) and id_search(request, params) is None,
+        "id_search": searched,
+        "id_search_lost": bool(params.get("idq")) and searched is None,
     }
     template = "members/_table.html" if request.htmx else "members/list.html"  # type: ignore[attr-defined]
     response = render(request, template, context)
