@@ -244,6 +244,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background jobs --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An uploaded workbook is parsed in a child process with these limits (members.workbook.sandbox).
+IMPORT_PARSE_MEMORY_MB = env_int("IMPORT_PARSE_MEMORY_MB", 2048)
+IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 120)
 
 # --- Logging: one JSON object per line, with the request id. -----------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

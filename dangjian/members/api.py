@@ -220,6 +220,8 @@ class MemberViewSet(ScopedViewSet):
         dry_run = str(request.POST.get("dry_run", "")).lower() in ("1", "true", "yes")
         if dry_run:
             report = importer.validate(data, actor=request.user)
+            if report.unreadable:
+                raise ValidationError({"file": [e["message"] for e in report.errors]})
             importer.record_check(
                 report,
                 actor=request.user,
@@ -236,6 +238,10 @@ class MemberViewSet(ScopedViewSet):
             org=scope_root(request.user, Action.MEMBER_IMPORT),
         )
         report = jobs.validate_job(job, actor=request.user)
+        if report.unreadable:
+            raise ValidationError(
+                {"file": [e["message"] for e in report.errors], "job": [str(job.pk)]}
+            )
         if report.errors:
             return Response(
                 {"errors": report.errors, "job": job.pk}, status=status.HTTP_400_BAD_REQUEST

@@ -219,6 +219,7 @@ class ImportStatus(models.TextChoices):
     IMPORTING = "importing", "导入中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"
+    UNREADABLE = "unreadable", "文件无法解析"
 
 
 class ImportJob(models.Model):

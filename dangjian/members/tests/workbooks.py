@@ -70,3 +70,22 @@ def rezip(
         for name, body in (add or {}).items():
             target.writestr(name, body)
     return out.getvalue()
+
+
+SHEET_PART = "xl/worksheets/sheet1.xml"
+
+
+def with_sheet_data(extra_rows: str, *, dimension: str | None = None, prefix: str = "") -> bytes:
+    """A valid one-member workbook whose sheet XML gains ``extra_rows`` after its own rows (and
+    optionally another declared dimension, or every element under a namespace prefix)."""
+    base = workbook([row("张三", "110101199003074514")])
+    sheet = zipfile.ZipFile(io.BytesIO(base)).read(SHEET_PART).decode()
+    sheet = sheet.replace("</sheetData>", extra_rows + "</sheetData>")
+    if dimension is not None:
+        start = sheet.index("<dimension ref=")
+        end = sheet.index("/>", start) + 2
+        sheet = sheet[:start] + f'<dimension ref="{dimension}"/>' + sheet[end:]
+    if prefix:
+        sheet = sheet.replace("<", f"<{prefix}:").replace(f"<{prefix}:/", f"</{prefix}:")
+        sheet = sheet.replace(f"<{prefix}:?xml", "<?xml").replace('xmlns="', f'xmlns:{prefix}="')
+    return rezip(base, replace={SHEET_PART: sheet.encode()})

@@ -184,8 +184,11 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    if request.method == "POST" and job.status == ImportStatus.FAILED:
+    if request.method == "POST" and job.status in (ImportStatus.FAILED, ImportStatus.UNREADABLE):
         from dangjian.members.workbook import jobs
 
-        jobs.retry(job, actor=request.user)
+        try:
+            jobs.retry(job, actor=request.user)
+        except jobs.CannotRetry as exc:
+            messages.error(request, str(exc))
     return redirect("members:import_job", pk=job.pk)

@@ -37,7 +37,7 @@ from dangjian.members.workbook.columns import (
     STATUS_BY_TEXT,
     YES,
 )
-from dangjian.members.workbook.reader import WorkbookError, read_rows
+from dangjian.members.workbook.reader import UnreadableWorkbook, WorkbookError, read_rows
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 
@@ -64,6 +64,7 @@ class Report:
     planned: list[Planned] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     registered_elsewhere: int = 0  # rows whose ID is registered outside the importer's scope
+    unreadable: bool = False  # the parser failed: the file must be fixed, a retry cannot help
 
     def add(self, row: int, field_name: str, message: str) -> None:
         column = BY_FIELD[field_name].header if field_name in BY_FIELD else ""
@@ -239,16 +240,17 @@ def validate(
     from dangjian.members.workbook.parallel import parse_chunks
 
     try:
-        sheet, row_iter, total = read_rows(data)
+        read = read_rows(data)
     except WorkbookError as exc:
-        report = Report(sheet="")
+        report = Report(sheet="", unreadable=isinstance(exc, UnreadableWorkbook))
         report.errors.append({"sheet": "", "row": 1, "column": "", "message": str(exc)})
         return report
-    sheet = echo(sheet, 0)  # quoted in every stored error: no number typed as a sheet name
+    sheet = echo(read.name, 0)  # quoted in every stored error: no number typed as a sheet name
+    total = read.total
     report = Report(sheet=sheet, total=total)
     today = timezone.localdate()
     branches, groups = _scope(actor)
-    rows = list(row_iter)
+    rows = read.rows
     first_row: dict[str, int] = {}
     done = 0
     for parsed, errors in parse_chunks(

@@ -98,7 +98,9 @@ def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     importer.record_check(
         report, actor=actor, file_sha256=job.file_sha256, original_name=job.original_name
     )
-    if report.errors:
+    if report.unreadable:
+        _mark_unreadable(job, report)
+    elif report.errors:
         _update(
             job,
             status=ImportStatus.INVALID,
@@ -119,6 +121,21 @@ def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     return report
 
 
+UNREADABLE_MESSAGE = "文件无法解析，未写入任何数据；重试也无法成功，请修正文件后重新上传"
+
+
+def _mark_unreadable(job: ImportJob, report: importer.Report) -> None:
+    """The parser failed on this file (crash, memory or time limit): kept apart from a failed
+    run so that nobody retries it into the same wall."""
+    _update(
+        job,
+        status=ImportStatus.UNREADABLE,
+        errors=report.errors[:20],
+        processed_rows=0,
+        message=UNREADABLE_MESSAGE,
+    )
+
+
 def run_import(job: ImportJob) -> None:
     """Validate again while importing (the database may have changed since the preview)."""
     actor = job.created_by
@@ -132,6 +149,9 @@ def run_import(job: ImportJob) -> None:
                 original_name=job.original_name,
                 progress=_live_progress(job),
             )
+            if counts is None and report.unreadable:
+                _mark_unreadable(job, report)
+                return
             if counts is None:
                 _update(
                     job,
@@ -201,7 +221,13 @@ def _reported_since(job: ImportJob, cutoff: datetime) -> bool:
     return changed >= cutoff.timestamp()
 
 
+class CannotRetry(ValueError):
+    """Why this job cannot run again; the message is for the user."""
+
+
 def retry(job: ImportJob, *, actor: Any) -> None:
+    if job.status == ImportStatus.UNREADABLE:
+        raise CannotRetry(UNREADABLE_MESSAGE)
     if job.status != ImportStatus.FAILED:
         return
     _update(job, status=ImportStatus.VALID, message="")

@@ -1,22 +1,32 @@
-"""Read the member sheet with python-calamine (fast, and it never expands XML entities)."""
+"""Read the member sheet with python-calamine (fast, and it never expands XML entities), in a child
+process with memory and time limits.
+
+``safety.check_xlsx`` has already bounded the sheet's extent; the child is what is left to guard
+against: a parser bug, a runaway or an abort takes down the child only, and becomes a Chinese error
+(``UnreadableWorkbook``) on the job and the API. The child needs no database, settings or keys:
+it reads the file from stdin and writes plain values back (see ``sandbox``).
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from python_calamine import CalamineError, CalamineWorkbook
-
 from dangjian.members.rules import echo
 from dangjian.members.workbook.columns import COLUMNS, SHEET
+from dangjian.members.workbook.extent import MAX_DATA_ROWS
 
-MAX_ROWS = 200_000
+MAX_ROWS = MAX_DATA_ROWS
 
 
 class WorkbookError(ValueError):
     """A problem with the sheet as a whole, reported with its sheet name."""
+
+
+class UnreadableWorkbook(WorkbookError):
+    """The parser crashed, ran out of memory or out of time: the file itself must be fixed, so
+    running the same job again would only fail again."""
 
 
 @dataclass(frozen=True)
@@ -25,16 +35,43 @@ class RawRow:
     cells: dict[str, Any]
 
 
-def read_rows(data: bytes) -> tuple[str, Iterator[RawRow], int]:
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: list[RawRow]  # non-empty data rows, in file order
+    total: int  # data rows below the header, empty ones included
+
+
+def read_rows(data: bytes) -> Sheet:
+    from dangjian.members.workbook.sandbox import parse_in_child
+
+    name, fields, rows, total = parse_in_child(data)
+    return Sheet(
+        name=name,
+        rows=[RawRow(number, dict(zip(fields, values, strict=True))) for number, values in rows],
+        total=total,
+    )
+
+
+def parse(data: bytes) -> tuple[str, list[str], list[tuple[int, tuple[Any, ...]]], int]:
+    """In the child: the sheet's name, the template fields found, each non-empty row as (row
+    number, values in field order), and the number of data rows."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         name = SHEET if SHEET in book.sheet_names else book.sheet_names[0]
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(name)
     except (CalamineError, IndexError, ValueError) as exc:
         raise WorkbookError("无法读取工作表，请确认文件是用 Excel 或 WPS 保存的 .xlsx") from exc
-    if not rows:
-        raise WorkbookError(f"工作表“{echo(name, 0)}”是空的")
-    headers = [str(cell).strip().rstrip("*") for cell in rows[0]]
+    shown = echo(name, 0)
+    if sheet.total_height > MAX_ROWS + 1:  # extent was checked already; the parser agrees
+        raise WorkbookError(f"工作表“{shown}”超过 {MAX_ROWS} 行的上限")
+    rows = sheet.iter_rows()
+    first = next(rows, None)
+    if first is None:
+        raise WorkbookError(f"工作表“{shown}”是空的")
+    headers = [str(cell).strip().rstrip("*") for cell in first]
     positions: dict[str, int] = {}
     missing = []
     for column in COLUMNS:
@@ -43,18 +80,17 @@ def read_rows(data: bytes) -> tuple[str, Iterator[RawRow], int]:
         elif column.required:
             missing.append(column.header)
     if missing:
-        raise WorkbookError(
-            f"工作表“{echo(name, 0)}”缺少必填列：{'、'.join(missing)}（请使用导入模板）"
-        )
-    data_rows = len(rows) - 1
-    if data_rows > MAX_ROWS:
-        raise WorkbookError(f"工作表“{echo(name, 0)}”有 {data_rows} 行，超过 {MAX_ROWS} 行的上限")
-
-    def generate() -> Iterator[RawRow]:
-        for offset, row in enumerate(rows[1:], start=2):
-            cells = {field: row[pos] if pos < len(row) else "" for field, pos in positions.items()}
-            if all(value in ("", None) for value in cells.values()):
-                continue
-            yield RawRow(number=offset, cells=cells)
-
-    return name, generate(), data_rows
+        raise WorkbookError(f"工作表“{shown}”缺少必填列：{'、'.join(missing)}（请使用导入模板）")
+    fields = list(positions)
+    wanted = list(positions.values())
+    kept: list[tuple[int, tuple[Any, ...]]] = []
+    total = 0
+    for number, row in enumerate(rows, start=2):
+        total += 1
+        if total > MAX_ROWS:
+            raise WorkbookError(f"工作表“{shown}”超过 {MAX_ROWS} 行的上限")
+        values = tuple(row[pos] if pos < len(row) else "" for pos in wanted)
+        if all(value in ("", None) for value in values):
+            continue
+        kept.append((number, values))
+    return name, fields, kept, total

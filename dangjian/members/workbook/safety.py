@@ -2,7 +2,8 @@
 
 An .xlsx is a zip of XML parts. Sizes in zip headers can lie, so limits are enforced on the bytes
 actually inflated; every XML part is scanned for DOCTYPE/ENTITY declarations (entity expansion),
-and macro or external-link parts are refused outright.
+and macro or external-link parts are refused outright. The member sheet's rows and columns are
+bounded in the same pass (``extent``), before any parser sees a cell.
 """
 
 from __future__ import annotations
@@ -10,12 +11,22 @@ from __future__ import annotations
 import io
 import zipfile
 
+from dangjian.members.rules import echo
+from dangjian.members.workbook.columns import SHEET
+from dangjian.members.workbook.extent import (
+    MAX_SHARED_STRINGS_BYTES,
+    ExtentError,
+    ExtentScanner,
+    sheet_part,
+)
+
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ENTRIES = 2000
 MAX_INFLATED_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 200
 CHUNK = 1024 * 1024
 FORBIDDEN_MARKERS = (b"<!doctype", b"<!entity")
+MAX_INDEX_PART_BYTES = 4 * 1024 * 1024  # workbook.xml and its relationships
 
 
 class UnsafeWorkbook(ValueError):
@@ -30,15 +41,31 @@ def _not_xlsx(data: bytes) -> UnsafeWorkbook:
     )
 
 
-def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> None:
-    """Inflate one part in chunks, counting real bytes and looking for forbidden markers."""
+def _scan(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    budget: list[int],
+    extent: ExtentScanner | None = None,
+) -> None:
+    """Inflate one part in chunks, counting real bytes and looking for forbidden markers; the
+    member sheet's chunks also go through ``extent``."""
     tail = b""
     is_rels = info.filename.endswith(".rels")
+    part_budget = (
+        MAX_SHARED_STRINGS_BYTES if info.filename.lower().endswith("sharedstrings.xml") else None
+    )
     with archive.open(info) as part:
         while chunk := part.read(CHUNK):
             budget[0] -= len(chunk)
             if budget[0] < 0:
                 raise UnsafeWorkbook("文件解压后体积异常巨大（疑似压缩炸弹），已拒绝")
+            if part_budget is not None:
+                part_budget -= len(chunk)
+                if part_budget < 0:
+                    raise UnsafeWorkbook(
+                        "文件的共享文本表超过 "
+                        f"{MAX_SHARED_STRINGS_BYTES // 1024 // 1024}MB，远超导入所需，已拒绝"
+                    )
             window = (tail + chunk).lower()
             if any(marker in window for marker in FORBIDDEN_MARKERS):
                 raise UnsafeWorkbook(
@@ -46,7 +73,29 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) ->
                 )
             if is_rels and b'targetmode="external"' in window:
                 raise UnsafeWorkbook("文件含有指向外部的链接，已拒绝；请删除外部链接后再上传")
+            if extent is not None:
+                extent.feed(chunk)
             tail = chunk[-64:]
+    if extent is not None:
+        extent.finish()
+
+
+def _member_sheet(archive: zipfile.ZipFile, names: set[str]) -> tuple[str | None, str]:
+    """The part holding the sheet the reader will open, and its name (None: check every sheet)."""
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels not in names:
+        return None, SHEET
+    for name in ("xl/workbook.xml", rels):
+        if archive.getinfo(name).file_size > MAX_INDEX_PART_BYTES:
+            raise UnsafeWorkbook("文件的工作簿目录异常巨大，已拒绝")
+    workbook_xml, rels_xml = archive.read("xl/workbook.xml"), archive.read(rels)
+    for part in (workbook_xml, rels_xml):
+        if any(marker in part.lower() for marker in FORBIDDEN_MARKERS):
+            raise UnsafeWorkbook("文件含有 XML 实体声明（DOCTYPE/ENTITY），存在安全风险，已拒绝")
+    found = sheet_part(workbook_xml, rels_xml, SHEET)
+    if found is None or found[0] not in names:
+        return None, SHEET
+    return found
 
 
 def check_xlsx(data: bytes) -> None:
@@ -80,10 +129,16 @@ def check_xlsx(data: bytes) -> None:
             raise UnsafeWorkbook("文件压缩比异常（疑似压缩炸弹），已拒绝")
     budget = [MAX_INFLATED_BYTES]
     try:
+        target, sheet = _member_sheet(archive, names)
         for info in infos:
             if info.filename.endswith((".xml", ".rels", ".vml")):
-                _scan(archive, info, budget)
+                bounded = info.filename == target or (
+                    target is None and info.filename.startswith("xl/worksheets/")
+                )
+                _scan(archive, info, budget, ExtentScanner(echo(sheet, 0)) if bounded else None)
         types = archive.read("[Content_Types].xml").lower()
+    except ExtentError as exc:
+        raise UnsafeWorkbook(str(exc)) from exc
     except UnsafeWorkbook:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:

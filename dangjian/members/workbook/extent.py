@@ -1,0 +1,182 @@
+"""Bound the member sheet's extent from its XML, before any parser materialises a cell.
+
+python-calamine builds one dense range from the first to the last cell it finds, so a header at A1
+and one value at XFD1048576 ask for about 512 GiB, and a sheet's declared or styled extent can be
+far larger than its data. Every place a parser could put a cell is checked here on the inflated
+bytes as they stream past, and reading stops at the first row or column beyond the limits.
+
+Two paths keep this cheap: files written by Excel, WPS, LibreOffice and the usual libraries put
+``r="…"`` first on every ``<row>`` and ``<c>``, so two regular-expression passes over a chunk find
+any reference past the limits. A chunk with any other shape (attributes in another order, cells
+without a reference, which a parser places one after another) is walked tag by tag instead.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+
+from dangjian.members.rules import echo
+
+MAX_DATA_ROWS = 200_000
+MAX_SHEET_ROWS = MAX_DATA_ROWS + 1  # the header is row 1
+MAX_COLUMNS = 26  # A–Z: the template has 12 columns; a few added by hand still fit
+LAST_COLUMN = "Z"
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+
+# A reference whose column has two or more letters, or whose row has six digits from 200000 or
+# seven and more: every reference past the limits matches (the few near the limit are then
+# compared exactly).
+_FAR = re.compile(rb"""\sr=["'](?:[A-Z]{2}|[A-Z]?(?:[2-9]\d{5}|[1-9]\d{6,}))[^"']*""")
+# A <row> or <c> (any prefix) that does not start with r="…": the chunk is walked exactly.
+_ODD = re.compile(rb"""<(?:[\w.-]+:)?(?:c|row)(?=[\s/>])(?! r=")""")
+_TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(c|row)(?=[\s/>])([^>]*)>""")
+_REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
+_LAST_ROW = re.compile(rb"""<(?:[\w.-]+:)?row r="(\d+)\"""")
+_LAST_CELL = re.compile(rb"""<(?:[\w.-]+:)?c r="([A-Z]+)(\d+)\"""")
+_DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*\sref=["']([^"']*)["']""")
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet\s[^>]*>")
+_ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*["']([^"']*)["']""")
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s[^>]*>")
+
+
+class ExtentError(ValueError):
+    """The sheet reaches past what an import may read; the message is for the user."""
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    match = _CELL_REF.fullmatch(ref.replace("$", ""))
+    if match is None:
+        raise ExtentError("文件已损坏：单元格位置“" + echo(ref, 20) + "”无法识别")
+    return column_number(match.group(1)), int(match.group(2))
+
+
+def sheet_part(workbook_xml: bytes, rels_xml: bytes, preferred: str) -> tuple[str, str] | None:
+    """The worksheet part the reader will open (the sheet named ``preferred``, else the first)
+    and the sheet's name, from workbook.xml and its relationships; None when they don't say."""
+    sheets: list[tuple[str, str]] = []
+    for tag in _SHEET_TAG.findall(workbook_xml):
+        attrs = {key.split(b":")[-1]: value for key, value in _ATTR.findall(tag)}
+        name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+        sheets.append((name, attrs.get(b"id", b"").decode("ascii", "replace")))
+    if not sheets:
+        return None
+    name, rel_id = next(((n, r) for n, r in sheets if n == preferred), sheets[0])
+    for tag in _RELATIONSHIP.findall(rels_xml):
+        attrs = dict(_ATTR.findall(tag))
+        if attrs.get(b"Id", b"").decode("ascii", "replace") == rel_id:
+            target = html.unescape(attrs.get(b"Target", b"").decode("utf-8", "replace"))
+            if target.startswith("/"):
+                return target.lstrip("/"), name
+            return posixpath.normpath(posixpath.join("xl", target)), name
+    return None
+
+
+@dataclass
+class ExtentScanner:
+    """Fed the inflated worksheet part chunk by chunk; raises ``ExtentError`` at the first row or
+    column a parser would place beyond the limits."""
+
+    sheet: str
+    row: int = 0  # the row and column where a cell without a reference would go next
+    column: int = 0
+    carry: bytes = b""
+    body_started: bool = False
+
+    def feed(self, chunk: bytes) -> None:
+        buffer = self.carry + chunk
+        cut = buffer.rfind(b"<")
+        if cut <= 0:
+            self.carry = buffer
+            return
+        # A tag never spans the last "<": everything before it is complete.
+        self.carry, buffer = buffer[cut:], buffer[:cut]
+        self._scan(buffer)
+
+    def finish(self) -> None:
+        if self.carry:
+            self._scan(self.carry + b" ")
+            self.carry = b""
+
+    def _scan(self, buffer: bytes) -> None:
+        if not self.body_started:
+            self._check_dimension(buffer)
+            self.body_started = b"sheetData" in buffer
+        if _ODD.search(buffer):
+            self._walk(buffer)
+            return
+        for match in _FAR.finditer(buffer):
+            ref = match.group(0).split(b"=", 1)[1][1:].decode("ascii", "replace")
+            if ref.isdigit():
+                self._check(1, int(ref), ref)
+            else:
+                self._check(*_split_ref(ref), ref)
+        self._remember_position(buffer)
+
+    def _remember_position(self, buffer: bytes) -> None:
+        """Where the last row and cell of a chunk were, for a later chunk that is walked."""
+        at = buffer.rfind(b'row r="')
+        if at >= 0:
+            row = _LAST_ROW.match(buffer, buffer.rfind(b"<", 0, at))
+            if row is not None:
+                self.row, self.column = int(row.group(1)), 0
+            buffer = buffer[at:]
+        cells = _LAST_CELL.findall(buffer)
+        if cells:
+            letters, row_digits = cells[-1]
+            self.column, self.row = column_number(letters.decode()), int(row_digits)
+
+    def _walk(self, buffer: bytes) -> None:
+        """Tag by tag, as a parser places cells: a row or cell without a reference follows the
+        previous one."""
+        for match in _TAG.finditer(buffer):
+            if match.group(1):
+                continue
+            found = _REF_ATTR.search(match.group(3))
+            ref = found.group(1).decode("ascii", "replace") if found else ""
+            if match.group(2) == b"row":
+                if ref and not ref.isdigit():
+                    raise ExtentError("文件已损坏：行号“" + echo(ref, 20) + "”无法识别")
+                self.row, self.column = (int(ref) if ref else self.row + 1), 0
+                self._check(1, self.row, ref or str(self.row))
+                continue
+            if ref:
+                self.column, self.row = _split_ref(ref)
+            else:
+                self.column += 1
+            self._check(self.column, self.row, ref or f"第{self.row}行第{self.column}列")
+
+    def _check(self, column: int, row: int, ref: str) -> None:
+        if row > MAX_SHEET_ROWS:
+            raise ExtentError(
+                f"工作表“{self.sheet}”超过 {MAX_DATA_ROWS} 行的上限（第 {row} 行有内容或格式）；"
+                "请删除多余的行后重新上传"
+            )
+        if column > MAX_COLUMNS:
+            raise ExtentError(
+                f"工作表“{self.sheet}”的 {echo(ref, 20)} 有内容或格式，超出导入模板的列范围"
+                f"（最多到 {LAST_COLUMN} 列）；请删除多余的列后重新上传"
+            )
+
+    def _check_dimension(self, buffer: bytes) -> None:
+        found = _DIMENSION.search(buffer)
+        if found is None:
+            return
+        declared = found.group(1).decode("ascii", "replace")
+        column, row = _split_ref(declared.split(":")[-1])
+        if row > MAX_SHEET_ROWS or column > MAX_COLUMNS:
+            raise ExtentError(
+                f"工作表“{self.sheet}”声明的数据范围 {echo(declared, 30)} 超出导入上限"
+                f"（最多到 {LAST_COLUMN} 列、{MAX_SHEET_ROWS} 行）；"
+                "请删除多余的行和列，或把数据复制到新的导入模板后重新上传"
+            )

@@ -1,0 +1,113 @@
+"""Parse an uploaded workbook in a child process that may crash, run away or be killed without
+taking the web or job worker with it.
+
+The child is a fresh interpreter (no fork of a threaded web worker, no inherited database
+connection, no settings or keys in its environment) with an address-space and a CPU-time limit; the
+parent also stops waiting after a wall-clock limit. It answers with a pickle of plain values, which
+the parent loads with an unpickler that accepts no class but the ``datetime`` types, so even a
+child subverted by a hostile file cannot make the parent run code.
+
+``python -m dangjian.members.workbook.sandbox MEMORY_MB CPU_SECONDS`` is the child's side.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import pickle
+import resource
+import subprocess
+import sys
+from typing import Any
+
+from dangjian.members.workbook.reader import UnreadableWorkbook, WorkbookError
+
+_ALLOWED = {("datetime", name) for name in ("date", "datetime", "time", "timedelta")}
+Parsed = tuple[str, list[str], list[tuple[int, tuple[Any, ...]]], int]
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _ALLOWED:
+            return getattr(datetime, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not a plain value")
+
+
+def parse_in_child(data: bytes) -> Parsed:
+    """The sheet's name, its template fields, its non-empty rows and its data-row count; raises
+    ``WorkbookError`` for a sheet the user can fix and ``UnreadableWorkbook`` when the parser
+    failed."""
+    from django.conf import settings
+
+    memory_mb = int(settings.IMPORT_PARSE_MEMORY_MB)
+    seconds = int(settings.IMPORT_PARSE_SECONDS)
+    command = [
+        sys.executable,
+        "-E",  # no PYTHON* variables from the parent's environment
+        "-s",
+        "-B",
+        "-m",
+        "dangjian.members.workbook.sandbox",
+        str(memory_mb),
+        str(seconds),
+    ]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    try:
+        result = subprocess.run(  # noqa: S603 — our own module, fixed arguments
+            command,
+            input=data,
+            capture_output=True,
+            timeout=seconds,
+            cwd=settings.BASE_DIR,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise UnreadableWorkbook(
+            f"读取文件超过 {seconds} 秒仍未完成，已停止；文件结构可能异常，"
+            "请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新上传"
+        ) from exc
+    if result.returncode != 0:
+        raise UnreadableWorkbook(
+            "读取文件时解析程序异常终止（文件结构异常，或读取所需内存超过"
+            f" {memory_mb}MB 的上限），未写入任何数据；"
+            "请在 Excel 或 WPS 中打开并另存为 .xlsx（或删除多余内容）后重新上传"
+        )
+    try:
+        answer = _PlainUnpickler(io.BytesIO(result.stdout)).load()
+        if answer[0] == "error":
+            message = answer[1]
+            if not isinstance(message, str):
+                raise TypeError("message")
+            raise WorkbookError(message)
+        _, name, fields, rows, total = answer
+        if not (isinstance(name, str) and isinstance(rows, list) and isinstance(total, int)):
+            raise TypeError("answer")
+        return name, [str(f) for f in fields], rows, total
+    except WorkbookError:
+        raise
+    except (pickle.UnpicklingError, EOFError, TypeError, ValueError, IndexError) as exc:
+        raise UnreadableWorkbook("读取文件时解析程序返回了无法识别的结果，未写入任何数据") from exc
+
+
+def _child(memory_mb: int, seconds: int) -> int:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    from dangjian.members.workbook.reader import parse
+
+    data = sys.stdin.buffer.read()
+    try:
+        answer: tuple[Any, ...] = ("ok", *parse(data))
+    except WorkbookError as exc:
+        answer = ("error", str(exc))
+    except MemoryError:
+        answer = ("error", f"读取文件所需内存超过 {memory_mb}MB 的上限，请删除多余内容后重新上传")
+    sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(int(sys.argv[1]), int(sys.argv[2])))
