@@ -30,10 +30,16 @@ class LoginForm(BootstrapFormMixin, AuthenticationForm):
         )
 
 
+def password_field(label: str) -> forms.CharField:
+    """Passwords are taken exactly as typed, spaces included, everywhere (the login form's
+    AuthenticationForm does not strip either): a stripped copy would never log in."""
+    return forms.CharField(label=label, strip=False, widget=forms.PasswordInput)
+
+
 class PasswordChangeForm(BootstrapFormMixin, forms.Form):
-    old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
-    new_password1 = forms.CharField(label="新密码", widget=forms.PasswordInput)
-    new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput)
+    old_password = password_field("当前密码")
+    new_password1 = password_field("新密码")
+    new_password2 = password_field("确认新密码")
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
