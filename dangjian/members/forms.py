@@ -102,6 +102,10 @@ class TransferInForm(BootstrapFormMixin, forms.Form):
         label="党籍状态",
         choices=[(MemberStatus.FULL, "正式党员"), (MemberStatus.PROBATIONARY, "预备党员")],
     )
+    admitted_on = forms.DateField(label="入党日期", widget=DATE)
+    full_on = forms.DateField(
+        label="转正日期", required=False, widget=DATE, help_text="正式党员须填写"
+    )
     from_org = forms.CharField(label="转出党组织", max_length=120)
     letter_no = forms.CharField(label="介绍信编号", max_length=40)
     received_on = forms.DateField(label="收到日期", widget=DATE)

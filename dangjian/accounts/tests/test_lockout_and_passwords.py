@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -89,7 +90,7 @@ def test_six_wrong_passwords_from_six_addresses_lock_when_the_cap_is_six(setting
 
 def test_an_unknown_username_gets_the_identical_lock_answer() -> None:
     cap = settings.LOGIN_ACCOUNT_FAILURE_LIMIT
-    answers = {}
+    answers: dict[str, Any] = {}
     for username in ("executive1", "nobody-here"):
         for n in range(cap):
             _login(username, "wrong-password", f"10.4.{len(answers)}.{n + 1}")
