@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from dangjian.accounts.models import SecurityPolicy, User
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
+from dangjian.core.validators import visible_text
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -77,7 +78,7 @@ class AccountCreateForm(BootstrapFormMixin, forms.Form):
         regex=r"^[A-Za-z][A-Za-z0-9_.-]{2,29}$",
         error_messages={"invalid": "用户名须以字母开头，3至30位字母、数字、点、下划线或连字符"},
     )
-    full_name = forms.CharField(label="姓名", max_length=60)
+    full_name = forms.CharField(label="姓名", max_length=60, validators=[visible_text("姓名")])
     admin_role = forms.ChoiceField(
         label="管理角色",
         required=False,

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.validators import visible_text
 from dangjian.members.choices import ETHNICITIES, Education, MemberStatus
 from dangjian.members.rules import EDITABLE_STATUSES
 from dangjian.members.services import MemberData
@@ -14,7 +15,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MemberForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(label="姓名", max_length=50)
+    name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
     id_number = forms.CharField(
         label="身份证号码",
         max_length=18,
@@ -96,7 +97,7 @@ class TransferOutForm(BootstrapFormMixin, forms.Form):
 
 
 class TransferInForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(label="姓名", max_length=50)
+    name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
     id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18)
     member_status = forms.ChoiceField(
         label="党籍状态",

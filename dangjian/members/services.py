@@ -131,7 +131,12 @@ def field_errors(data: MemberData, *, today: date) -> dict[str, str]:
         errors["admitted_on"] = message
     if message := date_range_error(data.full_on, label="转正日期", today=today):
         errors["full_on"] = message
-    if data.full_on and data.admitted_on and data.full_on < data.admitted_on:
+    if (
+        "full_on" not in errors
+        and data.full_on
+        and data.admitted_on
+        and data.full_on < data.admitted_on
+    ):
         errors["full_on"] = "转正日期不能早于入党日期"
     if data.full_on and not data.admitted_on:
         errors["admitted_on"] = "填写了转正日期，请同时填写入党日期"
