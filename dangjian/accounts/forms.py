@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from dangjian.accounts.models import SecurityPolicy, User
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
+from dangjian.core.validators import visible_text
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -30,10 +31,16 @@ class LoginForm(BootstrapFormMixin, AuthenticationForm):
         )
 
 
+def password_field(label: str) -> forms.CharField:
+    """Passwords are taken exactly as typed, spaces included, everywhere (the login form's
+    AuthenticationForm does not strip either): a stripped copy would never log in."""
+    return forms.CharField(label=label, strip=False, widget=forms.PasswordInput)
+
+
 class PasswordChangeForm(BootstrapFormMixin, forms.Form):
-    old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
-    new_password1 = forms.CharField(label="新密码", widget=forms.PasswordInput)
-    new_password2 = forms.CharField(label="确认新密码", widget=forms.PasswordInput)
+    old_password = password_field("当前密码")
+    new_password1 = password_field("新密码")
+    new_password2 = password_field("确认新密码")
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
@@ -71,7 +78,7 @@ class AccountCreateForm(BootstrapFormMixin, forms.Form):
         regex=r"^[A-Za-z][A-Za-z0-9_.-]{2,29}$",
         error_messages={"invalid": "用户名须以字母开头，3至30位字母、数字、点、下划线或连字符"},
     )
-    full_name = forms.CharField(label="姓名", max_length=60)
+    full_name = forms.CharField(label="姓名", max_length=60, validators=[visible_text("姓名")])
     admin_role = forms.ChoiceField(
         label="管理角色",
         required=False,

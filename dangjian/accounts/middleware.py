@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,9 +12,19 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 _OPEN_PREFIXES = ("/static/", "/healthz", "/accounts/logout/", "/api/schema/")
-_SESSION_KEY = "last_activity"
+LAST_ACTIVITY_KEY = "last_activity"
 # Set at login when the password is past the policy's maximum age (see receivers.on_login).
 PASSWORD_EXPIRED_KEY = "password_expired"  # noqa: S105 (a session key name, not a secret)
+
+
+def now_seconds() -> int:
+    """The idle clock (one place, so tests can move it)."""
+    return int(time.time())
+
+
+def stamp_activity(session: Any) -> None:
+    """Start the idle clock; called at login so the gap before the first request counts."""
+    session[LAST_ACTIVITY_KEY] = now_seconds()
 
 
 class IdleTimeoutMiddleware:
@@ -24,15 +35,15 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and hasattr(request, "session"):
-            now = int(time.time())
-            last = request.session.get(_SESSION_KEY)
+            now = now_seconds()
+            last = request.session.get(LAST_ACTIVITY_KEY)
             if last is not None and now - int(last) > settings.IDLE_TIMEOUT_MINUTES * 60:
                 logout(request)
                 messages.info(request, "长时间未操作，已自动退出，请重新登录。")
                 return redirect(f"{reverse('accounts:login')}?next={request.path}")
             # Refresh at most once a minute: a session write on every request costs three queries.
             if last is None or now - int(last) >= 60:
-                request.session[_SESSION_KEY] = now
+                request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
 

@@ -20,13 +20,14 @@ from dangjian.core.models import AuditOutcome
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY
+    from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY, stamp_activity
     from dangjian.accounts.rules import password_expired
     from dangjian.accounts.validators import current_policy
 
     expired = password_expired(user.password_changed_at, timezone.now(), current_policy())
     if request is not None and hasattr(request, "session"):
         request.session[PASSWORD_EXPIRED_KEY] = expired
+        stamp_activity(request.session)
     with transaction.atomic():
         audit.record("auth.login", actor=user, obj=user, changes={"password_expired": expired})
 

@@ -80,3 +80,15 @@ def grant_error(
             "不能授权到国资中心或集团",
         )
     return None
+
+
+def account_locked(
+    worst_address: int, per_account: int, *, address_limit: int, account_limit: int
+) -> bool:
+    """Whether a username is locked from every address.
+
+    ``worst_address`` is its highest failure count from any one address, ``per_account`` its
+    failures summed over all addresses. Concentrated guessing locks at ``address_limit`` from
+    one address, spread guessing at ``account_limit`` in total (0 turns that cap off); either
+    way the right password from another address is refused too."""
+    return worst_address >= address_limit or (0 < account_limit <= per_account)

@@ -16,6 +16,7 @@ from dangjian.accounts.models import Grant, PasswordHistory, SecurityPolicy, Use
 from dangjian.accounts.rules import grant_error, inactive_since, username_error
 from dangjian.core import audit
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Action, roles_for
+from dangjian.core.rules import invisible_character_error
 from dangjian.orgs.models import OrgNode
 
 
@@ -48,6 +49,9 @@ def create_account(
         raise ValidationError({"username": f"用户名“{username}”已存在"})
     if admin_role and admin_role not in ADMIN_ROLES:
         raise ValidationError({"admin_role": "管理角色无效"})
+    message = invisible_character_error(full_name, label="姓名")
+    if message:
+        raise ValidationError({"full_name": message})
     password = password or generate_initial_password()
     user = User(
         username=username,

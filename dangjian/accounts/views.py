@@ -226,7 +226,14 @@ def lockouts(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:lockouts")
     from axes.models import AccessAttempt
 
+    from dangjian.accounts.lockout import accounts_with_failures
+
     attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
-    return render(
-        request, "accounts/lockouts.html", {"attempts": attempts, "nav_active": "security"}
-    )
+    context = {
+        "accounts": accounts_with_failures(),
+        "attempts": attempts,
+        "address_limit": settings.AXES_FAILURE_LIMIT,
+        "account_limit": settings.LOGIN_ACCOUNT_FAILURE_LIMIT,
+        "nav_active": "security",
+    }
+    return render(request, "accounts/lockouts.html", context)

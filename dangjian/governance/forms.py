@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.validators import visible_text
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -26,7 +27,12 @@ class ExtensionForm(BootstrapFormMixin, forms.Form):
 
 class SeatForm(BootstrapFormMixin, forms.Form):
     post = forms.ChoiceField(label="职务", choices=CommitteePost.choices)
-    post_label = forms.CharField(label="职务名称（其他委员时填写）", max_length=20, required=False)
+    post_label = forms.CharField(
+        label="职务名称（其他委员时填写）",
+        max_length=20,
+        required=False,
+        validators=[visible_text("职务名称")],
+    )
     member = forms.ChoiceField(label="党员")
     assigned_on = forms.DateField(label="任职日期", widget=DATE)
 
@@ -49,7 +55,7 @@ class SeatForm(BootstrapFormMixin, forms.Form):
 
 class LeaderForm(BootstrapFormMixin, forms.Form):
     position = forms.ChoiceField(label="职务", choices=LeaderPosition.choices)
-    person_name = forms.CharField(label="姓名", max_length=50)
+    person_name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
     since = forms.DateField(label="任职日期", widget=DATE)
     on_board = forms.BooleanField(label="进入董事会", required=False)
     on_management = forms.BooleanField(label="进入经理层", required=False)

@@ -32,7 +32,7 @@ from dangjian.governance.rules import (
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.rules import party_standing_years
-from dangjian.members.services import not_future, require_scope
+from dangjian.members.services import check_date, check_name, require_scope
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
@@ -57,8 +57,7 @@ def record_election(
     require_scope(actor, org, Action.GOVERNANCE_CHANGE)
     if org.kind not in PARTY_KINDS or org.kind == OrgKind.PARTY_GROUP:
         raise ValidationError({"org": "只有党委、党总支、党支部设委员会届次"})
-    if elected_on > timezone.localdate():
-        raise ValidationError({"elected_on": "选举日期不能晚于今天"})
+    check_date(elected_on, "elected_on", "选举日期")
     years = term_years or (
         5 if org.kind == OrgKind.PARTY_COMMITTEE else CountySettings.current().branch_term_years
     )
@@ -126,7 +125,8 @@ def assign_seat(
         raise ValidationError({"member": "委员必须是本组织在册的党员（正式或预备）"})
     if post != CommitteePost.OTHER and member.status != MemberStatus.FULL:
         raise ValidationError({"member": "书记、副书记和委员一般应由正式党员担任"})
-    not_future(assigned_on, "assigned_on", "任职日期")
+    check_name(post_label, "post_label", "职务名称")
+    check_date(assigned_on, "assigned_on", "任职日期")
     if assigned_on < term.elected_on:
         raise ValidationError(
             {"assigned_on": f"任职日期不能早于本届选举日期（{term.elected_on:%Y-%m-%d}）"}
@@ -235,7 +235,8 @@ def set_leader(
         raise ValidationError({"position": "职务无效"})
     if not person_name.strip():
         raise ValidationError({"person_name": "请填写姓名"})
-    not_future(since, "since", "任职日期")
+    check_name(person_name, "person_name", "姓名")
+    check_date(since, "since", "任职日期")
     if position != LeaderPosition.DEPUTY_SECRETARY:
         EnterpriseLeader.objects.filter(org=org, position=position, ended_on__isnull=True).update(
             ended_on=since
@@ -267,7 +268,7 @@ def record_unity_exception(
     require_scope(actor, org, Action.GOVERNANCE_CHANGE)
     if len(reason.strip()) < 4:
         raise ValidationError({"reason": "请写明董事长与党组织书记分设的原因"})
-    not_future(on, "on", "记录日期")
+    check_date(on, "on", "记录日期")
     exception, _ = UnityException.objects.update_or_create(
         org=org,
         defaults={

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.validators import visible_text
 from dangjian.members.choices import ETHNICITIES, Education, MemberStatus
 from dangjian.members.rules import EDITABLE_STATUSES
 from dangjian.members.services import MemberData
@@ -14,7 +15,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MemberForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(label="姓名", max_length=50)
+    name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
     id_number = forms.CharField(
         label="身份证号码",
         max_length=18,
@@ -96,11 +97,15 @@ class TransferOutForm(BootstrapFormMixin, forms.Form):
 
 
 class TransferInForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(label="姓名", max_length=50)
+    name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
     id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18)
     member_status = forms.ChoiceField(
         label="党籍状态",
         choices=[(MemberStatus.FULL, "正式党员"), (MemberStatus.PROBATIONARY, "预备党员")],
+    )
+    admitted_on = forms.DateField(label="入党日期", widget=DATE)
+    full_on = forms.DateField(
+        label="转正日期", required=False, widget=DATE, help_text="正式党员须填写"
     )
     from_org = forms.CharField(label="转出党组织", max_length=120)
     letter_no = forms.CharField(label="介绍信编号", max_length=40)

@@ -170,6 +170,9 @@ class TransferIn(models.Model):
     member_status = models.CharField(
         "党籍状态", max_length=20, choices=MemberStatus.choices, default=MemberStatus.FULL
     )
+    # From the letter; empty only on letters registered before the dates were asked for.
+    admitted_on = models.DateField("入党日期", null=True, blank=True)
+    full_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=TransferStatus.choices, default=TransferStatus.PENDING
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from dangjian.core import audit
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
+from dangjian.core.rules import invisible_character_error
 from dangjian.members.choices import IN_SERVICE, EventKind, MemberStatus, TransferStatus
 from dangjian.members.models import (
     ID_CONTEXT,
@@ -26,13 +27,15 @@ from dangjian.members.models import (
     TransferIn,
     TransferOut,
 )
-from dangjian.members.rules import add_months, id_number_error, mask_id, normalise_id
+from dangjian.members.rules import add_months, mask_id, normalise_id
 from dangjian.members.services import (
     MemberData,
     RegisteredElsewhere,
     add_event,
+    check_date,
+    check_name,
+    field_errors,
     id_index,
-    not_future,
     readable_by,
     records_refusals,
     register_member,
@@ -80,7 +83,7 @@ def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Mem
         raise ValidationError({"to_org": "转入党支部与当前所在党支部相同"})
     if locked.status not in IN_SERVICE:
         raise ValidationError({"to_org": f"{locked.get_status_display()}不能办理转移"})
-    not_future(on, "on")
+    check_date(on, "on")
     source = locked.org
     locked.org, locked.party_group = to_org, None
     locked.version += 1
@@ -107,7 +110,8 @@ def issue_transfer_out(
         raise ValidationError({"letter_no": "该党员已有一份未办结的转出介绍信"})
     if not letter_no.strip() or not destination.strip():
         raise ValidationError({"letter_no" if not letter_no.strip() else "destination": "必填"})
-    not_future(issued_on, "issued_on")
+    check_name(destination, "destination", "转往党组织")
+    check_date(issued_on, "issued_on", "开具日期")
     months = CountySettings.current().transfer_letter_valid_months
     transfer = TransferOut.objects.create(
         member=locked,
@@ -140,7 +144,7 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
     transfer = TransferOut.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != TransferStatus.PENDING:
         raise ValidationError({"__all__": "该介绍信已办结"})
-    not_future(on, "on", "办结日期")
+    check_date(on, "on", "办结日期")
     transfer.status, transfer.closed_on = TransferStatus.ACCEPTED, on
     transfer.save(update_fields=["status", "closed_on"])
     _set_status(locked, MemberStatus.HISTORICAL)
@@ -167,17 +171,32 @@ def receive_transfer_in(
     letter_no: str,
     received_on: date,
     member_status: str = MemberStatus.FULL,
+    admitted_on: date | None = None,
+    full_on: date | None = None,
 ) -> TransferIn:
-    """A letter received from outside the platform, waiting to be accepted or rejected."""
+    """A letter received from outside the platform, waiting to be accepted or rejected. The
+    letter's person is checked like a registration (name, ID, admission and 转正 dates), so
+    accepting it later cannot fail on what the letter said."""
     require_scope(actor, org, Action.MEMBER_ADD)
-    message = id_number_error(id_number, today=timezone.localdate())
-    if message:
-        raise ValidationError({"id_number": message})
     if org.kind != OrgKind.BRANCH:
         raise ValidationError({"org": "组织关系只能转入党支部"})
     if member_status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
         raise ValidationError({"member_status": "转入党员应为正式党员或预备党员"})
-    not_future(received_on, "received_on", "收到日期")
+    person = MemberData(
+        name=name,
+        id_number=id_number,
+        status=member_status,
+        admitted_on=admitted_on,
+        full_on=full_on,
+    )
+    errors = field_errors(person, today=timezone.localdate())
+    if "status" in errors:  # the letter's field is called member_status
+        errors["member_status"] = errors.pop("status")
+    if message := invisible_character_error(from_org, label="转出党组织"):
+        errors["from_org"] = message
+    if errors:
+        raise ValidationError(errors)
+    check_date(received_on, "received_on", "收到日期")
     clean = normalise_id(id_number)
     active = (
         Member.objects.filter(id_number_index=id_index(clean))
@@ -200,6 +219,8 @@ def receive_transfer_in(
         letter_no=letter_no.strip(),
         received_on=received_on,
         member_status=member_status,
+        admitted_on=admitted_on,
+        full_on=full_on,
     )
     audit.record(
         "members.transfer_in.receive",
@@ -220,12 +241,18 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     if incoming.status != TransferStatus.PENDING:
         raise ValidationError({"__all__": "该转入申请已处理"})
-    not_future(on, "on", "处理日期")
+    check_date(on, "on", "处理日期")
     clear = crypto().decrypt_field(incoming.id_number_enc, context=ID_CONTEXT)
     member = register_member(
         actor=actor,
         org=incoming.org,
-        data=MemberData(name=incoming.name, id_number=clear, status=incoming.member_status),
+        data=MemberData(
+            name=incoming.name,
+            id_number=clear,
+            status=incoming.member_status,
+            admitted_on=incoming.admitted_on,
+            full_on=incoming.full_on,
+        ),
     )
     incoming.status, incoming.decided_on, incoming.member = TransferStatus.ACCEPTED, on, member
     incoming.save(update_fields=["status", "decided_on", "member"])
@@ -254,7 +281,7 @@ def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: st
     incoming = TransferIn.objects.select_for_update().get(pk=incoming.pk)
     if incoming.status != TransferStatus.PENDING:
         raise ValidationError({"__all__": "该转入申请已处理"})
-    not_future(on, "on", "处理日期")
+    check_date(on, "on", "处理日期")
     incoming.status, incoming.decided_on = TransferStatus.REJECTED, on
     incoming.reason = reason.strip()[:200]
     incoming.save(update_fields=["status", "decided_on", "reason"])
@@ -276,7 +303,8 @@ def start_mobility(
         raise ValidationError({"place": f"{locked.get_status_display()}不能登记外出流动"})
     if not place.strip():
         raise ValidationError({"place": "请填写流入地"})
-    not_future(left_on, "left_on")
+    check_name(place, "place", "流入地")
+    check_date(left_on, "left_on")
     record = MobileRecord.objects.create(
         member=locked, place=place.strip(), left_on=left_on, certificate_no=certificate_no.strip()
     )
@@ -299,7 +327,7 @@ def end_mobility(member: Member, *, actor: Any, returned_on: date) -> None:
     record = MobileRecord.objects.filter(member=locked, returned_on__isnull=True).first()
     if locked.status != MemberStatus.MOBILE or record is None:
         raise ValidationError({"returned_on": "该党员当前不是流动党员"})
-    not_future(returned_on, "returned_on", "返回日期")
+    check_date(returned_on, "returned_on", "返回日期")
     if returned_on < record.left_on:
         raise ValidationError({"returned_on": "返回日期不能早于外出日期"})
     record.returned_on = returned_on
@@ -321,7 +349,7 @@ def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
     locked = _lock(member, actor)
     if locked.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY, MemberStatus.MOBILE):
         raise ValidationError({"since": f"{locked.get_status_display()}不能标记为失联"})
-    not_future(since, "since")
+    check_date(since, "since")
     _set_status(locked, MemberStatus.LOST_CONTACT, lost_contact_since=since)
     _record(
         locked,
@@ -339,7 +367,7 @@ def restore_contact(member: Member, *, actor: Any, on: date) -> None:
     locked = _lock(member, actor)
     if locked.status != MemberStatus.LOST_CONTACT:
         raise ValidationError({"on": "该党员当前不是失联状态"})
-    not_future(on, "on", "恢复联系日期")
+    check_date(on, "on", "恢复联系日期")
     if locked.lost_contact_since and on < locked.lost_contact_since:
         raise ValidationError({"on": "恢复联系日期不能早于失联日期"})
     status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
@@ -355,7 +383,7 @@ def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -
     from dangjian.members.rules import suspension_review_due
 
     locked = _lock(member, actor)
-    not_future(on, "on")
+    check_date(on, "on")
     months = CountySettings.current().lost_contact_review_months
     if locked.status != MemberStatus.LOST_CONTACT or not suspension_review_due(
         locked.lost_contact_since, on, months=months
@@ -382,7 +410,8 @@ def register_with_community(
     locked = _lock(member, actor)
     if not community.strip():
         raise ValidationError({"community": "请填写报到社区"})
-    not_future(registered_on, "registered_on")
+    check_name(community, "community", "报到社区")
+    check_date(registered_on, "registered_on")
     registration, _ = CommunityRegistration.objects.update_or_create(
         member=locked, defaults={"community": community.strip(), "registered_on": registered_on}
     )
@@ -409,7 +438,7 @@ def record_service(
         raise ValidationError({"content": "请填写服务内容"})
     if hours < 0 or hours > 24:
         raise ValidationError({"hours": "时长应在0到24小时之间"})
-    not_future(served_on, "served_on")
+    check_date(served_on, "served_on")
     record = ServiceRecord.objects.create(
         member=locked, served_on=served_on, content=content.strip(), hours=hours
     )

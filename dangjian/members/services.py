@@ -23,6 +23,7 @@ from dangjian.core import audit
 from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
+from dangjian.core.rules import date_range_error, invisible_character_error
 from dangjian.members.choices import ETHNICITIES, EventKind, MemberStatus
 from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
 from dangjian.members.rules import (
@@ -86,10 +87,19 @@ def require_scope(actor: Any, org: OrgNode, action: str) -> None:
         raise Http404("对象不存在或不在您的授权范围内")
 
 
-def not_future(on: date | None, field_name: str, what: str = "日期") -> None:
-    """Events are recorded after they happen: a date after today is a typing mistake."""
-    if on is not None and on > timezone.localdate():
-        raise ValidationError({field_name: f"{what}不能晚于今天"})
+def check_date(on: date | None, field_name: str, what: str = "日期") -> None:
+    """Events are recorded after they happen and none predates the Party (1921-07-01): a date
+    outside that range is a typing mistake (``0001-01-01``, a year typed as ``2062``)."""
+    message = date_range_error(on, label=what, today=timezone.localdate())
+    if message:
+        raise ValidationError({field_name: message})
+
+
+def check_name(value: str, field_name: str, what: str) -> None:
+    """Names are shown to people: no control, format or zero-width characters."""
+    message = invisible_character_error(value, label=what)
+    if message:
+        raise ValidationError({field_name: message})
 
 
 def id_index(id_number: str) -> str:
@@ -103,6 +113,10 @@ def field_errors(data: MemberData, *, today: date) -> dict[str, str]:
         errors["name"] = "请填写姓名"
     elif len(data.name.strip()) > 50:
         errors["name"] = "姓名不能超过50个字"
+    elif message := invisible_character_error(data.name, label="姓名"):
+        errors["name"] = message
+    if message := invisible_character_error(data.post, label="工作岗位"):
+        errors["post"] = message
     message = id_number_error(data.id_number, today=today)
     if message:
         errors["id_number"] = message
@@ -113,19 +127,27 @@ def field_errors(data: MemberData, *, today: date) -> dict[str, str]:
     phone = data.phone.strip()
     if phone and (len(phone) != 11 or not phone.isdigit() or phone[0] != "1"):
         errors["phone"] = "手机号码应为以1开头的11位数字"
-    if data.admitted_on and data.admitted_on > today:
-        errors["admitted_on"] = "入党日期不能晚于今天"
-    if data.full_on and data.full_on > today:
-        errors["full_on"] = "转正日期不能晚于今天"
-    if data.full_on and data.admitted_on and data.full_on < data.admitted_on:
+    if message := date_range_error(data.admitted_on, label="入党日期", today=today):
+        errors["admitted_on"] = message
+    if message := date_range_error(data.full_on, label="转正日期", today=today):
+        errors["full_on"] = message
+    if (
+        "full_on" not in errors
+        and data.full_on
+        and data.admitted_on
+        and data.full_on < data.admitted_on
+    ):
         errors["full_on"] = "转正日期不能早于入党日期"
     if data.full_on and not data.admitted_on:
         errors["admitted_on"] = "填写了转正日期，请同时填写入党日期"
+    elif data.status in (FULL, PROBATIONARY) and not data.admitted_on:
+        # 正式/预备 are stages after admission (党章 第七条): without the date they cannot be.
+        errors["admitted_on"] = "正式党员和预备党员须填写入党日期"
     if data.status == PROBATIONARY and data.full_on:
         errors["status"] = "已填写转正日期的党员不能是预备党员"
     if data.status == FULL and not data.full_on and data.admitted_on:
         errors["full_on"] = "正式党员请填写转正日期"
-    if "id_number" not in errors and data.admitted_on:
+    if "id_number" not in errors and "admitted_on" not in errors and data.admitted_on:
         born = id_facts(data.id_number).birth_date
         if completed_years(born, data.admitted_on) < 18:
             errors["admitted_on"] = "入党时未满18周岁，请核对入党日期或身份证号码"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.validators import visible_text
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.models import CountySettings
 from dangjian.orgs.services import MAX_HEADCOUNT, EnterpriseFacts
@@ -15,8 +16,10 @@ class OrgForm(BootstrapFormMixin, forms.Form):
     code = forms.CharField(
         label="编码", max_length=40, help_text="全平台唯一，字母、数字、下划线或连字符"
     )
-    name = forms.CharField(label="名称", max_length=120)
-    short_name = forms.CharField(label="简称", max_length=40, required=False)
+    name = forms.CharField(label="名称", max_length=120, validators=[visible_text("名称")])
+    short_name = forms.CharField(
+        label="简称", max_length=40, required=False, validators=[visible_text("简称")]
+    )
     founded_on = forms.DateField(label="成立日期", required=False, widget=DATE)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -19,12 +19,20 @@ from django.utils import timezone
 
 from dangjian.core import audit
 from dangjian.core.permissions import Action
+from dangjian.core.rules import (
+    EARLIEST_ENTERPRISE_DATE,
+    PARTY_FOUNDED,
+    date_range_error,
+    invisible_character_error,
+)
 from dangjian.core.scoping import subtree_q
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, EnterpriseProfile, OrgNode, code_validator
 from dangjian.orgs.rules import credit_code_error, parent_kind_error
 
 NODE_FIELDS = ("code", "kind", "name", "short_name", "founded_on")
+# Companies may be older than the Party; a Party organisation or the 国资中心 cannot.
+COMPANY_KINDS = frozenset({OrgKind.GROUP, OrgKind.ENTERPRISE})
 MAX_HEADCOUNT = 1_000_000  # far above any county enterprise; keeps the column inside int4
 
 ENTERPRISE_FIELDS = (
@@ -93,13 +101,33 @@ def _validate_enterprise(facts: EnterpriseFacts, *, exclude_pk: int | None = Non
         errors["headcount"] = f"职工人数不能超过{MAX_HEADCOUNT}人，请核对"
     if facts.payroll_prior_year < 0:
         errors["payroll_prior_year"] = "上年度工资总额不能为负数"
+    message = date_range_error(
+        facts.transferred_on,
+        label="产权划转日期",
+        today=timezone.localdate(),
+        earliest=EARLIEST_ENTERPRISE_DATE,
+    )
+    if message:
+        errors["transferred_on"] = message
     if errors:
         raise ValidationError(errors)
 
 
-def _check_dates(founded_on: date | None, today: date) -> None:
-    if founded_on and founded_on > today:
-        raise ValidationError({"founded_on": "成立日期不能晚于今天"})
+def _check_dates(founded_on: date | None, kind: str, today: date) -> None:
+    earliest = EARLIEST_ENTERPRISE_DATE if kind in COMPANY_KINDS else PARTY_FOUNDED
+    message = date_range_error(founded_on, label="成立日期", today=today, earliest=earliest)
+    if message:
+        raise ValidationError({"founded_on": message})
+
+
+def _check_names(name: str, short_name: str) -> None:
+    errors = {}
+    if message := invisible_character_error(name, label="名称"):
+        errors["name"] = message
+    if message := invisible_character_error(short_name, label="简称"):
+        errors["short_name"] = message
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -126,8 +154,9 @@ def create_org(
         raise ValidationError({"parent" if parent else "kind": message})
     if not name.strip():
         raise ValidationError({"name": "请填写名称"})
+    _check_names(name, short_name)
     _validate_code(code)
-    _check_dates(founded_on, timezone.localdate())
+    _check_dates(founded_on, kind, timezone.localdate())
     if kind == OrgKind.ENTERPRISE:
         if enterprise is None:
             raise ValidationError({"credit_code": "企业必须填写统一社会信用代码等企业信息"})
@@ -179,8 +208,9 @@ def update_org(
         raise ValidationError({"__all__": "已撤销的组织不能修改"})
     if not name.strip():
         raise ValidationError({"name": "请填写名称"})
+    _check_names(name, short_name)
     _validate_code(code, exclude_pk=locked.pk)
-    _check_dates(founded_on, timezone.localdate())
+    _check_dates(founded_on, locked.kind, timezone.localdate())
     if locked.dissolved_on and founded_on and founded_on > locked.dissolved_on:
         raise ValidationError({"founded_on": "成立日期不能晚于撤销日期"})
     profile = EnterpriseProfile.objects.filter(org=locked).first()
@@ -247,8 +277,10 @@ def dissolve_org(node: OrgNode, *, actor: Any, on: date, reason: str) -> int:
         raise ValidationError({"dissolved_on": f"该组织已于{node.dissolved_on:%Y-%m-%d}撤销"})
     if node.parent_id is None:
         raise ValidationError({"__all__": "根节点不能撤销"})
-    if on > timezone.localdate():
-        raise ValidationError({"dissolved_on": "撤销日期不能晚于今天"})
+    earliest = EARLIEST_ENTERPRISE_DATE if node.kind in COMPANY_KINDS else PARTY_FOUNDED
+    message = date_range_error(on, label="撤销日期", today=timezone.localdate(), earliest=earliest)
+    if message:
+        raise ValidationError({"dissolved_on": message})
     if node.founded_on and on < node.founded_on:
         raise ValidationError({"dissolved_on": "撤销日期不能早于成立日期"})
     if not reason.strip():
@@ -286,6 +318,10 @@ def update_county_settings(*, actor: Any, values: dict[str, Any]) -> CountySetti
         errors["branch_term_years"] = "党支部委员会任期应为3至5年（党章：三年至五年）"
     if not 1 <= int(values["lost_contact_review_months"]) <= 24:
         errors["lost_contact_review_months"] = "应在1至24个月之间"
+    if message := invisible_character_error(
+        str(values["extra_committee_posts"]), label="其他支委职务"
+    ):
+        errors["extra_committee_posts"] = message
     if errors:
         raise ValidationError(errors)
     existing = CountySettings.objects.filter(pk=1).first()

@@ -86,6 +86,8 @@ class TestTransferInDecisionTenancy(TenancyContract):
             from_org="外县",
             letter_no="L-1",
             received_on=date(2026, 11, 1),
+            admitted_on=date(2015, 6, 1),
+            full_on=date(2016, 6, 1),
         )
 
     def inside(self) -> TransferIn:

@@ -16,17 +16,20 @@ from dangjian.members.tests.helpers import data, new_id
 pytestmark = pytest.mark.django_db
 
 
-def test_create_needs_only_name_id_branch_status(client_for, org) -> None:
+def test_create_needs_only_name_id_branch_status_and_admission(client_for, org) -> None:
     id_number = new_id(date(1970, 1, 2))
-    response = client_for("secretary1").post(
-        "/api/members/",
-        {
-            "name": "最少字段",
-            "id_number": id_number,
-            "branch": org("CT01-ZB1").pk,
-            "status": "probationary",
-        },
-        content_type="application/json",
+    fields = {
+        "name": "最少字段",
+        "id_number": id_number,
+        "branch": org("CT01-ZB1").pk,
+        "status": "probationary",
+    }
+    client = client_for("secretary1")
+    missing = client.post("/api/members/", fields, content_type="application/json")
+    assert missing.status_code == 400
+    assert missing.json()["admitted_on"] == ["正式党员和预备党员须填写入党日期"]
+    response = client.post(
+        "/api/members/", {**fields, "admitted_on": "2025-09-01"}, content_type="application/json"
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -61,6 +64,8 @@ def test_duplicate_and_bad_values_name_fields(client_for, org) -> None:
             "id_number": services.decrypt_id(member),
             "branch": org("CT01-ZB1").pk,
             "status": "full",
+            "admitted_on": "2015-06-01",
+            "full_on": "2016-06-01",
         },
         content_type="application/json",
     )

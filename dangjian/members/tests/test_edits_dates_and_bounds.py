@@ -119,6 +119,8 @@ def test_movement_dates_after_today_are_refused(org, user) -> None:
                 from_org="外县",
                 letter_no="介001",
                 received_on=_tomorrow(),
+                admitted_on=date(2015, 6, 1),
+                full_on=date(2016, 6, 1),
             ),
             "received_on",
         ),

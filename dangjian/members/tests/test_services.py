@@ -166,6 +166,8 @@ def test_transfer_in_accept_and_reject(org, user) -> None:
         from_org="外县某公司党支部",
         letter_no="A-1",
         received_on=date(2026, 11, 1),
+        admitted_on=date(2015, 6, 1),
+        full_on=date(2016, 6, 1),
     )
     assert "*" in incoming.id_number_masked
     member = movements.accept_transfer_in(incoming, actor=secretary, on=date(2026, 11, 2))
@@ -178,6 +180,8 @@ def test_transfer_in_accept_and_reject(org, user) -> None:
         from_org="某党支部",
         letter_no="A-2",
         received_on=date(2026, 11, 1),
+        admitted_on=date(2015, 6, 1),
+        full_on=date(2016, 6, 1),
     )
     _refused(
         "reason",
@@ -265,6 +269,8 @@ def test_unknown_transfer_decision_is_404(client_for, org) -> None:
         from_org="外县",
         letter_no="Z-1",
         received_on=date(2026, 11, 1),
+        admitted_on=date(2015, 6, 1),
+        full_on=date(2016, 6, 1),
     )
     client = client_for("secretary1")
     assert client.post(f"/members/transfers/in/{incoming.pk}/approve-all/").status_code == 404
@@ -297,6 +303,8 @@ def test_transfer_in_and_edit_hits_outside_scope_are_audited(org, user) -> None:
             from_org="外县",
             letter_no="介9",
             received_on=date(2026, 11, 1),
+            admitted_on=date(2015, 6, 1),
+            full_on=date(2016, 6, 1),
         )
     assert "其他党组织" in caught.value.message_dict["id_number"][0]
     assert AuditEntry.objects.latest("seq").changes["via"] == "transfer_in"
@@ -333,6 +341,8 @@ def test_accepting_a_letter_for_a_number_registered_elsewhere_since_is_audited(o
         from_org="外县",
         letter_no="介10",
         received_on=date(2026, 11, 1),
+        admitted_on=date(2015, 6, 1),
+        full_on=date(2016, 6, 1),
     )
     services.register_member(actor=None, org=org("JT01-ZB1"), data=data(id_number=number))
     before = Member.objects.count()

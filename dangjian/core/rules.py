@@ -1,0 +1,56 @@
+"""Pure input rules shared by every app: plausible dates and names free of invisible characters.
+
+No ORM and no clock: ``today`` is passed in. Services apply these so every entry path (form, API,
+Excel import, command) is covered; forms and serializers may apply them earlier for a quicker
+answer, always through these functions.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, timedelta
+
+# The Party was founded on 1921-07-01: no admission, organisation, committee term or movement
+# on this platform can be older.
+PARTY_FOUNDED = date(1921, 7, 1)
+# Enterprises (and their ownership transfers) may predate the Party; older than this is a typo.
+EARLIEST_ENTERPRISE_DATE = date(1900, 1, 1)
+# Dates that are planned rather than recorded (a term extension, an account's validity) may lie
+# ahead, but not further than this.
+PLANNED_DAYS_AHEAD = 5 * 366
+
+# Cc: control characters (NUL, ESC, newline…); Cf: format characters (right-to-left override,
+# zero-width space/joiner, BOM, soft hyphen…); Zl/Zp: line and paragraph separators.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def _day(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def date_range_error(
+    value: date | None,
+    *,
+    label: str,
+    today: date,
+    earliest: date = PARTY_FOUNDED,
+    days_ahead: int = 0,
+) -> str | None:
+    """A Chinese message naming ``label`` when ``value`` lies outside [earliest, today +
+    days_ahead], or ``None`` (an empty date is the caller's business)."""
+    if value is None:
+        return None
+    if value < earliest:
+        return f"{label}不能早于{_day(earliest)}"
+    latest = today + timedelta(days=days_ahead)
+    if value > latest:
+        return f"{label}不能晚于今天" if days_ahead == 0 else f"{label}不能晚于{_day(latest)}"
+    return None
+
+
+def invisible_character_error(value: str, *, label: str) -> str | None:
+    """A Chinese message naming ``label`` when ``value`` holds a control or format character
+    (a right-to-left override or a zero-width character makes one name look like another)."""
+    if any(unicodedata.category(char) in INVISIBLE_CATEGORIES for char in value):
+        return f"{label}含有不可见的控制字符，请删除后重新输入"
+    return None
