@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0003_fewer_indexes'),
+        ('members', '0004_transfer_in_admission_dates'),
     ]
 
     operations = [
