@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -225,8 +224,8 @@ if not PRODUCTION:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first so an anonymous API call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "dangjian.accounts.authentication.ApiTokenAuthentication",
+        "dangjian.accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dangjian.core.apiconf.Pagination",
@@ -235,6 +234,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "dangjian.core.apiconf.exception_handler",
     "PAGE_SIZE": 50,
 }
+# Personal API tokens (ADR 0008): the longest validity a user may choose.
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 180)
 SPECTACULAR_SETTINGS = {
     "TITLE": "国企党建监管平台 API",
     "DESCRIPTION": "组织体系、账号授权与审计的接口。所有对象均按调用者的授权范围过滤。",

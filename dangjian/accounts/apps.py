@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与授权"
 
     def ready(self) -> None:
-        from dangjian.accounts import checks, receivers  # noqa: F401
+        # authentication registers the OpenAPI schemes of its classes on import.
+        from dangjian.accounts import authentication, checks, receivers  # noqa: F401

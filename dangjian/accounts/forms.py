@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from dangjian.accounts.models import SecurityPolicy, User
+from dangjian.accounts.rules import API_TOKEN_NAME_MAX, token_day_choices, token_name_error
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
 from dangjian.core.validators import visible_text
@@ -118,3 +119,37 @@ class SecurityPolicyForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[t
         if not 1 <= value <= 24:
             raise forms.ValidationError("密码历史次数须在1至24之间")
         return value
+
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(
+        label="令牌名称",
+        max_length=API_TOKEN_NAME_MAX,
+        help_text="写明用途或调用方，例如“组织部数据对接”",
+        error_messages={
+            "required": "请填写令牌名称，例如用途或调用系统的名字",
+            "max_length": f"令牌名称不能超过{API_TOKEN_NAME_MAX}个字符",
+        },
+    )
+    days = forms.TypedChoiceField(
+        label="有效期",
+        coerce=int,
+        error_messages={"invalid_choice": "请从给定选项中选择有效期"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        days = token_day_choices(settings.API_TOKEN_MAX_DAYS)
+        field = self.fields["days"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(d, f"{d}天") for d in days]
+        field.initial = days[0] if days else None
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"])
+        problem = token_name_error(name)
+        if problem:
+            raise forms.ValidationError(problem)
+        return name

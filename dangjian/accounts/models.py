@@ -103,3 +103,45 @@ class SecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return "安全策略"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only its SM3 digest is stored; the token is shown once at creation.
+
+    Revoked and expired tokens stay as rows so the owner and the audit trail can see what existed.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name="账号", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField("名称", max_length=60)
+    # The first characters of the token, shown in lists so a holder can tell tokens apart.
+    prefix = models.CharField("令牌前缀", max_length=16)
+    digest = models.CharField("摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间")
+    created_by = models.ForeignKey(
+        User,
+        verbose_name="创建人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField("到期时间")
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"

@@ -1,10 +1,12 @@
-"""Pure password-policy rules (no ORM): what makes a password acceptable."""
+"""Pure account rules (no ORM, no clock): passwords, grants and API tokens."""
 
 from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+
+from dangjian.core.rules import invisible_character_error
 
 RESERVED_USERNAMES = frozenset(
     {"admin", "administrator", "root", "test", "guest", "system", "sa", "user", "demo", "superuser"}
@@ -92,3 +94,82 @@ def account_locked(
     one address, spread guessing at ``account_limit`` in total (0 turns that cap off); either
     way the right password from another address is refused too."""
     return worst_address >= address_limit or (0 < account_limit <= per_account)
+
+
+# --- API tokens -------------------------------------------------------------------------------
+API_TOKEN_SCHEME = "Token"  # noqa: S105 (the Authorization scheme name, not a secret)
+# Starts every token, so secret scanners and people recognise a leaked platform token.
+API_TOKEN_MARK = "djt_"  # noqa: S105 (a fixed marker, not a secret)
+API_TOKEN_PREFIX_LENGTH = 12  # characters kept in clear (the mark plus 8 random ones)
+API_TOKEN_DAY_CHOICES = (30, 90, 180, 365)
+API_TOKEN_ACTIVE_LIMIT = 10  # live tokens per account
+API_TOKEN_NAME_MAX = 60
+# How stale the recorded last use may get before a request writes it again.
+API_TOKEN_TOUCH_SECONDS = 60
+
+
+def token_day_choices(max_days: int) -> list[int]:
+    """The expiry choices offered, never past the configured maximum (which is always offered)."""
+    days = [d for d in API_TOKEN_DAY_CHOICES if d <= max_days]
+    return days if max_days in days or max_days <= 0 else [*days, max_days]
+
+
+def token_name_error(name: str) -> str | None:
+    if not name:
+        return "请填写令牌名称，例如用途或调用系统的名字"
+    if len(name) > API_TOKEN_NAME_MAX:
+        return f"令牌名称不能超过{API_TOKEN_NAME_MAX}个字符"
+    return invisible_character_error(name, label="令牌名称")
+
+
+def token_holder_error(*, admin_role: str, is_active: bool) -> str | None:
+    """Why an account may not hold a token. 三员 accounts work only in a browser session with
+    their second factor, so a bearer token would bypass it."""
+    if admin_role:
+        return "系统管理员、安全管理员、审计管理员账号不能持有 API 令牌"
+    if not is_active:
+        return "该账号已停用，不能创建 API 令牌"
+    return None
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """What authentication knows about a presented token and its account."""
+
+    expires_at: datetime
+    revoked: bool
+    admin_role: str
+    is_active: bool
+    valid_until: date | None
+    locked: bool
+    must_change_password: bool
+    password_changed_at: datetime | None
+
+
+def token_use_refusal(use: TokenUse, now: datetime, policy: PasswordPolicy) -> tuple[str, str]:
+    """``(kind, message)`` when a valid-looking token must not authenticate, else ``("", "")``.
+    ``kind`` is ``"auth"`` (401: the credential is unusable) or ``"password"`` (403: the account
+    must change its password in the browser first)."""
+    if use.revoked:
+        return "auth", "API 令牌已撤销"
+    if use.expires_at <= now:
+        return "auth", "API 令牌已过期，请在个人信息页面重新创建"
+    if use.admin_role:
+        return "auth", "系统管理员、安全管理员、审计管理员账号不能使用 API 令牌"
+    if not use.is_active or (use.valid_until is not None and use.valid_until < now.date()):
+        return "auth", "账号已停用或已过有效期，API 令牌不可用"
+    if use.locked:
+        return "auth", "账号因多次登录失败已被锁定，API 令牌暂不可用"
+    if use.must_change_password or password_expired(use.password_changed_at, now, policy):
+        return "password", "须先登录网站修改密码，之后才能使用 API 令牌"
+    return "", ""
+
+
+def token_touch_due(last_used_at: datetime | None, now: datetime) -> bool:
+    return last_used_at is None or (now - last_used_at).total_seconds() >= API_TOKEN_TOUCH_SECONDS
+
+
+def token_status(*, revoked: bool, expires_at: datetime, now: datetime) -> str:
+    if revoked:
+        return "已撤销"
+    return "已过期" if expires_at <= now else "有效"

@@ -1,21 +1,42 @@
-"""Writes to accounts and grants; each records its audit entry in the same transaction."""
+"""Writes to accounts, grants and API tokens, each with its audit entry in the same transaction."""
 
 from __future__ import annotations
 
 import secrets
 import string
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dangjian.accounts.models import Grant, PasswordHistory, SecurityPolicy, User
-from dangjian.accounts.rules import grant_error, inactive_since, username_error
+from dangjian.accounts.models import ApiToken, Grant, PasswordHistory, SecurityPolicy, User
+from dangjian.accounts.rules import (
+    API_TOKEN_ACTIVE_LIMIT,
+    API_TOKEN_MARK,
+    API_TOKEN_PREFIX_LENGTH,
+    grant_error,
+    inactive_since,
+    token_day_choices,
+    token_holder_error,
+    token_name_error,
+    token_touch_due,
+    username_error,
+)
 from dangjian.core import audit
-from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Action, roles_for
+from dangjian.core.crypto import sm3_hex
+from dangjian.core.permissions import (
+    ADMIN_ROLES,
+    BUSINESS_ROLES,
+    Action,
+    Role,
+    admin_role,
+    roles_for,
+)
 from dangjian.core.rules import invisible_character_error
 from dangjian.orgs.models import OrgNode
 
@@ -234,3 +255,97 @@ def disable_inactive_accounts(*, now: Any, actor: Any = None) -> list[str]:
             )
             disabled.append(account.username)
     return disabled
+
+
+# --- API tokens -------------------------------------------------------------------------------
+def api_token_digest(token: str) -> str:
+    """What the database keeps of a token (SM3 through the platform's crypto module). Tokens are
+    256 random bits, so a fast unsalted hash is enough: there is nothing to guess offline."""
+    return sm3_hex(token.encode("utf-8"))
+
+
+def may_manage_any_tokens(actor: Any) -> bool:
+    """系统管理员 creates tokens for other accounts and revokes any; others manage their own."""
+    return admin_role(actor) == Role.SYSADMIN
+
+
+def _may_manage_tokens_of(actor: Any, user: User) -> bool:
+    return actor.pk == user.pk or may_manage_any_tokens(actor)
+
+
+@transaction.atomic
+def create_api_token(
+    *, actor: Any, user: User, name: str, days: int, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for ``user``; returns it with the clear token, which is never stored."""
+    if not _may_manage_tokens_of(actor, user):
+        raise PermissionDenied("只能为自己创建 API 令牌；为他人创建须由系统管理员操作")
+    now = now or timezone.now()
+    name = name.strip()
+    errors: dict[str, str] = {}
+    holder = token_holder_error(admin_role=user.admin_role, is_active=user.is_active)
+    if holder:
+        errors["user"] = holder
+    problem = token_name_error(name)
+    if problem:
+        errors["name"] = problem
+    if days not in token_day_choices(settings.API_TOKEN_MAX_DAYS):
+        errors["days"] = f"有效期须从给定选项中选择，最长{settings.API_TOKEN_MAX_DAYS}天"
+    # Lock the account row so two concurrent creations cannot both slip under the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+    if live.count() >= API_TOKEN_ACTIVE_LIMIT:
+        errors.setdefault(
+            "name", f"每个账号最多{API_TOKEN_ACTIVE_LIMIT}个有效令牌，请先撤销不用的令牌"
+        )
+    if errors:
+        raise ValidationError(errors)
+    clear = API_TOKEN_MARK + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=clear[:API_TOKEN_PREFIX_LENGTH],
+        digest=api_token_digest(clear),
+        created_at=now,
+        created_by=actor,
+        expires_at=now + timedelta(days=days),
+    )
+    audit.record(
+        "accounts.token.create",
+        actor=actor,
+        obj=token,
+        changes={
+            "user": user.username,
+            "name": name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat(),
+        },
+    )
+    return token, clear
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, actor: Any, now: datetime | None = None) -> ApiToken:
+    if not _may_manage_tokens_of(actor, token.user):
+        raise PermissionDenied("只能撤销自己的 API 令牌")
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if token.revoked_at is not None:
+        raise ValidationError({"token": "该令牌已撤销"})
+    token.revoked_at = now or timezone.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(
+        "accounts.token.revoke",
+        actor=actor,
+        obj=token,
+        changes={"user": token.user.username, "name": token.name, "prefix": token.prefix},
+    )
+    return token
+
+
+def record_api_token_use(token: ApiToken, *, now: datetime) -> None:
+    """Stamp the last use, at most once a minute: a write per API call would double its cost.
+    A usage stamp like ``last_login``, not a change of state, so it is not audited."""
+    if token_touch_due(token.last_used_at, now):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

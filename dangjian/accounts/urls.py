@@ -11,9 +11,12 @@ urlpatterns = [
     path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
     path("otp/verify/", views.otp_verify, name="otp_verify"),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/new/", views.token_create, name="token_create"),
+    path("tokens/<pk:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<pk:pk>/grants/new/", views.grant_add, name="grant_add"),
+    path("users/<pk:pk>/tokens/", views.user_tokens, name="user_tokens"),
     path("security/", views.security_policy, name="security_policy"),
     path("security/lockouts/", views.lockouts, name="lockouts"),
 ]

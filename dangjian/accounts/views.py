@@ -12,16 +12,20 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts import services
 from dangjian.accounts.forms import (
     AccountCreateForm,
+    ApiTokenForm,
     GrantForm,
     LoginForm,
     PasswordChangeForm,
@@ -29,7 +33,8 @@ from dangjian.accounts.forms import (
     TokenForm,
 )
 from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY
-from dangjian.accounts.models import User
+from dangjian.accounts.models import ApiToken, User
+from dangjian.accounts.rules import token_holder_error, token_status
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action
 from dangjian.core.views import require_action
@@ -136,14 +141,19 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: HttpRequest, token_form: ApiTokenForm | None = None) -> HttpResponse:
     from dangjian.core.permissions import user_grants
 
-    has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    user = cast(User, request.user)
+    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     return render(
         request,
         "accounts/profile.html",
-        {"grants": user_grants(request.user), "has_device": has_device},
+        {
+            "grants": user_grants(user),
+            "has_device": has_device,
+            **_token_context(user, token_form),
+        },
     )
 
 
@@ -237,3 +247,98 @@ def lockouts(request: HttpRequest) -> HttpResponse:
         "nav_active": "security",
     }
     return render(request, "accounts/lockouts.html", context)
+
+
+# --- API tokens -------------------------------------------------------------------------------
+def _token_context(holder: User, form: ApiTokenForm | None) -> dict[str, Any]:
+    """The token list of ``holder`` and, when the account may hold tokens, the creation form."""
+    now = timezone.now()
+    tokens = ApiToken.objects.filter(user=holder).select_related("revoked_by")
+    return {
+        "token_rows": [
+            (t, token_status(revoked=t.revoked_at is not None, expires_at=t.expires_at, now=now))
+            for t in tokens
+        ],
+        "token_refusal": token_holder_error(
+            admin_role=holder.admin_role, is_active=holder.is_active
+        ),
+        "token_form": form or ApiTokenForm(),
+    }
+
+
+def _create_token(request: HttpRequest, holder: User, form: ApiTokenForm) -> HttpResponse | None:
+    """The one-time page showing the new token, or ``None`` with the errors put on ``form``."""
+    if not form.is_valid():
+        return None
+    try:
+        token, clear = services.create_api_token(
+            actor=request.user,
+            user=holder,
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+        )
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return None
+    back = (
+        reverse("accounts:profile")
+        if holder.pk == request.user.pk
+        else reverse("accounts:user_tokens", args=[holder.pk])
+    )
+    return render(
+        request,
+        "accounts/token_created.html",
+        {"token": token, "clear_token": clear, "holder": holder, "back": back},
+    )
+
+
+@never_cache  # the page carries the clear token: no cache may keep it
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = ApiTokenForm(request.POST)
+    return _create_token(request, user, form) or profile(request, token_form=form)
+
+
+@never_cache
+@login_required
+def user_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+    """系统管理员: another account's tokens, and a token made for it."""
+    require_action(request, Action.ACCOUNT_MANAGE)
+    holder = get_object_or_404(User, pk=pk)
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST":
+        created = _create_token(request, holder, form)
+        if created is not None:
+            return created
+    return render(
+        request,
+        "accounts/user_tokens.html",
+        {"holder": holder, "nav_active": "accounts", **_token_context(holder, form)},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner revokes their own token; 系统管理员 any. Anyone else's token is a 404."""
+    tokens = ApiToken.objects.select_related("user")
+    if not services.may_manage_any_tokens(request.user):
+        tokens = tokens.filter(user_id=cast(User, request.user).pk)
+    try:
+        token = get_object_or_404(tokens, pk=pk)
+    except Http404:
+        from dangjian.core.api import record_denial_if_exists
+
+        record_denial_if_exists(request, ApiToken.objects.all(), pk)
+        raise
+    try:
+        services.revoke_api_token(token, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已撤销令牌“{token.name}”")
+    if token.user_id == request.user.pk:
+        return redirect("accounts:profile")
+    return redirect("accounts:user_tokens", token.user_id)

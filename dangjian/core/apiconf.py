@@ -10,6 +10,8 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from dangjian.core.apierrors import ExplainedAuthenticationFailed, ExplainedPermissionDenied
+
 
 class Pagination(pagination.PageNumberPagination):
     page_size = 50
@@ -19,7 +21,10 @@ class Pagination(pagination.PageNumberPagination):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, Http404 | exceptions.NotFound):
+    original = exc
+    if isinstance(exc, ExplainedAuthenticationFailed | ExplainedPermissionDenied):
+        pass
+    elif isinstance(exc, Http404 | exceptions.NotFound):
         exc = exceptions.NotFound("对象不存在或不在您的授权范围内")
     elif isinstance(exc, exceptions.NotAuthenticated):
         exc = exceptions.NotAuthenticated("请先登录")
@@ -27,4 +32,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.AuthenticationFailed("身份认证失败")
     elif isinstance(exc, exceptions.PermissionDenied):
         exc = exceptions.PermissionDenied("您的角色无权执行此操作")
+    if exc is not original:
+        # DRF put the challenge (WWW-Authenticate) and a 401→403 downgrade on the original.
+        exc.auth_header = getattr(original, "auth_header", None)  # type: ignore[attr-defined]
+        exc.status_code = getattr(original, "status_code", exc.status_code)  # type: ignore[attr-defined]
     return drf_exception_handler(exc, context)

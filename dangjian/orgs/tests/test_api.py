@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from dangjian.accounts import services as account_services
 from dangjian.core.models import AuditEntry
 from dangjian.demo.builder import make_credit_code
 from dangjian.orgs.models import OrgNode
@@ -33,8 +33,9 @@ def test_search_and_parent_filters_stay_inside_scope(client_for, org) -> None:
 
 
 def test_token_authentication(user) -> None:
-    token = Token.objects.create(user=user("supervisor"))
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    holder = user("supervisor")
+    _, clear = account_services.create_api_token(actor=holder, user=holder, name="对接", days=30)
+    client = Client(HTTP_AUTHORIZATION=f"Token {clear}")
     assert client.get("/api/orgs/?page_size=1").status_code == 200
     assert Client().get("/api/orgs/").status_code == 401
 
