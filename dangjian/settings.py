@@ -244,6 +244,14 @@ SPECTACULAR_SETTINGS = {
 
 # --- Background jobs --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The job worker (``manage.py job_worker``) beats every few seconds; /healthz calls it degraded
+# once the last beat is older than WORKER_STALE_SECONDS.
+WORKER_HEARTBEAT_FILE = VAR_DIR / "run" / "job-worker.json"
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 30)
+# Uploads of failed, invalid and finished imports are deleted this many days after their last
+# activity; the job row stays.
+IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 
 # --- Logging: one JSON object per line, with the request id. -----------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
