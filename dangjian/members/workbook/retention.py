@@ -87,16 +87,18 @@ def purge_expired_uploads(now: datetime, *, retention: timedelta | None = None) 
     period = retention or retention_period()
     orphans = _orphans(now)
     with command_context("purge_import_uploads"), transaction.atomic():
-        expired = list(
+        candidates = (
             ImportJob.objects.select_for_update()
             .alias(last_activity=Coalesce("heartbeat_at", "created_at"))
             .filter(status__in=FINISHED_STATUSES, last_activity__lt=now - period)
             .exclude(stored_path="")
-            .values_list("pk", "stored_path", "status")
+            .values_list("pk", "stored_path")
         )
+        # A finished import deletes its own upload; only rows whose file is still there count.
+        expired = [(pk, path) for pk, path in candidates if _files_of(_stem(path))]
         if not expired and not orphans:
             return PurgeResult(jobs=0, orphans=0)
-        ids = [pk for pk, _, _ in expired]
+        ids = [pk for pk, _ in expired]
         ImportJob.objects.filter(pk__in=ids).exclude(status=ImportStatus.DONE).update(
             stored_path="", message=UPLOAD_GONE_MESSAGE
         )
@@ -114,7 +116,7 @@ def purge_expired_uploads(now: datetime, *, retention: timedelta | None = None) 
                 "retention_days": period.days,
             },
         )
-        stems = [_stem(stored_path) for _, stored_path, _ in expired]
+        stems = [_stem(stored_path) for _, stored_path in expired]
         transaction.on_commit(
             lambda: _delete([*orphans, *(p for s in stems for p in _files_of(s))])
         )
