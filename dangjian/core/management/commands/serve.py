@@ -31,6 +31,9 @@ def process_specs(*, host: str, port: int, workers: int) -> list[ProcessSpec]:
                 "4",
                 "--graceful-timeout",
                 "10",
+                # Its control socket defaults to one path per home directory, shared by every
+                # gunicorn of this account, and nothing here uses it.
+                "--no-control-socket",
             ],
             # Restarted like the others once it has served; dying at start-up (port taken,
             # broken settings) ends serve with an error, since retrying cannot fix that.
