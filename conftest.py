@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +27,9 @@ def pytest_configure(config: Any) -> None:
     settings.PASSWORD_HASHERS = ["dangjian.core.testing.hashers.FastArgon2PasswordHasher"]
     # Background tasks run in-process during tests; the worker path is the same function.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # No heartbeat unless a test writes one (``worker_alive``): a worker running from var/ on
+    # this machine must not decide what /healthz answers in tests.
+    settings.WORKER_HEARTBEAT_FILE = Path(tempfile.gettempdir()) / f"dangjian-test-{os.getpid()}.hb"
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +70,13 @@ def client_for(db: Any) -> Any:
         return login(Client(), User.objects.get(username=username))
 
     return make
+
+
+@pytest.fixture
+def worker_alive(settings: Any, tmp_path: Path) -> Path:
+    """A job worker heartbeat written just now, in a file of this test's own."""
+    from dangjian.core.heartbeat import write_beat
+
+    settings.WORKER_HEARTBEAT_FILE = tmp_path / "job-worker.json"
+    write_beat("test-worker")
+    return settings.WORKER_HEARTBEAT_FILE

@@ -252,6 +252,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # An uploaded workbook is parsed in a child process with these limits (members.workbook.sandbox).
 IMPORT_PARSE_MEMORY_MB = env_int("IMPORT_PARSE_MEMORY_MB", 2048)
 IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 120)
+# The job worker (``manage.py job_worker``) beats every few seconds; /healthz calls it degraded
+# once the last beat is older than WORKER_STALE_SECONDS.
+WORKER_HEARTBEAT_FILE = VAR_DIR / "run" / "job-worker.json"
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 30)
+# Uploads of failed, invalid and finished imports are deleted this many days after their last
+# activity; the job row stays.
+IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
 
 # --- Logging: one JSON object per line, with the request id. -----------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

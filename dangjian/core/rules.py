@@ -1,4 +1,5 @@
-"""Pure input rules shared by every app: plausible dates and names free of invisible characters.
+"""Pure rules of the platform itself: plausible dates, names free of invisible characters, and
+the supervision of its processes (restart backoff, worker liveness).
 
 No ORM and no clock: ``today`` is passed in. Services apply these so every entry path (form, API,
 Excel import, command) is covered; forms and serializers may apply them earlier for a quicker
@@ -8,6 +9,7 @@ answer, always through these functions.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 # The Party was founded on 1921-07-01: no admission, organisation, committee term or movement
@@ -54,3 +56,32 @@ def invisible_character_error(value: str, *, label: str) -> str | None:
     if any(unicodedata.category(char) in INVISIBLE_CATEGORIES for char in value):
         return f"{label}含有不可见的控制字符，请删除后重新输入"
     return None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Restart delays: ``initial`` seconds, doubled after every quick death up to ``cap``; a
+    process that ran ``healthy_after`` seconds or more starts again from ``initial``."""
+
+    initial: float = 1.0
+    cap: float = 30.0
+    healthy_after: float = 60.0
+
+
+def next_restart_delay(previous: float | None, ran_for: float, policy: Backoff) -> float:
+    """Delay before restarting a process that died after ``ran_for`` seconds, given the delay
+    used before its last start (``None`` when it never had to be restarted)."""
+    if previous is None or ran_for >= policy.healthy_after:
+        return policy.initial
+    return min(max(previous, policy.initial) * 2, policy.cap)
+
+
+def worker_liveness(last_beat: float | None, now: float, stale_after: float) -> str:
+    """``ok`` while the heartbeat is fresher than ``stale_after`` seconds, otherwise a short
+    reason for the health check: ``stale: 95 s`` or ``never seen``. Times are epoch seconds."""
+    if last_beat is None:
+        return "never seen"
+    age = now - last_beat
+    if age <= stale_after:
+        return "ok"  # a beat slightly in the future (clock step) still counts as fresh
+    return f"stale: {int(age)} s"

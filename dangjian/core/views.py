@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from dangjian.core import audit
 from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.heartbeat import worker_check
 from dangjian.core.models import AuditEntry, AuditOutcome
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.orgs.choices import OperatingStatus, OrgKind
@@ -84,7 +85,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database reachable and the audit table writable (probe insert rolled back)."""
+    """Database reachable, the audit table writable (probe insert rolled back) and the job
+    worker's heartbeat fresh."""
     checks: dict[str, str] = {}
     status = 200
     try:
@@ -103,8 +105,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001
             checks["audit"] = f"error: {type(exc).__name__}"
             status = 503
+    # The web still answers without a job worker: degraded, not down, so 200 with the reason.
+    checks["worker"] = worker_check()
+    overall = "ok" if checks["worker"] == "ok" else "degraded"
     return JsonResponse(
-        {"status": "ok" if status == 200 else "error", "checks": checks}, status=status
+        {"status": overall if status == 200 else "error", "checks": checks}, status=status
     )
 
 

@@ -1,4 +1,4 @@
-"""Background tasks of the member registry (run by ``manage.py db_worker``)."""
+"""Background tasks of the member registry (run by ``manage.py job_worker``)."""
 
 from __future__ import annotations
 

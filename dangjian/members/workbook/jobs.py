@@ -230,5 +230,16 @@ def retry(job: ImportJob, *, actor: Any) -> None:
         raise CannotRetry(UNREADABLE_MESSAGE)
     if job.status != ImportStatus.FAILED:
         return
+    if not upload_present(job):
+        _update(job, message=UPLOAD_GONE_MESSAGE)
+        return
     _update(job, status=ImportStatus.VALID, message="")
     enqueue_import(job)
+
+
+UPLOAD_GONE_MESSAGE = "上传的文件已按保留期限删除，无法重试，请重新上传文件"
+
+
+def upload_present(job: ImportJob) -> bool:
+    """False once the retention purge (``workbook.retention``) has deleted the upload."""
+    return bool(job.stored_path) and _path(job).is_file()

@@ -40,7 +40,7 @@ def test_token_authentication(user) -> None:
     assert Client().get("/api/orgs/").status_code == 401
 
 
-def test_public_endpoints_answer_without_login() -> None:
+def test_public_endpoints_answer_without_login(worker_alive) -> None:
     client = Client()
     assert client.get("/healthz").json()["status"] == "ok"
     schema = client.get("/api/schema/")
