@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from dangjian.core import audit
+from dangjian.core.exports import safe_row
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.models import AuditEntry, AuditOutcome
 from dangjian.core.permissions import Action, can_anywhere
@@ -193,39 +194,37 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
 
     def rows() -> Any:
         yield "\ufeff" + writer.writerow(
-            [
-                f"导出人：{request.user.get_username()}",
-                f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}",
-            ]
+            safe_row(
+                [
+                    f"导出人：{request.user.get_username()}",
+                    f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}",
+                ]
+            )
         )
-        yield writer.writerow(header)
+        yield writer.writerow(safe_row(header))
+        # Every cell, not only the free-text ones: a login name or request id is user input too.
         for e in entries[:EXPORT_CAP].iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    e.seq,
-                    e.created_at.isoformat(),
-                    e.actor_username,
-                    e.actor_roles,
-                    e.client_ip,
-                    e.request_id,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    _csv_safe(e.object_repr),
-                    e.org_path,
-                    e.get_outcome_display(),
-                    _csv_safe(json.dumps(e.changes, ensure_ascii=False)),
-                    e.mac,
-                ]
+                safe_row(
+                    [
+                        e.seq,
+                        e.created_at.isoformat(),
+                        e.actor_username,
+                        e.actor_roles,
+                        e.client_ip,
+                        e.request_id,
+                        e.action,
+                        e.object_type,
+                        e.object_id,
+                        e.object_repr,
+                        e.org_path,
+                        e.get_outcome_display(),
+                        json.dumps(e.changes, ensure_ascii=False),
+                        e.mac,
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheet formula injection: prefix cells a spreadsheet would evaluate."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
