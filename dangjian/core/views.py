@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from dangjian.core import audit
+from dangjian.core.denials import flush_closed_windows, record_denial
 from dangjian.core.exports import safe_row
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.models import AuditEntry, AuditOutcome
@@ -27,10 +28,9 @@ from dangjian.orgs.models import EnterpriseProfile, OrgNode
 def get_scoped_or_404(request: HttpRequest, queryset: Any, action: str, pk: Any) -> Any:
     """Fetch an object through the user's scope; a hidden one is logged and answers 404."""
     if not can_anywhere(request.user, action):
-        audit.record(
-            "access.denied",
-            actor=request.user,
-            outcome=AuditOutcome.DENIED,
+        record_denial(
+            request.user,
+            method=request.method or "",
             changes={"action": action, "path": request.path},
         )
         raise PermissionDenied
@@ -45,10 +45,9 @@ def get_scoped_or_404(request: HttpRequest, queryset: Any, action: str, pk: Any)
 
 def require_action(request: HttpRequest, action: str) -> None:
     if not can_anywhere(request.user, action):
-        audit.record(
-            "access.denied",
-            actor=request.user,
-            outcome=AuditOutcome.DENIED,
+        record_denial(
+            request.user,
+            method=request.method or "",
             changes={"action": action, "path": request.path},
         )
         raise PermissionDenied
@@ -146,6 +145,7 @@ def _filtered_audit(form: AuditFilterForm) -> QuerySet[AuditEntry]:
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.AUDIT_VIEW)
+    flush_closed_windows()  # the auditor sees the counts of every closed window
     form = AuditFilterForm(request.GET or None)
     if not request.GET:
         form = AuditFilterForm({})
@@ -170,6 +170,7 @@ EXPORT_CAP = 100_000
 @login_required
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     require_action(request, Action.AUDIT_VIEW)
+    flush_closed_windows()
     form = AuditFilterForm(request.GET or {})
     entries = _filtered_audit(form)
     with transaction.atomic():

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from dangjian.core.checkpoints import start_background_verification
+
 
 class Command(BaseCommand):
     help = "Serve the platform: gunicorn on 127.0.0.1 plus the background job worker."
@@ -21,6 +23,7 @@ class Command(BaseCommand):
     # No gunicorn access log: it would write query strings (a searched ID number) to disk. The
     # JSON request log (core.middleware) records method, path, status and request id instead.
     def handle(self, *args: Any, **options: Any) -> None:
+        start_background_verification()  # audit chain check + checkpoint, not blocking start-up
         python = sys.executable
         worker = subprocess.Popen([python, "manage.py", "db_worker"])
         server = subprocess.Popen(
