@@ -70,7 +70,7 @@ def test_raw_sql_update_and_delete_are_refused(statement: str) -> None:
 
 def _overwrite_statements() -> list[str]:
     """Ways to put a forged row over entry 1 without UPDATE or DELETE, per database."""
-    columns = [field.column for field in AuditEntry._meta.fields]
+    columns = [str(field.column) for field in AuditEntry._meta.fields]
     names = ", ".join(columns)
     forged = ", ".join("'forged'" if c == "action" else c for c in columns)
     select = f"SELECT {forged} FROM core_auditentry WHERE seq = 1"

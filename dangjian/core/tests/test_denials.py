@@ -80,9 +80,10 @@ def test_repeated_page_denials_write_one_entry_then_a_counted_summary(client_for
     first = written[0]
     assert first.actor_username == "clerk1"
     window = DenialWindow.objects.get(first_seq=first.seq)
-    assert window.repeats == 4
-    assert flush_closed_windows(window.opened_at + timedelta(seconds=30)) == 0  # still open
-    assert flush_closed_windows(window.opened_at + timedelta(seconds=61)) == 1
+    assert window.repeats == 4 and window.opened_at is not None
+    opened = window.opened_at
+    assert flush_closed_windows(opened + timedelta(seconds=30)) == 0  # still open
+    assert flush_closed_windows(opened + timedelta(seconds=61)) == 1
     summary = _denials()[-1]
     assert summary.action == REPEATED and summary.outcome == "denied"
     assert summary.actor_username == "clerk1" and summary.actor_id == first.actor_id
@@ -90,7 +91,7 @@ def test_repeated_page_denials_write_one_entry_then_a_counted_summary(client_for
     assert summary.changes["repeats"] == 4 and summary.changes["first_seq"] == first.seq
     assert summary.changes["path"] == "/audit/" and summary.changes["action"] == "audit.view"
     assert summary.actor_roles == first.actor_roles
-    assert flush_closed_windows(window.opened_at + timedelta(seconds=120)) == 0  # only once
+    assert flush_closed_windows(opened + timedelta(seconds=120)) == 0  # only once
     assert not DenialWindow.objects.filter(pk=window.pk).exists()  # closed and empty: forgotten
     assert audit.verify_chain().ok
 
