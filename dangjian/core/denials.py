@@ -109,8 +109,13 @@ def flush_closed_windows(now: datetime | None = None) -> int:
     Returns how many summaries were written."""
     cutoff = window_closed_before(now or _now())
     written = 0
-    pending = DenialWindow.objects.filter(opened_at__lt=cutoff, repeats__gt=0)
-    for pk in list(pending.values_list("pk", flat=True)[:1000]):
+    # One query when there is nothing to do: this runs on every denial and every log page.
+    closed = list(
+        DenialWindow.objects.filter(opened_at__lt=cutoff).values_list("pk", "repeats")[:1000]
+    )
+    for pk, repeats in closed:
+        if not repeats:
+            continue
         with transaction.atomic():
             audit.lock_chain()
             window = DenialWindow.objects.select_for_update().filter(pk=pk).first()
@@ -122,7 +127,7 @@ def flush_closed_windows(now: datetime | None = None) -> int:
             _write_summary(window)
             window.save(update_fields=["repeats"])
             written += 1
-    if DenialWindow.objects.filter(opened_at__lt=cutoff, repeats=0).exists():
+    if closed:
         with transaction.atomic():
             audit.lock_chain()
             DenialWindow.objects.filter(opened_at__lt=cutoff, repeats=0).delete()
