@@ -107,16 +107,28 @@ def test_replace_and_upsert_are_refused_and_the_row_is_unchanged() -> None:
     assert audit.verify_chain().ok
 
 
-def test_replace_gets_through_without_the_insert_trigger() -> None:
-    """Shows what the new trigger is for: the UPDATE/DELETE triggers alone let REPLACE change a
-    row on SQLite (so the test above cannot pass by accident)."""
-    if connection.vendor != "sqlite":
-        pytest.skip("REPLACE is SQLite syntax; PostgreSQL's upsert also meets the UPDATE trigger")
+def test_without_the_insert_trigger_replace_gets_through_on_sqlite() -> None:
+    """Shows what the new trigger is for, so the test above cannot pass by accident: on SQLite
+    the UPDATE/DELETE triggers alone let REPLACE change a row; on PostgreSQL an upsert still
+    meets the UPDATE trigger."""
     with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER core_auditentry_no_replace")
-        cursor.execute(_overwrite_statements()[0])
-    assert AuditEntry.objects.get(seq=1).action == "forged"
-    assert not audit.verify_chain().ok
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER core_auditentry_no_replace")
+        else:
+            cursor.execute("DROP TRIGGER core_auditentry_no_replace ON core_auditentry")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(_overwrite_statements()[0])
+        assert AuditEntry.objects.get(seq=1).action == "forged"
+        assert not audit.verify_chain().ok
+    else:
+        with (
+            pytest.raises(DatabaseError, match="UPDATE refused"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(_overwrite_statements()[0])
+        assert AuditEntry.objects.get(seq=1).action != "forged"
 
 
 def test_appending_the_next_entry_still_works() -> None:
