@@ -40,6 +40,12 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         build_demo_county(password=DEMO_PASSWORD)
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_in_tmp(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every clean ``verify_audit`` writes a checkpoint; keep the test database's out of var/."""
+    monkeypatch.setenv("DANGJIAN_AUDIT_CHECKPOINTS", str(tmp_path / "audit-checkpoints.jsonl"))
+
+
 @pytest.fixture
 def org(db: Any) -> Any:
     """``org("CT01-ZB1")`` → the demo node with that code."""

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-from dangjian.core import audit
 from dangjian.core.converters import PK_REGEX
-from dangjian.core.models import AuditOutcome
+from dangjian.core.denials import record_denial
 from dangjian.core.permissions import can_anywhere
 
 
@@ -25,10 +23,9 @@ class ActionPermission(permissions.BasePermission):
         action = view.required_action()
         allowed = can_anywhere(request.user, action)
         if not allowed:
-            audit.record(
-                "access.denied",
-                actor=request.user,
-                outcome=AuditOutcome.DENIED,
+            record_denial(
+                request.user,
+                method=request.method or "",
                 changes={"action": action, "path": request.path},
             )
         return allowed
@@ -77,17 +74,15 @@ def record_denial_if_exists(request: Any, unrestricted: Any, pk: Any) -> None:
     except (ValueError, TypeError):
         return
     if exists:
-        with transaction.atomic():
-            audit.record(
-                "access.denied",
-                actor=request.user,
-                outcome=AuditOutcome.DENIED,
-                changes={
-                    "object_type": unrestricted.model._meta.label_lower,
-                    "object_id": str(pk),
-                    "path": request.path,
-                },
-            )
+        record_denial(
+            request.user,
+            method=request.method or "",
+            changes={
+                "object_type": unrestricted.model._meta.label_lower,
+                "object_id": str(pk),
+                "path": request.path,
+            },
+        )
 
 
 def require_version(validated: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 
-from dangjian.core.context import current_request
+from dangjian.core.context import RequestContext, current_request
 from dangjian.core.crypto import hmac_sm3
 from dangjian.core.models import AuditEntry, AuditOutcome
 
@@ -77,6 +77,15 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def lock_chain() -> None:
+    """Serialise appends for the rest of the transaction (PostgreSQL; SQLite's IMMEDIATE
+    transactions already are). Callers that lock other rows before appending take this first,
+    so every transaction acquires the locks in the same order."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK])
+
+
 def role_snapshot(user: Any) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
@@ -95,14 +104,16 @@ def record(
     outcome: str = AuditOutcome.SUCCESS,
     object_repr: str | None = None,
     username: str = "",
+    context: RequestContext | None = None,
 ) -> AuditEntry:
-    """Append one entry. Call inside the transaction of the change it records (it joins it)."""
-    request = current_request()
+    """Append one entry. Call inside the transaction of the change it records (it joins it).
+
+    ``context`` replaces the current request's address and id, for an entry written on behalf of
+    an earlier request (a summary of repeated denials)."""
+    request = context or current_request()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_AUDIT_LOCK])
+        lock_chain()
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "mac").first()
         seq, prev_mac = (last[0] + 1, last[1]) if last else (1, GENESIS_MAC)
         entry = AuditEntry(

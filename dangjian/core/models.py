@@ -1,4 +1,4 @@
-"""The audit log: the one model of the core app, because every other app writes to it."""
+"""The audit log, which every other app writes to, and its denial-coalescing side table."""
 
 from __future__ import annotations
 
@@ -38,3 +38,27 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class DenialWindow(models.Model):
+    """Counter of identical denials suppressed after the first (ADR 0007). A side table, not
+    part of the chain: the first denial and the count are both written as chained entries."""
+
+    key = models.CharField("去重键", max_length=64, unique=True)
+    opened_at = models.DateTimeField("窗口开始", null=True, db_index=True)
+    last_at = models.DateTimeField("最近一次", null=True)
+    first_seq = models.BigIntegerField("首条记录序号", null=True)
+    repeats = models.PositiveIntegerField("重复次数", default=0)
+    actor_id = models.BigIntegerField("操作人ID", null=True)
+    actor_username = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("操作", max_length=100, blank=True)
+    changes = models.JSONField("内容", default=dict, blank=True)
+    last_client_ip = models.CharField("最近地址", max_length=64, blank=True)
+    last_request_id = models.CharField("最近请求号", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "重复拒绝计数"
+        verbose_name_plural = "重复拒绝计数"
+
+    def __str__(self) -> str:
+        return f"{self.action} ×{self.repeats}"

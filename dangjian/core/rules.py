@@ -1,5 +1,6 @@
 """Pure rules of the platform itself: plausible dates, names free of invisible characters, and
-the supervision of its processes (restart backoff, worker liveness).
+the supervision of its processes (restart backoff, worker liveness), and which denials count
+as the same and when their window closes.
 
 No ORM and no clock: ``today`` is passed in. Services apply these so every entry path (form, API,
 Excel import, command) is covered; forms and serializers may apply them earlier for a quicker
@@ -8,9 +9,12 @@ answer, always through these functions.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 # The Party was founded on 1921-07-01: no admission, organisation, committee term or movement
 # on this platform can be older.
@@ -85,3 +89,54 @@ def worker_liveness(last_beat: float | None, now: float, stale_after: float) -> 
     if age <= stale_after:
         return "ok"  # a beat slightly in the future (clock step) still counts as fresh
     return f"stale: {int(age)} s"
+
+
+# Identical denials within this many seconds of the first become one summary entry (ADR 0007).
+DENIAL_WINDOW_SECONDS = 60
+
+
+def denial_key(
+    *, actor_id: int | None, username: str, action: str, method: str, changes: dict[str, Any]
+) -> str:
+    """Same actor, audit action, HTTP method and details (denied permission, object, path)."""
+    canonical = json.dumps(
+        [actor_id, username, action, method.upper(), changes],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def window_is_open(
+    opened_at: datetime | None, now: datetime, seconds: int = DENIAL_WINDOW_SECONDS
+) -> bool:
+    """A window opened by a written denial stays open for ``seconds``; a clock that went back
+    (``now`` before the opening) closes it, so a denial is never suppressed indefinitely."""
+    if opened_at is None:
+        return False
+    return opened_at <= now < opened_at + timedelta(seconds=seconds)
+
+
+def window_closed_before(now: datetime, seconds: int = DENIAL_WINDOW_SECONDS) -> datetime:
+    """Windows opened before this moment are closed."""
+    return now - timedelta(seconds=seconds)
+
+
+def repeated_denial_changes(
+    first_changes: dict[str, Any],
+    *,
+    repeats: int,
+    first_seq: int | None,
+    opened_at: datetime,
+    last_at: datetime,
+) -> dict[str, Any]:
+    """What the summary entry records: the denial itself plus how often it was repeated."""
+    return {
+        **first_changes,
+        "repeats": repeats,
+        "first_seq": first_seq,
+        "window_opened_at": opened_at.isoformat(),
+        "last_repeat_at": last_at.isoformat(),
+    }

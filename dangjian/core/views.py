@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from dangjian.core import audit
+from dangjian.core.denials import flush_closed_windows, record_denial
+from dangjian.core.exports import safe_row
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.heartbeat import worker_check
 from dangjian.core.models import AuditEntry, AuditOutcome
@@ -27,10 +29,9 @@ from dangjian.orgs.models import EnterpriseProfile, OrgNode
 def get_scoped_or_404(request: HttpRequest, queryset: Any, action: str, pk: Any) -> Any:
     """Fetch an object through the user's scope; a hidden one is logged and answers 404."""
     if not can_anywhere(request.user, action):
-        audit.record(
-            "access.denied",
-            actor=request.user,
-            outcome=AuditOutcome.DENIED,
+        record_denial(
+            request.user,
+            method=request.method or "",
             changes={"action": action, "path": request.path},
         )
         raise PermissionDenied
@@ -45,10 +46,9 @@ def get_scoped_or_404(request: HttpRequest, queryset: Any, action: str, pk: Any)
 
 def require_action(request: HttpRequest, action: str) -> None:
     if not can_anywhere(request.user, action):
-        audit.record(
-            "access.denied",
-            actor=request.user,
-            outcome=AuditOutcome.DENIED,
+        record_denial(
+            request.user,
+            method=request.method or "",
             changes={"action": action, "path": request.path},
         )
         raise PermissionDenied
@@ -150,6 +150,7 @@ def _filtered_audit(form: AuditFilterForm) -> QuerySet[AuditEntry]:
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
     require_action(request, Action.AUDIT_VIEW)
+    flush_closed_windows()  # the auditor sees the counts of every closed window
     form = AuditFilterForm(request.GET or None)
     if not request.GET:
         form = AuditFilterForm({})
@@ -174,6 +175,7 @@ EXPORT_CAP = 100_000
 @login_required
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     require_action(request, Action.AUDIT_VIEW)
+    flush_closed_windows()
     form = AuditFilterForm(request.GET or {})
     entries = _filtered_audit(form)
     with transaction.atomic():
@@ -198,39 +200,37 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
 
     def rows() -> Any:
         yield "\ufeff" + writer.writerow(
-            [
-                f"导出人：{request.user.get_username()}",
-                f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}",
-            ]
+            safe_row(
+                [
+                    f"导出人：{request.user.get_username()}",
+                    f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}",
+                ]
+            )
         )
-        yield writer.writerow(header)
+        yield writer.writerow(safe_row(header))
+        # Every cell, not only the free-text ones: a login name or request id is user input too.
         for e in entries[:EXPORT_CAP].iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    e.seq,
-                    e.created_at.isoformat(),
-                    e.actor_username,
-                    e.actor_roles,
-                    e.client_ip,
-                    e.request_id,
-                    e.action,
-                    e.object_type,
-                    e.object_id,
-                    _csv_safe(e.object_repr),
-                    e.org_path,
-                    e.get_outcome_display(),
-                    _csv_safe(json.dumps(e.changes, ensure_ascii=False)),
-                    e.mac,
-                ]
+                safe_row(
+                    [
+                        e.seq,
+                        e.created_at.isoformat(),
+                        e.actor_username,
+                        e.actor_roles,
+                        e.client_ip,
+                        e.request_id,
+                        e.action,
+                        e.object_type,
+                        e.object_id,
+                        e.object_repr,
+                        e.org_path,
+                        e.get_outcome_display(),
+                        json.dumps(e.changes, ensure_ascii=False),
+                        e.mac,
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheet formula injection: prefix cells a spreadsheet would evaluate."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -9,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from dangjian.core import audit
+from dangjian.core.checkpoints import checkpoint_file
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.clients import login
 
@@ -43,7 +46,7 @@ def test_triggers_exist_after_migrate() -> None:
         {"core_auditentry_no_update", "core_auditentry_no_delete"}
         if connection.vendor == "sqlite"
         else {"core_auditentry_no_update_delete", "core_auditentry_no_truncate"}
-    )
+    ) | {"core_auditentry_no_replace"}
     assert _triggers() == expected
 
 
@@ -63,6 +66,76 @@ def test_raw_sql_update_and_delete_are_refused(statement: str) -> None:
     ):
         cursor.execute(statement)
     assert AuditEntry.objects.get(seq=1).action == before
+
+
+def _overwrite_statements() -> list[str]:
+    """Ways to put a forged row over entry 1 without UPDATE or DELETE, per database."""
+    columns = [str(field.column) for field in AuditEntry._meta.fields]
+    names = ", ".join(columns)
+    forged = ", ".join("'forged'" if c == "action" else c for c in columns)
+    select = f"SELECT {forged} FROM core_auditentry WHERE seq = 1"
+    upsert = "ON CONFLICT (seq) DO UPDATE SET action = 'forged'"
+    if connection.vendor == "sqlite":
+        return [
+            f"REPLACE INTO core_auditentry ({names}) {select}",
+            f"INSERT OR REPLACE INTO core_auditentry ({names}) {select}",
+            # SQLite needs a WHERE before ON CONFLICT to parse an upsert from a SELECT.
+            f"INSERT INTO core_auditentry ({names}) {select} AND 1 {upsert}",
+            f"INSERT OR IGNORE INTO core_auditentry ({names}) {select}",
+            f"INSERT INTO core_auditentry ({names}) {select}",
+        ]
+    return [
+        f"INSERT INTO core_auditentry ({names}) {select} {upsert}",
+        f"INSERT INTO core_auditentry ({names}) {select} ON CONFLICT DO NOTHING",
+        f"INSERT INTO core_auditentry ({names}) {select}",
+    ]
+
+
+def test_replace_and_upsert_are_refused_and_the_row_is_unchanged() -> None:
+    before = AuditEntry.objects.filter(seq=1).values().get()
+    count = AuditEntry.objects.count()
+    statements = _overwrite_statements()
+    for statement in statements:
+        with (
+            pytest.raises(DatabaseError, match="REPLACE/upsert refused"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+        assert AuditEntry.objects.filter(seq=1).values().get() == before, statement
+    assert AuditEntry.objects.count() == count
+    assert audit.verify_chain().ok
+
+
+def test_without_the_insert_trigger_replace_gets_through_on_sqlite() -> None:
+    """Shows what the new trigger is for, so the test above cannot pass by accident: on SQLite
+    the UPDATE/DELETE triggers alone let REPLACE change a row; on PostgreSQL an upsert still
+    meets the UPDATE trigger."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER core_auditentry_no_replace")
+        else:
+            cursor.execute("DROP TRIGGER core_auditentry_no_replace ON core_auditentry")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(_overwrite_statements()[0])
+        assert AuditEntry.objects.get(seq=1).action == "forged"
+        assert not audit.verify_chain().ok
+    else:
+        with (
+            pytest.raises(DatabaseError, match="UPDATE refused"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(_overwrite_statements()[0])
+        assert AuditEntry.objects.get(seq=1).action != "forged"
+
+
+def test_appending_the_next_entry_still_works() -> None:
+    head, _ = audit.chain_head()
+    with transaction.atomic():
+        entry = audit.record("test.append", actor=None, username="t")
+    assert entry.seq == head + 1
 
 
 def test_orm_update_is_refused() -> None:
@@ -102,16 +175,86 @@ def test_verify_audit_detects_a_deleted_middle_entry() -> None:
         call_command("verify_audit")
 
 
-def test_verify_audit_detects_a_truncated_tail_through_the_checkpoint(
-    tmp_path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DANGJIAN_AUDIT_CHECKPOINTS", str(tmp_path / "cp.jsonl"))
-    call_command("verify_audit", "--checkpoint")
+def _delete_head() -> int:
     head = AuditEntry.objects.order_by("-seq").first()
     assert head is not None
     _drop_triggers()
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_auditentry WHERE seq = %s", [head.seq])
+    return head.seq
+
+
+def test_tail_deletion_is_caught_after_the_automatic_checkpoint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No --checkpoint: a plain clean verification leaves a checkpoint behind by itself."""
+    assert not checkpoint_file().exists()
+    call_command("verify_audit")
+    assert "已写入检查点" in capsys.readouterr().out
+    assert checkpoint_file().exists()
+    with transaction.atomic():
+        audit.record("test.later", actor=None, username="t")
+    call_command("verify_audit")  # the head moved on; the newer checkpoint follows it
+    _delete_head()
+    with pytest.raises(CommandError, match="日志尾部被截断"):
+        call_command("verify_audit")
+
+
+def test_no_checkpoint_option_writes_none() -> None:
+    call_command("verify_audit", "--no-checkpoint")
+    assert not checkpoint_file().exists()
+
+
+@pytest.mark.parametrize("content", [None, "", "\n\n"])
+def test_missing_or_empty_checkpoint_is_warned_loudly(
+    content: str | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if content is not None:
+        checkpoint_file().write_text(content, encoding="utf-8")
+    call_command("verify_audit")
+    err = capsys.readouterr().err
+    assert "警告" in err and ("没有审计检查点文件" in err or "检查点文件为空" in err)
+    call_command("verify_audit")  # the first run wrote one; now it holds silently
+    assert capsys.readouterr().err == ""
+
+
+def test_require_checkpoint_fails_when_there_was_none() -> None:
+    with pytest.raises(CommandError, match="没有可用的检查点"):
+        call_command("verify_audit", "--require-checkpoint")
+    call_command("verify_audit", "--require-checkpoint")
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda line: "{not json", "无法读取"),
+        (lambda line: line.replace('"seq": ', '"seq": 1'), "签名不正确"),
+        (lambda line: json.dumps({"seq": 1}), "无法读取"),
+    ],
+)
+def test_corrupt_or_altered_checkpoint_fails(corrupt, message: str) -> None:
+    call_command("verify_audit")
+    lines = checkpoint_file().read_text(encoding="utf-8").splitlines()
+    checkpoint_file().write_text("\n".join([*lines[:-1], corrupt(lines[-1])]) + "\n")
+    with pytest.raises(CommandError, match=message):
+        call_command("verify_audit")
+
+
+def test_serve_starts_a_background_verification(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dangjian.core import checkpoints
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(checkpoints.subprocess, "Popen", lambda args: started.append(args))
+    checkpoints.start_background_verification()
+    assert started and started[0][-2:] == [
+        str(checkpoints.settings.BASE_DIR / "manage.py"),
+        "verify_audit",
+    ]
+
+
+def test_verify_audit_detects_a_truncated_tail_through_the_checkpoint() -> None:
+    call_command("verify_audit", "--checkpoint")
+    _delete_head()
     with pytest.raises(CommandError, match="截断"):
         call_command("verify_audit")
 

@@ -10,12 +10,12 @@ import xlsxwriter
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.exports import spreadsheet_safe
 from dangjian.members.choices import Education, MemberStatus
 from dangjian.members.services import decrypt_id, decrypt_phone
 from dangjian.members.workbook.columns import HEADERS, SHEET
 
 MAX_ROWS = 100_000
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATUS_LABELS = dict(MemberStatus.choices)
 EXPORT_FIELDS = (
     "name",
@@ -37,11 +37,6 @@ EXPORT_FIELDS = (
 EDUCATION_LABELS = dict(Education.choices)
 
 
-def safe(value: str) -> str:
-    """Cells a spreadsheet would evaluate get a leading apostrophe (formula injection)."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
-
 def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
@@ -58,10 +53,14 @@ def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
     stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
     who = actor.get_username() if actor is not None else "系统"
     sheet.write_string(
-        0, 0, f"导出人：{who}  导出时间：{stamp}  身份证号码{'为完整号码' if reveal else '已脱敏'}"
+        0,
+        0,
+        spreadsheet_safe(
+            f"导出人：{who}  导出时间：{stamp}  身份证号码{'为完整号码' if reveal else '已脱敏'}"
+        ),
     )
     for col, header in enumerate(HEADERS):
-        sheet.write_string(1, col, header, bold)
+        sheet.write_string(1, col, spreadsheet_safe(header), bold)
     # Callers may hand over a list queryset with .only(); every column written here is loaded
     # in the one query, or each row would fetch its deferred fields separately.
     queryset = (
@@ -87,7 +86,7 @@ def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
             member.full_on.isoformat() if member.full_on else "",
         ]
         for col, value in enumerate(values):
-            sheet.write_string(count + 1, col, safe(str(value)))
+            sheet.write_string(count + 1, col, spreadsheet_safe(str(value)))
     if count >= MAX_ROWS:
         sheet.write_string(
             count + 2, 0, f"超过{MAX_ROWS}行上限，其余未导出；请缩小筛选范围后分批导出"

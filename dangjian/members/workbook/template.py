@@ -6,6 +6,7 @@ import io
 
 import xlsxwriter
 
+from dangjian.core.exports import spreadsheet_safe
 from dangjian.members.choices import ETHNICITIES, Education, MemberStatus
 from dangjian.members.workbook.columns import (
     COLUMNS,
@@ -30,7 +31,11 @@ NOTES = [
 def build_template(branches: list[tuple[str, str]], groups: list[tuple[str, str, str]]) -> bytes:
     """``branches``: (code, name) the importer may import into; ``groups``: (code, name, branch)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # Text is never turned into a formula or link; user-derived text (branch and group names)
+    # also goes through spreadsheet_safe so an organisation named "=..." stays text when edited.
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     header = book.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
     text = book.add_format({"num_format": "@"})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -55,7 +60,7 @@ def build_template(branches: list[tuple[str, str]], groups: list[tuple[str, str,
         sheet.set_column(index, index, column.width, cell_format)
         values = lists.get(column.field)
         if values:
-            options.write_column(0, index, values)
+            options.write_column(0, index, [spreadsheet_safe(value) for value in values])
             letter = xlsxwriter.utility.xl_col_to_name(index)
             sheet.data_validation(
                 1,
@@ -90,6 +95,6 @@ def build_template(branches: list[tuple[str, str]], groups: list[tuple[str, str,
         notes.write(row, 0, f"{row + 1}. {line}")
     notes.write(len(NOTES) + 1, 0, "可导入的党支部：")
     for row, (code, name) in enumerate(branches, start=len(NOTES) + 2):
-        notes.write(row, 0, f"{code}  {name}")
+        notes.write_string(row, 0, spreadsheet_safe(f"{code}  {name}"))
     book.close()
     return buffer.getvalue()

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from dangjian.core.checkpoints import start_background_verification
 from dangjian.core.supervisor import ProcessSpec, Supervisor
 
 
@@ -52,6 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        start_background_verification()  # audit chain check + checkpoint, not blocking start-up
         supervisor = Supervisor(
             process_specs(host=options["host"], port=options["port"], workers=options["workers"])
         )
