@@ -58,6 +58,14 @@ def huge_shared_strings() -> bytes:
     return rezip(base, replace={"xl/sharedStrings.xml": body})
 
 
+def utf16_sheet() -> bytes:
+    """Every byte pattern of the checks would miss a sheet written in UTF-16."""
+    data = far_cell("XFD1048576")
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read(SHEET_PART).decode()
+    sheet = sheet.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    return rezip(data, replace={SHEET_PART: sheet.encode("utf-16")})
+
+
 CORPUS = {
     "far-away single cell XFD1048576": (lambda: far_cell("XFD1048576"), "超过 200000 行"),
     "far-away cell AZ1048576": (lambda: far_cell("AZ1048576"), "超过 200000 行"),
@@ -79,6 +87,11 @@ CORPUS = {
         "XFD3",
     ),
     "huge shared strings": (huge_shared_strings, "共享文本表"),
+    "character reference in a reference": (
+        lambda: with_sheet_data('<row r="3"><c r="&#88;FD3"><v>1</v></c></row>'),
+        "无法识别",
+    ),
+    "sheet in UTF-16": (utf16_sheet, "UTF-8"),
 }
 
 

@@ -55,7 +55,12 @@ def _scan(
         MAX_SHARED_STRINGS_BYTES if info.filename.lower().endswith("sharedstrings.xml") else None
     )
     with archive.open(info) as part:
-        while chunk := part.read(CHUNK):
+        first = part.read(CHUNK)
+        # Every check here reads UTF-8 (or ASCII) bytes; a part in UTF-16 would slip past them.
+        if first.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in first[:4096]:
+            raise UnsafeWorkbook("文件内部的 XML 不是 UTF-8 编码，请在 Excel 或 WPS 中另存为 .xlsx")
+        chunk = first
+        while chunk:
             budget[0] -= len(chunk)
             if budget[0] < 0:
                 raise UnsafeWorkbook("文件解压后体积异常巨大（疑似压缩炸弹），已拒绝")
@@ -76,6 +81,7 @@ def _scan(
             if extent is not None:
                 extent.feed(chunk)
             tail = chunk[-64:]
+            chunk = part.read(CHUNK)
     if extent is not None:
         extent.finish()
 
