@@ -87,7 +87,7 @@ def test_periodic_sweep_fails_an_import_whose_worker_died(
     running = jobs.store_upload(b"y", "b.xlsx", actor=secretary, org=secretary.grants.first().node)
     now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=now - jobs.STALE_AFTER * 2
+        status=ImportStatus.IMPORTING, heartbeat_at=now - jobs.stale_after() * 2
     )
     ImportJob.objects.filter(pk=running.pk).update(status=ImportStatus.IMPORTING, heartbeat_at=now)
     caplog.set_level(logging.WARNING, logger="dangjian.worker")

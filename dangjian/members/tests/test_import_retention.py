@@ -67,10 +67,11 @@ def test_purge_deletes_old_finished_uploads_only_and_audits_once(
     kept = [
         make_job(ImportStatus.FAILED, days_ago=6),  # still retryable
         make_job(ImportStatus.INVALID, days_ago=1),
-        make_job(ImportStatus.VALID, days_ago=8),  # waiting for 确认导入
+        make_job(ImportStatus.VALID, days_ago=6),  # waiting for 确认导入
         make_job(ImportStatus.IMPORTING, days_ago=8),  # the stale-job sweep's business
-        make_job(ImportStatus.UPLOADED, days_ago=8),
+        make_job(ImportStatus.UPLOADED, days_ago=1),
     ]
+    abandoned = make_job(ImportStatus.VALID, days_ago=8)  # checked, never confirmed
     sidecar = _file(failed_old).with_suffix(".progress")
     sidecar.write_text("12")
     orphan = _old_file(media / "imports" / "deadbeef.bin", hours_ago=2)
@@ -80,6 +81,7 @@ def test_purge_deletes_old_finished_uploads_only_and_audits_once(
         _file(invalid_old),
         _file(unreadable_old),
         _file(done_old),
+        _file(abandoned),
         sidecar,
     ]
     before = AuditEntry.objects.count()
@@ -87,11 +89,11 @@ def test_purge_deletes_old_finished_uploads_only_and_audits_once(
     with django_capture_on_commit_callbacks(execute=True):
         result = purge_expired_uploads(timezone.now())
 
-    assert (result.jobs, result.orphans) == (4, 1)
+    assert (result.jobs, result.orphans) == (5, 1)
     assert not any(path.exists() for path in [*expired_files, orphan])
     assert fresh_orphan.exists()
     assert all(_file(job).exists() for job in kept)
-    for job in (failed_old, invalid_old, unreadable_old, done_old):
+    for job in (failed_old, invalid_old, unreadable_old, done_old, abandoned):
         job.refresh_from_db()
         assert job.stored_path == ""
     assert failed_old.message == invalid_old.message == jobs.UPLOAD_GONE_MESSAGE
@@ -101,9 +103,9 @@ def test_purge_deletes_old_finished_uploads_only_and_audits_once(
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.order_by("-seq")[0]
     assert entry.action == "members.import.uploads_purged"
-    assert entry.changes["deleted_files"] == 5
+    assert entry.changes["deleted_files"] == 6
     assert entry.changes["expired_jobs"] == sorted(
-        [failed_old.pk, invalid_old.pk, unreadable_old.pk, done_old.pk]
+        [failed_old.pk, invalid_old.pk, unreadable_old.pk, done_old.pk, abandoned.pk]
     )
     assert entry.changes["retention_days"] == 7
 
@@ -132,9 +134,26 @@ def test_retry_with_the_file_still_there_is_enqueued(make_job) -> None:
     from unittest import mock
 
     job = make_job(ImportStatus.FAILED, days_ago=1)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=3)  # it had passed its check
+    job.refresh_from_db()
     with mock.patch.object(jobs, "enqueue_import") as enqueue:
         jobs.retry(job, actor=job.created_by)
     enqueue.assert_called_once()
+
+
+def test_retry_of_a_job_that_failed_during_its_check_checks_again(make_job) -> None:
+    """Never imported unseen: the user confirms the preview of the new check as usual."""
+    from unittest import mock
+
+    job = make_job(ImportStatus.FAILED, days_ago=1)
+    with (
+        mock.patch.object(jobs, "enqueue_import") as enqueue_import,
+        mock.patch.object(jobs, "enqueue_validation") as enqueue_validation,
+    ):
+        jobs.retry(job, actor=job.created_by)
+    enqueue_validation.assert_called_once()
+    enqueue_import.assert_not_called()
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.UPLOADED
 
 
 def test_purge_command_reports_in_chinese(make_job, capsys) -> None:

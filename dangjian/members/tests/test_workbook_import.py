@@ -228,7 +228,7 @@ def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
         jobs.run_import(job)
     assert _counts()[0] == before[0]  # the transaction never committed
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.stale_after() * 2
     )
     assert jobs.mark_stale_failed(timezone.now()) == 1
     job.refresh_from_db()
@@ -369,13 +369,13 @@ def test_live_progress_file_is_a_heartbeat_and_feeds_the_progress_bar(client_for
     )
     jobs.validate_job(job, actor=secretary)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.stale_after() * 2
     )
     jobs._live_progress(job)(17)
     assert jobs.mark_stale_failed(timezone.now()) == 0  # still reporting through the file
     page = client_for("secretary1").get(f"/members/import/{job.pk}/progress/").content.decode()
     assert "已处理 17 / 30 行" in page
-    old = time.time() - jobs.STALE_AFTER.total_seconds() * 2
+    old = time.time() - jobs.stale_after().total_seconds() * 2
     os.utime(jobs._live_path(job), (old, old))
     assert jobs.mark_stale_failed(timezone.now()) == 1
     jobs._live_path(job).unlink()

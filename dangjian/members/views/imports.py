@@ -162,7 +162,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    if request.method == "POST" and job.status == ImportStatus.VALID:
+    if request.method == "POST" and job.status == ImportStatus.VALID and job.stored_path:
         from dangjian.members.workbook import jobs
 
         if job.total_rows > BACKGROUND_ROWS:

@@ -26,7 +26,15 @@ from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
 
 UPLOAD_CONTEXT = "members.import.upload"
-STALE_AFTER = timedelta(minutes=2)
+STALE_AFTER = timedelta(minutes=2)  # at least; see stale_after()
+
+
+def stale_after() -> timedelta:
+    """How long a job may go without a heartbeat before it counts as abandoned. The parse runs
+    in a child and reports nothing until it ends, after waiting for a free parser slot: both
+    may take up to IMPORT_PARSE_SECONDS, so a live job is never taken for a dead one."""
+    waiting = timedelta(seconds=2 * settings.IMPORT_PARSE_SECONDS + 60)
+    return max(STALE_AFTER, waiting)
 
 
 def _path(job: ImportJob) -> Path:
@@ -199,7 +207,7 @@ def enqueue_validation(job: ImportJob) -> None:
 def mark_stale_failed(now: datetime) -> int:
     """Jobs whose worker stopped reporting (killed, restarted) become failed and retryable. A
     running import reports through its progress file, so that counts as a heartbeat too."""
-    cutoff = now - STALE_AFTER
+    cutoff = now - stale_after()
     candidates = ImportJob.objects.filter(
         status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING], heartbeat_at__lt=cutoff
     )
@@ -232,6 +240,12 @@ def retry(job: ImportJob, *, actor: Any) -> None:
         return
     if not upload_present(job):
         _update(job, message=UPLOAD_GONE_MESSAGE)
+        return
+    if job.total_rows == 0:
+        # It failed before its check finished (a valid file has rows): check it again, and the
+        # user confirms the preview as usual instead of importing unseen.
+        _update(job, status=ImportStatus.UPLOADED, message="")
+        enqueue_validation(job)
         return
     _update(job, status=ImportStatus.VALID, message="")
     enqueue_import(job)

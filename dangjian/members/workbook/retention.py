@@ -24,11 +24,15 @@ from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.workbook.jobs import UPLOAD_GONE_MESSAGE
 
 # Statuses whose upload is no longer on its way through validation or import.
+# An upload checked but never confirmed (or never checked) holds ID numbers just the same: it
+# goes after the same period of inactivity.
 FINISHED_STATUSES = (
     ImportStatus.FAILED,
     ImportStatus.INVALID,
     ImportStatus.UNREADABLE,
     ImportStatus.DONE,
+    ImportStatus.VALID,
+    ImportStatus.UPLOADED,
 )
 UPLOAD_DIR = "imports"
 ORPHAN_GRACE = timedelta(hours=1)
