@@ -356,3 +356,23 @@ def test_legacy_import_uploads_are_moved_by_the_migration(user, org, settings) -
     assert stored.content_type.endswith("spreadsheetml.sheet")
     # A file already gone (or no longer decrypting) leaves the job without an upload.
     assert migration.move_upload(StoredFile, {**job, "stored_path": "imports/gone.bin"}) is None
+
+
+def test_verify_command_names_the_bad_file_and_audits(user, org, settings, capsys) -> None:
+    from django.core.management import CommandError, call_command
+
+    good, bad = (
+        _store(user("secretary1"), org("CT01-ZB1")),
+        _store(user("secretary1"), org("CT01-ZB1")),
+    )
+    call_command("verify_stored_files", "--purpose", EVIDENCE.key)
+    assert "存储文件校验通过：2 个" in capsys.readouterr().out
+    (Path(settings.MEDIA_ROOT) / bad.storage_name).write_bytes(b"v1:" + b"\x01" * 40)
+    with pytest.raises(CommandError, match=f"#{bad.pk} 文件密文校验失败"):
+        call_command("verify_stored_files")
+    entry = AuditEntry.objects.order_by("-seq")[0]
+    assert entry.action == "files.verified" and entry.outcome == "failure"
+    assert entry.changes["failed"] == [
+        {"id": bad.pk, "reason": "文件密文校验失败（可能被改动或替换）"}
+    ]
+    assert services.verify(good).ok
