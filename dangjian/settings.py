@@ -208,6 +208,9 @@ MEDIA_URL = "/media-not-served/"
 BACKUP_DIR = Path(env_str("DANGJIAN_BACKUP_DIR", str(VAR_DIR / "backups")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads kept by dangjian.core.files (encrypted blobs under MEDIA_ROOT/files); an
+    # S3-compatible backend can replace it here without code changes (ADR 0013).
+    "stored_files": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

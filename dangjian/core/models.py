@@ -62,3 +62,7 @@ class DenialWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} ×{self.repeats}"
+
+
+# Stored files live in their own package; importing the model here registers it with the app.
+from dangjian.core.files.models import StoredFile  # noqa: E402, F401

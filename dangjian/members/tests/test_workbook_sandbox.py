@@ -27,7 +27,8 @@ def _dense() -> bytes:
 
 
 def _counts() -> tuple[int, int]:
-    return Member.objects.count(), AuditEntry.objects.count()
+    # Keeping an upload is audited on its own ("files.stored", see dangjian/core/files tests).
+    return Member.objects.count(), AuditEntry.objects.exclude(action="files.stored").count()
 
 
 def test_a_parser_out_of_memory_is_contained(settings) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -108,17 +109,21 @@ def upload(request: HttpRequest) -> HttpResponse:
             except UnsafeWorkbook as exc:
                 form.add_error("file", str(exc))
             else:
-                job = jobs.store_upload(
-                    data,
-                    upload_file.name,
-                    actor=request.user,
-                    org=scope_root(request.user, Action.MEMBER_IMPORT),
-                )
-                if len(data) > BACKGROUND_BYTES:
-                    jobs.enqueue_validation(job)
+                try:
+                    job = jobs.store_upload(
+                        data,
+                        upload_file.name,
+                        actor=request.user,
+                        org=scope_root(request.user, Action.MEMBER_IMPORT),
+                    )
+                except ValidationError as exc:  # the stored-file checks (type, size, disk)
+                    form.add_error(None, exc)
                 else:
-                    jobs.validate_job(job, actor=request.user)
-                return redirect("members:import_job", pk=job.pk)
+                    if len(data) > BACKGROUND_BYTES:
+                        jobs.enqueue_validation(job)
+                    else:
+                        jobs.validate_job(job, actor=request.user)
+                    return redirect("members:import_job", pk=job.pk)
     recent = ImportJob.objects.filter(created_by_id=request.user.pk)[:10]
     return render(
         request, "members/import.html", {"form": form, "recent": recent, "nav_active": "members"}
@@ -139,11 +144,12 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    from dangjian.members.workbook.jobs import mark_stale_failed
+    from dangjian.members.workbook.jobs import mark_stale_failed, upload_present
 
     mark_stale_failed(timezone.now())
     job.refresh_from_db()
-    return render(request, "members/import_job.html", {"job": job, "nav_active": "members"})
+    context = {"job": job, "upload_present": upload_present(job), "nav_active": "members"}
+    return render(request, "members/import_job.html", context)
 
 
 @login_required
@@ -162,9 +168,9 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    if request.method == "POST" and job.status == ImportStatus.VALID and job.stored_path:
-        from dangjian.members.workbook import jobs
+    from dangjian.members.workbook import jobs
 
+    if request.method == "POST" and job.status == ImportStatus.VALID and jobs.upload_present(job):
         if job.total_rows > BACKGROUND_ROWS:
             jobs.enqueue_import(job)
         else:

@@ -3,14 +3,13 @@
 Only the job id crosses into the background worker. The import is one transaction: a worker killed
 mid-way leaves nothing behind, and the job (with a stale heartbeat) is marked failed and can be
 retried. The preview's progress goes to the job row; the import's, from inside its transaction,
-to a small file beside the upload that the progress page and the stale-job check read.
+to a small local file that the progress page and the stale-job check read. The workbook itself
+is a stored file (``dangjian.core.files``, purpose ``members.import_workbook``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core.context import command_context
-from dangjian.core.provider import crypto
+from dangjian.core.files import services as stored_files
+from dangjian.members.files import IMPORT_WORKBOOK
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
 
-UPLOAD_CONTEXT = "members.import.upload"
 STALE_AFTER = timedelta(minutes=2)  # at least; see stale_after()
 
 
@@ -37,30 +36,36 @@ def stale_after() -> timedelta:
     return max(STALE_AFTER, waiting)
 
 
-def _path(job: ImportJob) -> Path:
-    return Path(settings.MEDIA_ROOT) / job.stored_path
-
-
-def store_upload(data: bytes, original_name: str, *, actor: Any, org: Any) -> ImportJob:
-    relative = f"imports/{uuid.uuid4().hex}.bin"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(crypto().encrypt_blob(data, context=UPLOAD_CONTEXT))
-    try:
-        return ImportJob.objects.create(
+def store_upload(
+    data: bytes, original_name: str, *, actor: Any, org: Any, now: datetime | None = None
+) -> ImportJob:
+    """Keep the workbook as a stored file (encrypted, digests audited) and open its job."""
+    with transaction.atomic():
+        upload = stored_files.store(
+            data,
+            purpose=IMPORT_WORKBOOK.key,
+            original_name=original_name,
             org=org,
-            created_by=actor,
-            original_name=echo(original_name, 199),  # a file named after a person's ID
-            stored_path=relative,
-            file_sha256=hashlib.sha256(data).hexdigest(),
+            actor=actor,
+            now=now or timezone.now(),
         )
-    except Exception:
-        target.unlink(missing_ok=True)  # no row pointing at a file, no file without a row
-        raise
+        try:
+            return ImportJob.objects.create(
+                org=org,
+                created_by=actor,
+                original_name=echo(original_name, 199),  # a file named after a person's ID
+                upload=upload,
+                file_sha256=upload.sha256,
+            )
+        except Exception:
+            stored_files.remove_blob(upload)  # no row pointing at a file, no file without a row
+            raise
 
 
 def load_upload(job: ImportJob) -> bytes:
-    return crypto().decrypt_blob(_path(job).read_bytes(), context=UPLOAD_CONTEXT)
+    if job.upload is None:
+        raise stored_files.ContentGone(UPLOAD_GONE_MESSAGE)
+    return stored_files.read(job.upload)
 
 
 def _update(job: ImportJob, **fields: Any) -> None:
@@ -74,8 +79,15 @@ def _progress(job: ImportJob, offset: int = 0) -> Any:
     return lambda done: _update(job, processed_rows=offset + done)
 
 
+PROGRESS_DIR = "imports"
+
+
 def _live_path(job: ImportJob) -> Path:
-    return _path(job).with_suffix(".progress")
+    """Local scratch beside the web and job processes (not the file storage, which may be
+    remote): written many times a second, read by the progress page."""
+    folder = Path(settings.MEDIA_ROOT) / PROGRESS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"job-{job.pk}.progress"
 
 
 def _live_progress(job: ImportJob) -> Any:
@@ -187,7 +199,8 @@ def run_import(job: ImportJob) -> None:
             finished_at=timezone.now(),
             message="",
         )
-        _path(job).unlink(missing_ok=True)  # the encrypted upload is no longer needed
+        if job.upload_id is not None:
+            stored_files.purge([job.upload_id], now=timezone.now())  # no longer needed
 
 
 def enqueue_import(job: ImportJob) -> None:
@@ -211,9 +224,7 @@ def mark_stale_failed(now: datetime) -> int:
     candidates = ImportJob.objects.filter(
         status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING], heartbeat_at__lt=cutoff
     )
-    stale = [
-        job.pk for job in candidates.only("pk", "stored_path") if not _reported_since(job, cutoff)
-    ]
+    stale = [job.pk for job in candidates.only("pk") if not _reported_since(job, cutoff)]
     if not stale:
         return 0
     return ImportJob.objects.filter(pk__in=stale).update(
@@ -256,4 +267,4 @@ UPLOAD_GONE_MESSAGE = "上传的文件已按保留期限删除，无法重试，
 
 def upload_present(job: ImportJob) -> bool:
     """False once the retention purge (``workbook.retention``) has deleted the upload."""
-    return bool(job.stored_path) and _path(job).is_file()
+    return stored_files.is_present(job.upload)
