@@ -62,3 +62,12 @@ class DenialWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} ×{self.repeats}"
+
+
+# The scheduler's tables live beside its code; imported here so Django sees them as core's.
+from dangjian.core.scheduler.models import (  # noqa: E402, F401
+    RunOutcome,
+    RunTrigger,
+    ScheduledJob,
+    ScheduledRun,
+)

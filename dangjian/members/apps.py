@@ -5,3 +5,8 @@ class MembersConfig(AppConfig):
     name = "dangjian.members"
     label = "members"
     verbose_name = "党员管理"
+
+    def ready(self) -> None:
+        from dangjian.members import periodic
+
+        periodic.register_jobs()
