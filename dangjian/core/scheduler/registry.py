@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
 from django.core.exceptions import ImproperlyConfigured
 
 from dangjian.core.scheduler.rules import Schedule, describe
+
 
 @dataclass(frozen=True)
 class RunContext:
