@@ -125,7 +125,8 @@ def run_job(
         started_at=started,
         outcome=RunOutcome.RUNNING,
     )
-    outcome, result = RunOutcome.FAILED, JobResult(message="未知错误")
+    outcome: str = RunOutcome.FAILED
+    result = JobResult(message="未知错误")
     try:
         outcome, result = _execute(
             job, RunContext(now=started, slot=attempt.slot, trigger=attempt.trigger)

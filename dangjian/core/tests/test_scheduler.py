@@ -216,14 +216,20 @@ def test_the_apps_register_their_periodic_jobs() -> None:
         "members.stale_imports": "每分钟",
     }
     assert all(job.label for job in registered_jobs())
-    assert get_job("members.stale_imports").schedule == Every(60)
+    assert registered("members.stale_imports").schedule == Every(60)
+
+
+def registered(name: str) -> PeriodicJob:
+    job = get_job(name)
+    assert job is not None, name
+    return job
 
 
 def _run_registered(name: str, clock: Clock) -> ScheduledRun:
     ScheduledJob.objects.update_or_create(
         name=name, defaults={"last_slot": clock.now - timedelta(days=2)}
     )
-    [run] = run_due_jobs([get_job(name)], holder="t", clock=clock)
+    [run] = run_due_jobs([registered(name)], holder="t", clock=clock)
     return run
 
 
@@ -298,7 +304,7 @@ def test_the_nightly_backup_is_named_by_its_slot_and_not_taken_twice(
     ]
     # The same slot again (a run that died after the backup was complete): skipped.
     ScheduledJob.objects.filter(name="core.backup").update(last_slot=clock.now - timedelta(days=1))
-    [again] = run_due_jobs([get_job("core.backup")], holder="t", clock=clock)
+    [again] = run_due_jobs([registered("core.backup")], holder="t", clock=clock)
     assert again.outcome == RunOutcome.SKIPPED and "已存在" in again.message
     assert len(taken) == 1
 
