@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dangjian.core.heartbeat import scheduler_check
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scheduler.models import RunOutcome, ScheduledJob, ScheduledRun
 from dangjian.core.scheduler.registry import PeriodicJob, get_job, registered_jobs
@@ -77,6 +78,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "rows": job_rows(timezone.now()),
             "failures": [(labels.get(run.job, run.job), run) for run in failures],
             "can_run": can_anywhere(request.user, Action.SCHEDULER_RUN),
+            # This node's scheduler, as /healthz sees it: requests wait while it is not running.
+            "scheduler_state": scheduler_check(),
         },
     )
 

@@ -356,6 +356,12 @@ def test_the_jobs_page_shows_schedules_last_runs_next_runs_and_failures(client_f
     assert "pruned：3" in page and "成功" in page  # the last run
     assert "备份失败：磁盘已满" in page  # under recent failures
     assert 'href="/scheduler/"' in client.get("/").content.decode()  # navigation entry
+    assert "本机调度进程：" in page and "未启动" in page  # no scheduler heartbeat in this test
+
+
+def test_the_jobs_page_says_when_the_scheduler_is_running(client_for, worker_alive) -> None:
+    page = client_for("sysadmin").get("/scheduler/").content.decode()
+    assert '本机调度进程：<span class="badge text-bg-success">运行中</span>' in page
 
 
 def test_the_jobs_page_costs_the_same_queries_with_more_runs(client_for) -> None:
