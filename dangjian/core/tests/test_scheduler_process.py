@@ -52,7 +52,8 @@ print("CALLS", len(calls))
 
 COUNT = """
 from dangjian.core.scheduler.models import ScheduledRun
-print("RUNS", list(ScheduledRun.objects.filter(job="race.nightly").values_list("outcome", flat=True)))
+runs = ScheduledRun.objects.filter(job="race.nightly")
+print("RUNS", list(runs.values_list("outcome", flat=True)))
 """
 
 
