@@ -30,6 +30,9 @@ def pytest_configure(config: Any) -> None:
     # No heartbeat unless a test writes one (``worker_alive``): a worker running from var/ on
     # this machine must not decide what /healthz answers in tests.
     settings.WORKER_HEARTBEAT_FILE = Path(tempfile.gettempdir()) / f"dangjian-test-{os.getpid()}.hb"
+    settings.SCHEDULER_HEARTBEAT_FILE = (
+        Path(tempfile.gettempdir()) / f"dangjian-test-{os.getpid()}.scheduler.hb"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -80,9 +83,11 @@ def client_for(db: Any) -> Any:
 
 @pytest.fixture
 def worker_alive(settings: Any, tmp_path: Path) -> Path:
-    """A job worker heartbeat written just now, in a file of this test's own."""
+    """Job worker and scheduler heartbeats written just now, in files of this test's own."""
     from dangjian.core.heartbeat import write_beat
 
     settings.WORKER_HEARTBEAT_FILE = tmp_path / "job-worker.json"
+    settings.SCHEDULER_HEARTBEAT_FILE = tmp_path / "scheduler.json"
     write_beat("test-worker")
+    write_beat("test-scheduler", path=settings.SCHEDULER_HEARTBEAT_FILE)
     return settings.WORKER_HEARTBEAT_FILE

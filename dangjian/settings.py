@@ -267,6 +267,15 @@ WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 30)
 # Uploads of failed, invalid and finished imports are deleted this many days after their last
 # activity; the job row stays.
 IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
+# The scheduler (``manage.py scheduler``, ADR 0011) looks for due jobs every SCHEDULER_TICK_SECONDS
+# and beats like the worker; its run records are kept SCHEDULER_RUN_RETENTION_DAYS, and its
+# nightly backup keeps the newest BACKUP_KEEP backups in BACKUP_DIR.
+SCHEDULER_TICK_SECONDS = env_int("SCHEDULER_TICK_SECONDS", 5)
+SCHEDULER_HEARTBEAT_FILE = VAR_DIR / "run" / "scheduler.json"
+SCHEDULER_HEARTBEAT_SECONDS = env_int("SCHEDULER_HEARTBEAT_SECONDS", 5)
+SCHEDULER_STALE_SECONDS = env_int("SCHEDULER_STALE_SECONDS", 30)
+SCHEDULER_RUN_RETENTION_DAYS = env_int("SCHEDULER_RUN_RETENTION_DAYS", 30)
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
 
 # --- Logging: one JSON object per line, with the request id. -----------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -28,6 +28,7 @@ urlpatterns = [
     path("governance/", include("dangjian.governance.urls")),
     path("audit/", include(audit_patterns)),
     path("files/", include("dangjian.core.files.urls")),
+    path("scheduler/", include("dangjian.core.scheduler.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -66,3 +66,11 @@ class DenialWindow(models.Model):
 
 # Stored files live in their own package; importing the model here registers it with the app.
 from dangjian.core.files.models import StoredFile  # noqa: E402, F401
+
+# The scheduler's tables live beside its code; imported here so Django sees them as core's.
+from dangjian.core.scheduler.models import (  # noqa: E402, F401
+    RunOutcome,
+    RunTrigger,
+    ScheduledJob,
+    ScheduledRun,
+)

@@ -45,6 +45,8 @@ class Action:
     AUDIT_VIEW = "audit.view"
     ACCOUNT_MANAGE = "account.manage"
     SECURITY_MANAGE = "security.manage"
+    SCHEDULER_VIEW = "scheduler.view"
+    SCHEDULER_RUN = "scheduler.run"
 
 
 _READERS = frozenset(
@@ -70,6 +72,9 @@ RULES: dict[str, frozenset[str]] = {
     Action.AUDIT_VIEW: frozenset({Role.AUDITOR}),
     Action.ACCOUNT_MANAGE: frozenset({Role.SYSADMIN}),
     Action.SECURITY_MANAGE: frozenset({Role.SECADMIN}),
+    # Running the platform's periodic jobs is system administration (三员: 系统管理员).
+    Action.SCHEDULER_VIEW: frozenset({Role.SYSADMIN}),
+    Action.SCHEDULER_RUN: frozenset({Role.SYSADMIN}),
 }
 
 

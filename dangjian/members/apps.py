@@ -10,3 +10,7 @@ class MembersConfig(AppConfig):
         from dangjian.members.files import register_purposes
 
         register_purposes()
+
+        from dangjian.members import periodic
+
+        periodic.register_jobs()

@@ -11,8 +11,8 @@ from dangjian.members.workbook.retention import purge_expired_uploads, retention
 class Command(BaseCommand):
     help = (
         "Delete uploads of failed, invalid and finished import jobs older than "
-        "IMPORT_UPLOAD_RETENTION_DAYS, and upload files no job refers to. The job worker runs "
-        "this hourly; the command is for operators and cron."
+        "IMPORT_UPLOAD_RETENTION_DAYS, and upload files no job refers to. The scheduler runs "
+        "this hourly; the command is for operators."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
