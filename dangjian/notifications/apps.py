@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "dangjian.notifications"
+    label = "notifications"
+    verbose_name = "消息通知"
