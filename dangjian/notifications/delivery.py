@@ -23,11 +23,14 @@ from dangjian.notifications.rules import absolute_link, email_subject, email_tex
 logger = logging.getLogger("dangjian.notifications")
 
 
+def _due(now: datetime) -> Q:
+    # A first attempt has no time: it is due on any node, whatever its clock says.
+    return Q(email_next_attempt_at__isnull=True) | Q(email_next_attempt_at__lte=now)
+
+
 def _claim(pk: int, now: datetime) -> bool:
     return bool(
-        Notification.objects.filter(
-            pk=pk, email_status=EmailStatus.PENDING, email_next_attempt_at__lte=now
-        ).update(
+        Notification.objects.filter(_due(now), pk=pk, email_status=EmailStatus.PENDING).update(
             email_status=EmailStatus.SENDING,
             email_claimed_at=now,
             email_attempts=F("email_attempts") + 1,
@@ -93,17 +96,15 @@ def release_abandoned(now: datetime) -> int:
     cutoff = now - timedelta(seconds=settings.NOTIFY_EMAIL_CLAIM_SECONDS)
     return Notification.objects.filter(
         email_status=EmailStatus.SENDING, email_claimed_at__lt=cutoff
-    ).update(email_status=EmailStatus.PENDING, email_next_attempt_at=now)
+    ).update(email_status=EmailStatus.PENDING, email_next_attempt_at=None)
 
 
 def deliver_due(now: datetime, *, limit: int = 500) -> dict[str, int]:
     """The sweep: every pending row whose time has come, oldest first."""
     counts = {"released": release_abandoned(now), "sent": 0, "retry": 0, "gave_up": 0}
     due = (
-        Notification.objects.filter(
-            Q(email_status=EmailStatus.PENDING) & Q(email_next_attempt_at__lte=now)
-        )
-        .order_by("email_next_attempt_at", "pk")
+        Notification.objects.filter(_due(now), email_status=EmailStatus.PENDING)
+        .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     for pk in list(due):

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -87,7 +89,6 @@ def notify(
             actor_label=label,
             created_at=now,
             email_status=EmailStatus.PENDING if user.pk in mailed else EmailStatus.NOT_WANTED,
-            email_next_attempt_at=now if user.pk in mailed else None,
         )
         for user in fresh
     ]
@@ -136,20 +137,45 @@ def email_choices(user: Any) -> list[tuple[str, str, bool]]:
 
 
 @transaction.atomic
-def set_email_preferences(user: Any, enabled: set[str], *, actor: Any) -> dict[str, bool]:
-    """Store the user's choice for every declared kind; returns what changed."""
+def set_email_preferences(
+    user: Any, enabled: set[str], *, email: str, actor: Any
+) -> dict[str, bool | str]:
+    """Store the address and the user's choice for every declared kind; returns what changed.
+
+    Refuses (``ValidationError`` keyed by field, nothing stored) an unknown kind or a malformed
+    address."""
     if actor is None or actor.pk != user.pk:
         # Preferences are personal: only the account itself chooses.
         raise PermissionError("only the account itself sets its notification preferences")
     current = {key: on for key, _label, on in email_choices(user)}
-    changed = {key: key in enabled for key, on in current.items() if (key in enabled) != on}
-    for key, on in changed.items():
-        EmailPreference.objects.update_or_create(user=user, kind=key, defaults={"email": on})
+    if enabled - current.keys():
+        raise ValidationError({"email_kinds": "包含不存在的通知类型"})
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                {"email": "请输入有效的邮箱地址，例如 name@example.com"}
+            ) from None
+        if len(email) > 254:
+            raise ValidationError({"email": "邮箱地址过长"})
+    changed: dict[str, bool | str] = {
+        f"email.{key}": key in enabled for key, on in current.items() if (key in enabled) != on
+    }
+    for key, on in current.items():
+        if (key in enabled) != on:
+            EmailPreference.objects.update_or_create(
+                user=user, kind=key, defaults={"email": key in enabled}
+            )
+    if email != user.email:
+        user.email = email
+        user.save(update_fields=["email"])
+        changed["address"] = (
+            "已设置" if email else "已清除"
+        )  # the address itself stays out of the log
     if changed:
         audit.record(
-            "notifications.preferences.change",
-            actor=actor,
-            obj=user,
-            changes={f"email.{key}": on for key, on in changed.items()},
+            "notifications.preferences.change", actor=actor, obj=user, changes=dict(changed)
         )
     return changed

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -109,15 +110,27 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @require_POST
 def preferences(request: HttpRequest) -> HttpResponse:
     """The profile page's 通知设置 section posts here: ticked kinds get e-mail."""
-    declared = {kind.key for kind in all_kinds()}
-    chosen = set(request.POST.getlist("email"))
-    unknown = chosen - declared
-    if unknown:
-        messages.error(request, "邮件通知：包含不存在的通知类型，设置未保存")
+    try:
+        services.set_email_preferences(
+            request.user,
+            set(request.POST.getlist("email_kinds")),
+            email=request.POST.get("email", ""),
+            actor=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, _first_error(exc) + "，通知设置未保存")
     else:
-        services.set_email_preferences(request.user, chosen, actor=request.user)
         if not request.user.email:  # type: ignore[union-attr]
-            messages.warning(request, "通知设置已保存；本账号未登记邮箱，邮件通知暂不能送达")
+            messages.warning(request, "通知设置已保存；未填写接收邮箱，邮件通知不会送达")
         else:
             messages.success(request, "通知设置已保存")
     return HttpResponseRedirect(reverse("accounts:profile") + "#notification-settings")
+
+
+_FIELD_LABELS = {"email": "接收邮箱", "email_kinds": "邮件通知"}
+
+
+def _first_error(exc: ValidationError) -> str:
+    """“字段：原因”, like the form fields elsewhere."""
+    field, reasons = next(iter(exc.message_dict.items()))
+    return f"{_FIELD_LABELS.get(field, field)}：{reasons[0]}"

@@ -38,6 +38,6 @@ def notification_settings(context: Any) -> dict[str, Any]:
     request = context["request"]
     return {
         "choices": email_choices(request.user),
-        "has_email": bool(request.user.email),
+        "email": request.user.email,
         "csrf_token": context.get("csrf_token"),
     }
