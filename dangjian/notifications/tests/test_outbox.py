@@ -100,7 +100,7 @@ def test_identifiers_never_reach_the_row_or_the_mail(
         )
     assert "11010519491231002X" not in row.title and "13812345678" not in row.body
     message = mail.outbox[0]
-    assert "11010519491231002X" not in message.subject + message.body
+    assert "11010519491231002X" not in f"{message.subject}{message.body}"
     assert "13812345678" not in message.body and "[已隐去]" in message.body
 
 
