@@ -27,3 +27,15 @@ class FlakyBackend(LocmemBackend):
     def reset(cls, failures: int) -> Any:
         cls.failures_left, cls.attempts = failures, 0
         return cls
+
+
+class AppendingBackend(LocmemBackend):
+    """For the cross-process test: every message sent appends one line to ``NOTIFY_TEST_SENT``."""
+
+    def send_messages(self, messages: Sequence[EmailMessage]) -> int:
+        import os
+
+        with open(os.environ["NOTIFY_TEST_SENT"], "a", encoding="utf-8") as sent:
+            for message in messages:
+                sent.write(f"{message.to[0]}\t{message.subject}\n")
+        return len(messages)
