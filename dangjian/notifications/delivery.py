@@ -53,6 +53,10 @@ def deliver_email(pk: int, *, now: datetime) -> str:
     if not _claim(pk, now):
         return "skipped"  # sent, not due, not wanted, or another worker has it
     row = Notification.objects.select_related("recipient").get(pk=pk)
+    if not row.recipient.email or not row.recipient.is_active:
+        # The address was cleared or the account disabled since the notice was written.
+        Notification.objects.filter(pk=pk).update(email_status=EmailStatus.NOT_WANTED)
+        return "skipped"
     try:
         sent = _message(row).send(fail_silently=False)
         if not sent:

@@ -245,3 +245,12 @@ def test_the_sweep_command_reports_its_counts(mailed_user) -> None:
     out = StringIO()
     call_command("send_notification_emails", stdout=out)
     assert "已发送 1 封" in out.getvalue() and len(mail.outbox) == 1
+
+
+def test_an_address_cleared_after_the_notice_stops_the_mail(mailed_user) -> None:
+    secretary = mailed_user("secretary1")
+    [row] = _emit(secretary)
+    services.set_email_preferences(secretary, {TEST_KIND}, email="", actor=secretary)
+    assert delivery.deliver_email(row.pk, now=NOW) == "skipped"
+    row.refresh_from_db()
+    assert row.email_status == EmailStatus.NOT_WANTED and mail.outbox == []
