@@ -14,3 +14,6 @@ class MembersConfig(AppConfig):
         from dangjian.members import periodic
 
         periodic.register_jobs()
+
+        # Declares the notification kinds the registry emits.
+        from dangjian.members import notices  # noqa: F401

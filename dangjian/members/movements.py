@@ -17,6 +17,7 @@ from dangjian.core import audit
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
+from dangjian.members import notices
 from dangjian.members.choices import IN_SERVICE, EventKind, MemberStatus, TransferStatus
 from dangjian.members.models import (
     ID_CONTEXT,
@@ -229,6 +230,7 @@ def receive_transfer_in(
         org_path=org.path,
         changes={"id_number": incoming.id_number_masked, "from_org": incoming.from_org},
     )
+    notices.transfer_in_received(incoming, actor=actor, now=timezone.now())
     return incoming
 
 

@@ -216,6 +216,7 @@ def test_the_apps_register_their_periodic_jobs() -> None:
         "core.verify_audit": "每天 02:30",
         "members.purge_uploads": "每小时第 15 分",
         "members.stale_imports": "每分钟",
+        "notifications.send_emails": "每 5 分钟",
     }
     assert all(job.label for job in registered_jobs())
     assert registered("members.stale_imports").schedule == Every(60)

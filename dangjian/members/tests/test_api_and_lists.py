@@ -118,12 +118,12 @@ def _grow(org, n: int) -> None:
 @pytest.mark.parametrize(
     ("username", "url", "expected"),
     [
-        ("supervisor", "/members/", 5),
-        ("supervisor", "/members/?status=full&age_min=30", 5),
-        ("secretary1", "/members/", 5),
+        ("supervisor", "/members/", 6),
+        ("supervisor", "/members/?status=full&age_min=30", 6),
+        ("secretary1", "/members/", 6),
         ("secretary1", "/api/members/", 5),
         ("supervisor", "/api/members/?page_size=100", 5),
-        ("supervisor", "/members/dual-registration/", 6),
+        ("supervisor", "/members/dual-registration/", 7),
     ],
 )
 def test_member_list_query_counts_at_two_sizes(client_for, org, username, url, expected) -> None:

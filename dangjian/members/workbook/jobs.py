@@ -9,6 +9,7 @@ is a stored file (``dangjian.core.files``, purpose ``members.import_workbook``).
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,8 @@ from dangjian.members.files import IMPORT_WORKBOOK
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
+
+logger = logging.getLogger("dangjian.members")
 
 STALE_AFTER = timedelta(minutes=2)  # at least; see stale_after()
 
@@ -171,6 +174,7 @@ def run_import(job: ImportJob) -> None:
             )
             if counts is None and report.unreadable:
                 _mark_unreadable(job, report)
+                _tell_uploader(job)
                 return
             if counts is None:
                 _update(
@@ -179,6 +183,7 @@ def run_import(job: ImportJob) -> None:
                     errors=report.errors[:2000],
                     message="数据已变化，重新校验发现错误，未写入任何数据",
                 )
+                _tell_uploader(job)
                 return
             created, reactivated = counts
         except Exception as exc:
@@ -187,6 +192,7 @@ def run_import(job: ImportJob) -> None:
                 status=ImportStatus.FAILED,
                 message=f"导入失败，未写入任何数据（{type(exc).__name__}），可重试",
             )
+            _tell_uploader(job)
             raise
         finally:
             _live_path(job).unlink(missing_ok=True)
@@ -201,6 +207,17 @@ def run_import(job: ImportJob) -> None:
         )
         if job.upload_id is not None:
             stored_files.purge([job.upload_id], now=timezone.now())  # no longer needed
+        _tell_uploader(job)
+
+
+def _tell_uploader(job: ImportJob, now: datetime | None = None) -> None:
+    """The notice follows the job row's end state; failing to write it must not change that."""
+    from dangjian.members.notices import import_ended
+
+    try:
+        import_ended(job, now=now or timezone.now())
+    except Exception:
+        logger.exception("could not notify the uploader of import job %s", job.pk)
 
 
 def enqueue_import(job: ImportJob) -> None:
@@ -227,9 +244,12 @@ def mark_stale_failed(now: datetime) -> int:
     stale = [job.pk for job in candidates.only("pk") if not _reported_since(job, cutoff)]
     if not stale:
         return 0
-    return ImportJob.objects.filter(pk__in=stale).update(
+    failed = ImportJob.objects.filter(pk__in=stale).update(
         status=ImportStatus.FAILED, message="导入进程已中断，未写入任何数据，可重试"
     )
+    for job in ImportJob.objects.filter(pk__in=stale).select_related("created_by"):
+        _tell_uploader(job, now)
+    return failed
 
 
 def _reported_since(job: ImportJob, cutoff: datetime) -> bool:

@@ -36,14 +36,15 @@ def _node(code: str) -> int:
     return OrgNode.objects.get(code=code).pk
 
 
-# (account, url builder, exact query count). Session, user and grant lookups are included.
+# (account, url builder, exact query count). Session, user and grant lookups are included, and
+# on full pages the navigation bell's unread count.
 CASES: list[tuple[str, Callable[[], str], int]] = [
-    ("supervisor", lambda: "/", 5),
-    ("supervisor", lambda: "/orgs/", 4),
-    ("supervisor", lambda: "/orgs/?q=支部", 5),
+    ("supervisor", lambda: "/", 6),
+    ("supervisor", lambda: "/orgs/", 5),
+    ("supervisor", lambda: "/orgs/?q=支部", 6),
     ("supervisor", lambda: f"/orgs/{_node('XC')}/children/", 5),
-    ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 8),
-    ("secretary1", lambda: "/orgs/", 4),
+    ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 9),
+    ("secretary1", lambda: "/orgs/", 5),
     ("supervisor", lambda: "/api/orgs/?page_size=100", 5),
     ("supervisor", lambda: "/api/orgs/?search=支部", 5),
     ("supervisor", lambda: f"/api/orgs/?parent={_node('XC')}", 5),
@@ -82,5 +83,6 @@ def test_audit_list_query_count(client_for) -> None:
     client = client_for("auditor")
     small = _count(client, "/audit/")
     _grow()
-    # 7: the page first summarises closed windows of repeated denials (one query when none).
-    assert (small, _count(client, "/audit/")) == (7, 7)
+    # 8: the page first summarises closed windows of repeated denials (one query when none);
+    # the navigation bell counts unread notifications (one).
+    assert (small, _count(client, "/audit/")) == (8, 8)
