@@ -1,0 +1,68 @@
+"""Every URL pattern has a tenancy contract or a declared reason to have none.
+
+A new page or API route fails here until its app's ``tests/test_tenancy.py`` covers it; the
+failure says which name, where to add the contract, and how to declare it unscoped instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import Resolver404, resolve
+from drf_spectacular.generators import SchemaGenerator
+
+from dangjian.core.testing.coverage import (
+    HOW_TO_DECLARE,
+    contracts,
+    missing_contract_line,
+    routes,
+    unscoped,
+)
+
+
+def test_every_url_pattern_is_named() -> None:
+    unnamed = [f"{r.pattern} ({r.view})" for r in routes() if not r.name]
+    assert not unnamed, "give these URL patterns a name so a contract can cover them: " + ", ".join(
+        unnamed
+    )
+
+
+def test_every_route_has_a_contract_or_a_reason() -> None:
+    covered, exempt = contracts(), unscoped()
+    seen: set[str] = set()
+    problems = []
+    for route in routes():
+        if route.name in seen or not route.name:
+            continue  # format-suffix twins of a router route share its name
+        seen.add(route.name)
+        if route.name not in covered and route.name not in exempt:
+            problems.append(missing_contract_line(route))
+    assert not problems, "\n".join(
+        ["routes without a tenancy contract:", *problems, HOW_TO_DECLARE]
+    )
+
+
+def test_declarations_name_real_routes_once_with_a_reason() -> None:
+    names = {r.name for r in routes()}
+    covered, exempt = contracts(), unscoped()
+    stale = sorted((set(covered) | set(exempt)) - names)
+    assert not stale, f"contracts or UNSCOPED_URLS name routes that no longer exist: {stale}"
+    both = sorted(set(covered) & set(exempt))
+    assert not both, f"covered by a contract and declared unscoped at once: {both}"
+    blank = sorted(name for name, (reason, _) in exempt.items() if len(reason.strip()) < 10)
+    assert not blank, f"UNSCOPED_URLS entries need a reason a reviewer can judge: {blank}"
+
+
+@pytest.mark.django_db
+def test_every_documented_api_operation_is_a_walked_route() -> None:
+    """The OpenAPI schema and the router agree: nothing documented escapes the walk above."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    names = {r.name for r in routes()}
+    for path in schema["paths"]:
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        try:
+            match = resolve(concrete)
+        except Resolver404:  # pragma: no cover - a schema path the resolver does not know
+            pytest.fail(f"the API schema documents {path}, which no URL pattern serves")
+        assert match.view_name in names, path
