@@ -106,6 +106,8 @@ class EndpointContract:
 class TenancyContract(EndpointContract):
     # None with a ``write`` returning None: the covered endpoints only read.
     audit_action: ClassVar[str | None]
+    # A write that leaves no audit entry must say why here (reviewed, and listed as a gap).
+    unaudited_write_reason: ClassVar[str] = ""
     # A write naming an out-of-scope object in its payload (not its URL) is a validation error.
     refused_write_status: ClassVar[int] = 404
 
@@ -173,16 +175,17 @@ class TenancyContract(EndpointContract):
         target = self.inside()
         read = client.get(self.read_url(target))
         assert read.status_code == 200, read.status_code
-        if self.audit_action is None:
+        if self.audit_action is None and not self.unaudited_write_reason:
             assert self.write(client, target) is None, "a write needs its audit_action"
             self.assert_covers(read)
             return
-        entries = AuditEntry.objects.filter(action=self.audit_action).count()
+        entries = AuditEntry.objects.filter(action=self.audit_action or "").count()
         before = self.snapshot(target)
         response = self.write(client, target)
         self.assert_write_succeeded(response)
         assert self.snapshot(target) != before
-        assert AuditEntry.objects.filter(action=self.audit_action).count() == entries + 1
+        if self.audit_action is not None:
+            assert AuditEntry.objects.filter(action=self.audit_action).count() == entries + 1
         self.assert_covers(read, response)
 
 

@@ -29,7 +29,7 @@ class OrgContractBase(TenancyContract):
 
 UNSCOPED_URLS = {
     "orgs:tree": "the tree starts at the account's scope roots, read through visible_to; "
-    "tested in test_views.py and test_query_counts.py",
+    "tested in test_browser_flows.py and test_query_counts.py",
 }
 
 
