@@ -72,6 +72,7 @@ def tenancy_modules() -> list[ModuleType]:
 
 
 def _subclasses(cls: type) -> Iterator[type]:
+    sub: type
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)

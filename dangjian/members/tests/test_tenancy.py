@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.test import Client
@@ -274,7 +274,7 @@ class ImportJobContractBase(TenancyContract):
     """A checked upload waiting for confirmation: only its own uploader, in scope, sees it."""
 
     allowed_username = "secretary1"
-    audit_action = None
+    audit_action: ClassVar[str | None] = None
 
     @pytest.fixture(autouse=True)
     def _jobs(self, db: Any, settings: Any, tmp_path: Any) -> None:

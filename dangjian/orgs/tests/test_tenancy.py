@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.test import Client
@@ -14,7 +14,7 @@ from dangjian.orgs.models import OrgNode
 
 class OrgContractBase(TenancyContract):
     allowed_username = "secretary1"  # secretary of 党支部 CT01-ZB1
-    audit_action = "orgs.org.update"
+    audit_action: ClassVar[str | None] = "orgs.org.update"
 
     def inside(self) -> OrgNode:
         return OrgNode.objects.get(code="CT01-ZB1-XZ1")
@@ -129,7 +129,7 @@ class GroupSupervisorBase(OrgContractBase):
 
 
 class TestOrgMovePageTenancy(GroupSupervisorBase):
-    covers = ("orgs:move",)
+    covers: ClassVar[tuple[str, ...]] = ("orgs:move",)
     audit_action = "orgs.org.move"
 
     def read_url(self, obj: OrgNode) -> str:
@@ -157,7 +157,7 @@ class TestOrgMoveApiTenancy(TestOrgMovePageTenancy):
 
 
 class TestOrgDissolvePageTenancy(GroupSupervisorBase):
-    covers = ("orgs:dissolve",)
+    covers: ClassVar[tuple[str, ...]] = ("orgs:dissolve",)
     audit_action = "orgs.org.dissolve"
 
     def read_url(self, obj: OrgNode) -> str:
