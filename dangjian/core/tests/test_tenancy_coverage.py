@@ -17,6 +17,7 @@ from dangjian.core.testing.coverage import (
     contracts,
     missing_contract_line,
     routes,
+    uncovered,
     unscoped,
 )
 
@@ -29,18 +30,22 @@ def test_every_url_pattern_is_named() -> None:
 
 
 def test_every_route_has_a_contract_or_a_reason() -> None:
-    covered, exempt = contracts(), unscoped()
-    seen: set[str] = set()
-    problems = []
-    for route in routes():
-        if route.name in seen or not route.name:
-            continue  # format-suffix twins of a router route share its name
-        seen.add(route.name)
-        if route.name not in covered and route.name not in exempt:
-            problems.append(missing_contract_line(route))
+    problems = [missing_contract_line(route) for route in uncovered()]
     assert not problems, "\n".join(
         ["routes without a tenancy contract:", *problems, HOW_TO_DECLARE]
     )
+
+
+def test_a_new_page_is_reported_with_where_to_declare_it() -> None:
+    """What a developer adding a page sees: its name, its file, and the two ways out."""
+    reported = uncovered("dangjian.core.tests.urls_with_a_new_page")
+    assert [r.name for r in reported] == ["members:new_report"]
+    line = missing_contract_line(reported[0])
+    assert "'members:new_report'" in line
+    assert "dangjian/members/tests/test_tenancy.py" in line
+    assert "covers = (" in HOW_TO_DECLARE and "UNSCOPED_URLS" in HOW_TO_DECLARE
+    unnamed = [r for r in routes("dangjian.core.tests.urls_with_a_new_page") if not r.name]
+    assert [r.pattern for r in unnamed] == ["unnamed/"]
 
 
 def test_declarations_name_real_routes_once_with_a_reason() -> None:

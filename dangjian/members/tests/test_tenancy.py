@@ -332,3 +332,17 @@ class TestImportRetryTenancy(ImportJobContractBase):
 
     def write(self, client: Client, obj: ImportJob) -> Any:
         return client.post(f"/members/import/{obj.pk}/retry/")
+
+
+def test_a_form_re_rendered_with_errors_is_not_success(client_for, org) -> None:
+    """The contract's success check refuses the 200 a page answers when its form is invalid."""
+    contract = TestMemberCreatePageTenancy()
+    response = client_for("secretary1").post(
+        f"/members/new/{org('CT01-ZB1').pk}/", {"name": "缺身份证", "status": "full"}
+    )
+    assert response.status_code == 200
+    with pytest.raises(AssertionError, match="re-rendered its form with errors"):
+        contract.assert_write_succeeded(response)
+    contract.write_renders_result = True  # even a page allowed to answer 200 with its result
+    with pytest.raises(AssertionError, match="id_number"):
+        contract.assert_write_succeeded(response)
