@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from dangjian.core.models import AuditEntry
+from dangjian.core.testing.queries import assert_queries
 from dangjian.members import services
 from dangjian.members.models import Member
 from dangjian.members.tests.helpers import data, new_id
@@ -130,14 +129,11 @@ def test_member_list_query_counts_at_two_sizes(client_for, org, username, url, e
     services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="首位"))
     client = client_for(username)
 
-    def count() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        return len(ctx.captured_queries)
-
-    small = count()
+    with assert_queries(expected, label=url):
+        assert client.get(url).status_code == 200
     _grow(org, 60)
-    assert (small, count()) == (expected, expected)
+    with assert_queries(expected, label=url):
+        assert client.get(url).status_code == 200
     assert Member.objects.count() > 250
 
 
