@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scoping import scope_root
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -141,7 +142,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     from dangjian.members.workbook.jobs import mark_stale_failed
 
-    mark_stale_failed(timezone.now())
+    mark_stale_failed(clock.now())
     job.refresh_from_db()
     return render(request, "members/import_job.html", {"job": job, "nav_active": "members"})
 

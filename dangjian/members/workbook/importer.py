@@ -14,9 +14,8 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.permissions import Action
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
@@ -248,7 +247,7 @@ def validate(
     sheet = echo(read.name, 0)  # quoted in every stored error: no number typed as a sheet name
     total = read.total
     report = Report(sheet=sheet, total=total)
-    today = timezone.localdate()
+    today = clock.today()
     branches, groups = _scope(actor)
     rows = read.rows
     first_row: dict[str, int] = {}
@@ -367,7 +366,7 @@ def commit(
     """Write every planned row of a clean report, or nothing. One audit entry for the file."""
     if report.errors:
         raise ValueError("a report with errors cannot be committed")
-    now = timezone.now()
+    now = clock.now()
     _insert_members([p for p in report.planned if p.existing_pk is None], now, progress)
     return _finish(report, actor=actor, now=now, file_sha256=file_sha256, name=original_name)
 
@@ -391,7 +390,7 @@ def import_file(
     """Validate and write in one pass and one transaction: chunks are inserted while the
     workers parse the next ones; any error anywhere rolls everything back. Returns the report
     and (created, reactivated), or ``None`` when nothing was written."""
-    now = timezone.now()
+    now = clock.now()
     try:
         with transaction.atomic():
             report = validate(
@@ -415,7 +414,7 @@ def _finish(
     report: Report, *, actor: Any, now: datetime, file_sha256: str, name: str
 ) -> tuple[int, int]:
     """After the new rows are in: their timeline events, reactivations, the one audit entry."""
-    today = timezone.localdate()
+    today = clock.today()
     who = actor.get_username() if actor is not None else "系统"
     # One statement for all the timeline events: the new rows are exactly those stamped `now`.
     _bulk_events(Member.objects.filter(created_at=now), today, who)
@@ -467,7 +466,7 @@ def _bulk_events(new_members: Any, today: date, who: str) -> None:
                 connection.ops.adapt_datefield_value(today),
                 "批量导入",
                 who,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
+                connection.ops.adapt_datetimefield_value(clock.now()),
                 *params,
             ],
         )

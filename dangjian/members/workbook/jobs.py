@@ -17,8 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.context import command_context
 from dangjian.core.provider import crypto
 from dangjian.members.models import ImportJob, ImportStatus
@@ -64,7 +64,7 @@ def load_upload(job: ImportJob) -> bytes:
 
 
 def _update(job: ImportJob, **fields: Any) -> None:
-    fields["heartbeat_at"] = timezone.now()
+    fields["heartbeat_at"] = clock.now()
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for name, value in fields.items():
         setattr(job, name, value)
@@ -184,7 +184,7 @@ def run_import(job: ImportJob) -> None:
             created_count=created,
             reactivated_count=reactivated,
             processed_rows=report.total,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             message="",
         )
         _path(job).unlink(missing_ok=True)  # the encrypted upload is no longer needed

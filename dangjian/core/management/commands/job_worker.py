@@ -17,9 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from dangjian.core import clock
 from dangjian.core.heartbeat import write_beat
 
 logger = logging.getLogger("dangjian.worker")
@@ -77,7 +77,7 @@ class Heartbeat(threading.Thread):
                 continue
             sweep.next_at = monotonic_now + sweep.every_seconds
             try:
-                sweep.run(timezone.now())
+                sweep.run(clock.now())
             except Exception:
                 # A locked SQLite database or a lost connection: try again next time round.
                 logger.exception("periodic sweep failed: %s", sweep.name)
