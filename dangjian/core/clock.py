@@ -21,3 +21,13 @@ def now() -> datetime:
 def today() -> date:
     """Today's date in the platform's time zone (``TIME_ZONE``, Asia/Shanghai)."""
     return timezone.localdate(timezone.now())
+
+
+def local_now() -> datetime:
+    """The current instant in the platform's time zone, for stamps people read (file names)."""
+    return timezone.localtime(timezone.now())
+
+
+def epoch_seconds() -> float:
+    """Seconds since the epoch, for values shared with other processes or kept in a session."""
+    return timezone.now().timestamp()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
+from dangjian.core import clock
 from dangjian.core.rules import worker_liveness
 
 
@@ -34,7 +34,7 @@ def write_beat(worker_id: str, *, now: float | None = None, path: Path | None = 
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "pid": os.getpid(),
-        "at": time.time() if now is None else now,
+        "at": clock.epoch_seconds() if now is None else now,
         "worker_id": worker_id,
     }
     scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -58,6 +58,6 @@ def worker_check(now: float | None = None) -> str:
     beat = read_beat()
     return worker_liveness(
         beat.at if beat else None,
-        time.time() if now is None else now,
+        clock.epoch_seconds() if now is None else now,
         settings.WORKER_STALE_SECONDS,
     )

@@ -100,7 +100,7 @@ def seal_period(
     try:
         with transaction.atomic():
             sealed = SealedPeriod.objects.create(
-                org=org,
+                org=org,  # type: ignore[misc]
                 period_key=period.key,
                 sealed_at=now,
                 sealed_by=actor,

@@ -9,7 +9,10 @@ fixture on top of this.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time
+import time
+from datetime import date, datetime
+from datetime import time as clock_time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -17,7 +20,7 @@ import time_machine
 ENV_VAR = "DANGJIAN_TEST_CLOCK"
 # A date alone means 09:00 in the platform's zone, so "today" is that date in Asia/Shanghai
 # and also in UTC.
-_DEFAULT_TIME = time(9, 0)
+_DEFAULT_TIME = clock_time(9, 0)
 _ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -34,9 +37,20 @@ def parse_destination(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=_ZONE)
 
 
+# Child processes (live server, workers, ``manage.py`` runs) pick the offset up through the
+# ``sitecustomize`` in ``travel/``; the name avoids the DANGJIAN_ prefix the live server strips.
+OFFSET_VAR = "TEST_CLOCK_OFFSET_SECONDS"
+_SITE_DIR = Path(__file__).resolve().parent / "travel"
+
+
 def session_traveller() -> time_machine.travel | None:
-    """The traveller for this session, not yet started, when the variable is set."""
+    """The traveller for this session, not yet started, when the variable is set. Also exports
+    the offset so every Python child process of the session travels with it."""
     value = os.environ.get(ENV_VAR, "")
     if not value:
         return None
-    return time_machine.travel(parse_destination(value), tick=True)
+    destination = parse_destination(value)
+    os.environ[OFFSET_VAR] = str(destination.timestamp() - time.time())
+    paths = [str(_SITE_DIR), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+    return time_machine.travel(destination, tick=True)

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from dangjian.core import clock
 from dangjian.core.permissions import Action, can_anywhere
@@ -85,7 +84,7 @@ def export(request: HttpRequest) -> HttpResponse:
         members = members.filter(
             pk__in=filtered_members(request, Action.MEMBER_REVEAL).qs.values("pk")
         )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     return _attachment(
         export_members(members, actor=request.user, reveal=reveal), f"members-{stamp}.xlsx"
     )
