@@ -87,6 +87,9 @@ def _live_progress(job: ImportJob) -> Any:
     def report(done: int) -> None:
         scratch = target.with_suffix(".tmp")
         scratch.write_text(str(done))
+        # Stamped with the platform clock, which the stale check compares it with.
+        stamp = clock.epoch_seconds()
+        os.utime(scratch, (stamp, stamp))
         os.replace(scratch, target)
 
     return report
