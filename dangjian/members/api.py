@@ -224,7 +224,7 @@ class MemberViewSet(ScopedViewSet):
             raise ValidationError({"file": [str(exc)]}) from exc
         dry_run = str(request.POST.get("dry_run", "")).lower() in ("1", "true", "yes")
         if dry_run:
-            report = importer.validate(data, actor=request.user)
+            report = importer.validate(data, actor=request.user, today=clock.today())
             if report.unreadable:
                 raise ValidationError({"file": [e["message"] for e in report.errors]})
             importer.record_check(

@@ -105,7 +105,9 @@ def live_rows(job: ImportJob) -> int | None:
 
 def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
-    report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
+    report = importer.validate(
+        load_upload(job), actor=actor, progress=_progress(job), today=clock.today()
+    )
     importer.record_check(
         report, actor=actor, file_sha256=job.file_sha256, original_name=job.original_name
     )
@@ -156,6 +158,7 @@ def run_import(job: ImportJob) -> None:
             report, counts = importer.import_file(
                 load_upload(job),
                 actor=actor,
+                now=clock.now(),
                 file_sha256=job.file_sha256,
                 original_name=job.original_name,
                 progress=_live_progress(job),
