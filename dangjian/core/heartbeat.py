@@ -12,12 +12,12 @@ import json
 import logging
 import os
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
+from dangjian.core import clock
 from dangjian.core.rules import worker_liveness
 
 logger = logging.getLogger("dangjian.heartbeat")
@@ -39,7 +39,7 @@ def write_beat(worker_id: str, *, now: float | None = None, path: Path | None = 
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "pid": os.getpid(),
-        "at": time.time() if now is None else now,
+        "at": clock.epoch_seconds() if now is None else now,
         "worker_id": worker_id,
     }
     scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -63,7 +63,7 @@ def worker_check(now: float | None = None) -> str:
     beat = read_beat()
     return worker_liveness(
         beat.at if beat else None,
-        time.time() if now is None else now,
+        clock.epoch_seconds() if now is None else now,
         settings.WORKER_STALE_SECONDS,
     )
 
@@ -77,7 +77,7 @@ def scheduler_check(now: float | None = None) -> str:
     beat = read_beat(scheduler_heartbeat_path())
     return worker_liveness(
         beat.at if beat else None,
-        time.time() if now is None else now,
+        clock.epoch_seconds() if now is None else now,
         settings.SCHEDULER_STALE_SECONDS,
     )
 

@@ -42,6 +42,7 @@ class Action:
     MEMBER_IMPORT = "member.import"
     GOVERNANCE_CHANGE = "governance.change"
     COUNTY_SETTINGS = "county.settings"
+    PERIOD_SEAL = "period.seal"
     AUDIT_VIEW = "audit.view"
     ACCOUNT_MANAGE = "account.manage"
     SECURITY_MANAGE = "security.manage"
@@ -69,6 +70,8 @@ RULES: dict[str, frozenset[str]] = {
     Action.MEMBER_IMPORT: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
     Action.GOVERNANCE_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
     Action.COUNTY_SETTINGS: frozenset({Role.SUPERVISOR}),
+    # Closing a reporting period is the county's call, over the subtree it grants.
+    Action.PERIOD_SEAL: frozenset({Role.SUPERVISOR}),
     Action.AUDIT_VIEW: frozenset({Role.AUDITOR}),
     Action.ACCOUNT_MANAGE: frozenset({Role.SYSADMIN}),
     Action.SECURITY_MANAGE: frozenset({Role.SECADMIN}),

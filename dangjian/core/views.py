@@ -12,10 +12,9 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.denials import flush_closed_windows, record_denial
 from dangjian.core.exports import safe_row
 from dangjian.core.forms import BootstrapFormMixin
@@ -206,7 +205,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
             safe_row(
                 [
                     f"导出人：{request.user.get_username()}",
-                    f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}",
+                    f"导出时间：{clock.now():%Y-%m-%d %H:%M:%S %Z}",
                 ]
             )
         )

@@ -11,9 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
@@ -190,7 +189,7 @@ def receive_transfer_in(
         admitted_on=admitted_on,
         full_on=full_on,
     )
-    errors = field_errors(person, today=timezone.localdate())
+    errors = field_errors(person, today=clock.today())
     if "status" in errors:  # the letter's field is called member_status
         errors["member_status"] = errors.pop("status")
     if message := invisible_character_error(from_org, label="转出党组织"):
@@ -230,7 +229,7 @@ def receive_transfer_in(
         org_path=org.path,
         changes={"id_number": incoming.id_number_masked, "from_org": incoming.from_org},
     )
-    notices.transfer_in_received(incoming, actor=actor, now=timezone.now())
+    notices.transfer_in_received(incoming, actor=actor, now=clock.now())
     return incoming
 
 

@@ -12,10 +12,10 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.core import clock
 from dangjian.core.api import record_denial_if_exists
 from dangjian.notifications import services
 from dangjian.notifications.models import Notification
@@ -76,7 +76,7 @@ def centre(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = _own_or_404(request, pk, now=timezone.now())
+    notification = _own_or_404(request, pk, now=clock.now())
     if request.headers.get("HX-Request"):
         notification.kind_label = {k.key: k.label for k in all_kinds()}.get(  # type: ignore[attr-defined]
             notification.kind, "通知"
@@ -94,14 +94,14 @@ def read(request: HttpRequest, pk: int) -> HttpResponse:
 def open_item(request: HttpRequest, pk: int) -> HttpResponse:
     """Following a notification marks it read and goes to its object (whose own page checks
     scope again: the link grants nothing)."""
-    notification = _own_or_404(request, pk, now=timezone.now())
+    notification = _own_or_404(request, pk, now=clock.now())
     return HttpResponseRedirect(_safe_path(request, notification.link))
 
 
 @login_required
 @require_POST
 def read_all(request: HttpRequest) -> HttpResponse:
-    marked = services.mark_all_read(request.user, now=timezone.now())
+    marked = services.mark_all_read(request.user, now=clock.now())
     messages.success(request, f"已将 {marked} 条通知标为已读" if marked else "没有未读通知")
     return HttpResponseRedirect(reverse("notifications:centre"))
 

@@ -11,9 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from dangjian.core import clock
 from dangjian.core.heartbeat import scheduler_check
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scheduler.models import RunOutcome, ScheduledJob, ScheduledRun
@@ -75,7 +75,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
         "scheduler/job_list.html",
         {
             "nav_active": "scheduler",
-            "rows": job_rows(timezone.now()),
+            "rows": job_rows(clock.now()),
             "failures": [(labels.get(run.job, run.job), run) for run in failures],
             "can_run": can_anywhere(request.user, Action.SCHEDULER_RUN),
             # This node's scheduler, as /healthz sees it: requests wait while it is not running.
@@ -91,6 +91,6 @@ def run_now(request: HttpRequest, name: str) -> HttpResponse:
     job = get_job(name)
     if job is None:
         raise Http404("没有这个定时任务")
-    request_run(job, actor=request.user, now=timezone.now())
+    request_run(job, actor=request.user, now=clock.now())
     messages.success(request, f"已请求立即运行“{job.label}”，调度进程将在几秒内执行。")
     return redirect("scheduler:list")

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from dangjian.core import clock
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.queries import assert_queries
 from dangjian.members import services
@@ -94,10 +95,26 @@ def test_list_filters_by_subtree_status_age_and_standing(client_for, org) -> Non
     assert probationary["count"] and all(
         r["status"] == "probationary" for r in probationary["results"]
     )
+    # Cut-offs from the day the request runs, so the test holds whatever the date is.
+    today = clock.today()
+    everyone_rows = client.get("/api/members/?page_size=500").json()["results"]
     old = client.get("/api/members/?age_min=55&page_size=500").json()["results"]
-    assert all(r["birth_date"] <= "1971-11-24" for r in old)
+    born_by = _years_before(today, 55).isoformat()
+    assert old and {r["id"] for r in old} == {
+        r["id"] for r in everyone_rows if r["birth_date"] <= born_by
+    }
     senior = client.get("/api/members/?standing_min=10&page_size=500").json()["results"]
-    assert all(r["full_on"] and r["full_on"] <= "2016-11-24" for r in senior)
+    full_by = _years_before(today, 10).isoformat()
+    assert senior and {r["id"] for r in senior} == {
+        r["id"] for r in everyone_rows if r["full_on"] and r["full_on"] <= full_by
+    }
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
 
 
 def test_htmx_request_renders_only_the_table(client_for) -> None:

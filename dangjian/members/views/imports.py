@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scoping import scope_root
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -85,7 +85,7 @@ def export(request: HttpRequest) -> HttpResponse:
         members = members.filter(
             pk__in=filtered_members(request, Action.MEMBER_REVEAL).qs.values("pk")
         )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     return _attachment(
         export_members(members, actor=request.user, reveal=reveal), f"members-{stamp}.xlsx"
     )
@@ -146,7 +146,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     from dangjian.members.workbook.jobs import mark_stale_failed, upload_present
 
-    mark_stale_failed(timezone.now())
+    mark_stale_failed(clock.now())
     job.refresh_from_db()
     context = {"job": job, "upload_present": upload_present(job), "nav_active": "members"}
     return render(request, "members/import_job.html", context)

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.context import command_context
 from dangjian.core.files import services as stored_files
 from dangjian.members.files import IMPORT_WORKBOOK
@@ -50,7 +50,7 @@ def store_upload(
             original_name=original_name,
             org=org,
             actor=actor,
-            now=now or timezone.now(),
+            now=now or clock.now(),
         )
         try:
             return ImportJob.objects.create(
@@ -72,7 +72,7 @@ def load_upload(job: ImportJob) -> bytes:
 
 
 def _update(job: ImportJob, **fields: Any) -> None:
-    fields["heartbeat_at"] = timezone.now()
+    fields["heartbeat_at"] = clock.now()
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for name, value in fields.items():
         setattr(job, name, value)
@@ -102,6 +102,9 @@ def _live_progress(job: ImportJob) -> Any:
     def report(done: int) -> None:
         scratch = target.with_suffix(".tmp")
         scratch.write_text(str(done))
+        # Stamped with the platform clock, which the stale check compares it with.
+        stamp = clock.epoch_seconds()
+        os.utime(scratch, (stamp, stamp))
         os.replace(scratch, target)
 
     return report
@@ -117,7 +120,9 @@ def live_rows(job: ImportJob) -> int | None:
 
 def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
-    report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
+    report = importer.validate(
+        load_upload(job), actor=actor, progress=_progress(job), today=clock.today()
+    )
     importer.record_check(
         report, actor=actor, file_sha256=job.file_sha256, original_name=job.original_name
     )
@@ -168,6 +173,7 @@ def run_import(job: ImportJob) -> None:
             report, counts = importer.import_file(
                 load_upload(job),
                 actor=actor,
+                now=clock.now(),
                 file_sha256=job.file_sha256,
                 original_name=job.original_name,
                 progress=_live_progress(job),
@@ -202,11 +208,11 @@ def run_import(job: ImportJob) -> None:
             created_count=created,
             reactivated_count=reactivated,
             processed_rows=report.total,
-            finished_at=timezone.now(),
+            finished_at=clock.now(),
             message="",
         )
         if job.upload_id is not None:
-            stored_files.purge([job.upload_id], now=timezone.now())  # no longer needed
+            stored_files.purge([job.upload_id], now=clock.now())  # no longer needed
         _tell_uploader(job)
 
 
@@ -215,7 +221,7 @@ def _tell_uploader(job: ImportJob, now: datetime | None = None) -> None:
     from dangjian.members.notices import import_ended
 
     try:
-        import_ended(job, now=now or timezone.now())
+        import_ended(job, now=now or clock.now())
     except Exception:
         logger.exception("could not notify the uploader of import job %s", job.pk)
 

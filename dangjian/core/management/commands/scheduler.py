@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.heartbeat import BeatThread, scheduler_heartbeat_path
 from dangjian.core.scheduler import registered_jobs
 from dangjian.core.scheduler.loop import SchedulerLoop, runner_id
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             heartbeat.stopped.set()
 
     def _list(self) -> None:
-        now = timezone.now()
+        now = clock.now()
         for job in registered_jobs():
             upcoming = timezone.localtime(next_slot(job.schedule, now))
             self.stdout.write(

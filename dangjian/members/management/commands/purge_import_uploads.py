@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.members.workbook.retention import purge_expired_uploads, retention_period
 
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = purge_expired_uploads(timezone.now())
+        result = purge_expired_uploads(clock.now())
         self.stdout.write(
             f"已删除过期导入文件 {result.jobs} 个、无主文件 {result.orphans} 个"
             f"（保留期限 {retention_period().days} 天）"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.context import command_context
 from dangjian.notifications.delivery import deliver_due
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with command_context("send_notification_emails"):
-            counts = deliver_due(timezone.now())
+            counts = deliver_due(clock.now())
         self.stdout.write(
             "已发送 {sent} 封，待重试 {retry} 封，放弃 {gave_up} 封，收回中断 {released} 封".format(
                 **counts
