@@ -64,7 +64,7 @@ def test_failed_then_retried_import_tells_each_ending_once(
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.stale_after() * 2
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.mark_stale_failed(timezone.now()) == 1  # failed again: same ending, no notice
