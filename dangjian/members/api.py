@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -246,6 +247,7 @@ class MemberViewSet(ScopedViewSet):
             return Response(
                 {"errors": report.errors, "job": job.pk}, status=status.HTTP_400_BAD_REQUEST
             )
+        jobs.confirm_import(job, actor=request.user, now=timezone.now(), background=False)
         jobs.run_import(job)
         return Response(
             {

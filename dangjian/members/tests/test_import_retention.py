@@ -133,7 +133,7 @@ def test_retry_with_the_file_still_there_is_enqueued(make_job) -> None:
 
     job = make_job(ImportStatus.FAILED, days_ago=1)
     with mock.patch.object(jobs, "enqueue_import") as enqueue:
-        jobs.retry(job, actor=job.created_by)
+        jobs.retry(job, actor=job.created_by, now=timezone.now())
     enqueue.assert_called_once()
 
 
