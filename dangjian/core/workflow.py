@@ -143,6 +143,12 @@ class Workflow:
         declared = self.step_for(action)
         if declared.roles.isdisjoint(roles):
             raise ValidationError({declared.field: NOT_FOR_ROLE.format(label=declared.label)})
+        return self.check_state(state, action)
+
+    def check_state(self, state: str, action: str) -> Step:
+        """The state half of ``check``: for a service that refuses a wrong state before its
+        other checks (its role is checked by ``transition``)."""
+        declared = self.step_for(action)
         if state not in declared.sources:
             message = declared.refusal.format(state=self.label_of(state), label=declared.label)
             raise ValidationError({declared.field: message})

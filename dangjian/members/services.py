@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
@@ -81,7 +82,8 @@ class MemberData:
 
 
 def require_scope(actor: Any, org: OrgNode, action: str) -> None:
-    if actor is None:
+    # A system actor (command, job) is bounded by its roles in the workflow, not by a tree scope.
+    if actor is None or isinstance(actor, SystemActor):
         return
     if not OrgNode.objects.visible_to(actor, action).filter(pk=org.pk).exists():
         raise Http404("对象不存在或不在您的授权范围内")

@@ -237,7 +237,8 @@ def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
     assert job.status == ImportStatus.FAILED and "可重试" in job.message
     monkeypatch.setattr(importer, "_insert_members", original)
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.retry(job, actor=secretary, now=timezone.now())  # enqueued on commit; tasks run in-process in tests
+        # Enqueued on commit; tasks run in-process in tests.
+        jobs.retry(job, actor=secretary, now=timezone.now())
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.created_count == 30
 
