@@ -136,9 +136,10 @@ MEMBER = Workflow(
             field="on",
         ),
         # The receiving organisation confirmed a transfer letter: the member leaves the registry.
+        # The letter was issued in service; the member may have been suspended since.
         step(
             "transferred_out",
-            (*_ACTIVE, _M.MOBILE, _M.LOST_CONTACT),
+            (*_ACTIVE, _M.MOBILE, _M.LOST_CONTACT, _M.SUSPENDED),
             _M.HISTORICAL,
             roles=EDITORS,
             label="办结组织关系转出",
