@@ -32,8 +32,9 @@ from dangjian.orgs.models import OrgNode
 
 pytestmark = pytest.mark.django_db
 
-KEEPERS = {Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}  # who keeps the registry (RULES)
-ALL_ROLES = [*Role, SYSTEM_ROLE]
+# Who keeps the registry (RULES for member.change / member.import).
+KEEPERS: set[str] = {Role.SUPERVISOR.value, Role.SECRETARY.value, Role.CLERK.value}
+ALL_ROLES = [*(r.value for r in Role), SYSTEM_ROLE]
 
 # Written out by hand, not read from members.flows: the table under test must match this.
 IMPORT_TABLE = {
@@ -49,7 +50,7 @@ IMPORT_TABLE = {
     ("importing", "fail"): "failed",
     ("failed", "retry"): "importing",
 }
-IMPORT_ROLES = {
+IMPORT_ROLES: dict[str, set[str]] = {
     "validate": KEEPERS | {SYSTEM_ROLE},
     "pass": {SYSTEM_ROLE},
     "refuse": {SYSTEM_ROLE},
@@ -107,7 +108,9 @@ def _snapshot(obj: Any) -> dict[str, Any]:
     return model_to_dict(type(obj).objects.get(pk=obj.pk))
 
 
-def _walk(obj: Any, table: dict[tuple[str, str], str], roles: dict[str, set[str]], actors) -> int:
+def _walk(
+    obj: Any, table: dict[tuple[str, str], str], roles: dict[str, set[str]], actors: Any
+) -> int:
     """Try every action × role on ``obj`` in its current state; returns the steps taken."""
     flow = workflow_for(obj)
     state = obj.status
@@ -246,7 +249,7 @@ def test_a_stale_view_loses_with_state_changed_and_overwrites_nothing(branch, ac
 
 
 def _valid_job(secretary: User, rows: int = 5) -> ImportJob:
-    node = secretary.grants.first().node
+    node = secretary.grants.get().node
     upload = workbook([row(f"流转{i}", new_id(), branch=node.code) for i in range(rows)])
     job = jobs.store_upload(upload, "flow.xlsx", actor=secretary, org=node)
     jobs.validate_job(job, actor=secretary)
@@ -299,7 +302,7 @@ def test_an_import_the_sweep_failed_cannot_finish_and_its_rows_roll_back(user) -
 
 def test_a_member_movement_refused_for_state_writes_nothing(user) -> None:
     secretary = user("secretary1")
-    node = secretary.grants.first().node
+    node = secretary.grants.get().node
     member = members.register_member(actor=secretary, org=node, data=data())
     movements.start_mobility(member, actor=secretary, place="杭州市", left_on=date(2026, 3, 1))
     audits, version = AuditEntry.objects.count(), Member.objects.get(pk=member.pk).version
