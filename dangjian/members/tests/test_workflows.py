@@ -312,3 +312,28 @@ def test_a_member_movement_refused_for_state_writes_nothing(user) -> None:
     assert AuditEntry.objects.count() == audits
     assert Member.objects.get(pk=member.pk).version == version
     assert [t.action for t in history(member)] == ["mobile_out"]
+
+
+def test_side_effects_run_after_commit_and_never_for_a_refused_step(
+    branch, actors, django_capture_on_commit_callbacks
+) -> None:
+    job = _job(branch, ImportStatus.VALID, actors[Role.SECRETARY])
+    ran: list[str] = []
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        transition(
+            job,
+            "confirm",
+            actor=actors[Role.CLERK],
+            now=timezone.now(),
+            on_commit=lambda: ran.append(ImportJob.objects.get(pk=job.pk).status),
+        )
+        assert ran == []  # not before the transaction commits
+    assert len(callbacks) == 1 and ran == [ImportStatus.IMPORTING]
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(ValidationError),
+    ):
+        transition(
+            job, "confirm", actor=actors[Role.CLERK], now=timezone.now(), on_commit=ran.clear
+        )
+    assert callbacks == [] and ran == [ImportStatus.IMPORTING]
