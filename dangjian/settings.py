@@ -208,6 +208,9 @@ MEDIA_URL = "/media-not-served/"
 BACKUP_DIR = Path(env_str("DANGJIAN_BACKUP_DIR", str(VAR_DIR / "backups")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads kept by dangjian.core.files (encrypted blobs under MEDIA_ROOT/files); an
+    # S3-compatible backend can replace it here without code changes (ADR 0013).
+    "stored_files": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -252,6 +255,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # An uploaded workbook is parsed in a child process with these limits (members.workbook.sandbox).
 IMPORT_PARSE_MEMORY_MB = env_int("IMPORT_PARSE_MEMORY_MB", 2048)
 IMPORT_PARSE_SECONDS = env_int("IMPORT_PARSE_SECONDS", 120)
+# At most this many parser children run at once on this machine (all web and job workers), so
+# their memory stays bounded too; the check before parsing may take this long in a request.
+IMPORT_PARSE_CONCURRENCY = env_int("IMPORT_PARSE_CONCURRENCY", 2)
+IMPORT_CHECK_SECONDS = env_int("IMPORT_CHECK_SECONDS", 30)
 # The job worker (``manage.py job_worker``) beats every few seconds; /healthz calls it degraded
 # once the last beat is older than WORKER_STALE_SECONDS.
 WORKER_HEARTBEAT_FILE = VAR_DIR / "run" / "job-worker.json"

@@ -27,6 +27,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("governance/", include("dangjian.governance.urls")),
     path("audit/", include(audit_patterns)),
+    path("files/", include("dangjian.core.files.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -298,6 +298,10 @@ def create_api_token(
         errors.setdefault(
             "name", f"每个账号最多{API_TOKEN_ACTIVE_LIMIT}个有效令牌，请先撤销不用的令牌"
         )
+    elif name and live.filter(name=name).exists():
+        # Names tell tokens apart in the list; this also stops a resubmitted form (the page that
+        # shows a new token once answers a POST) from silently making a second token.
+        errors.setdefault("name", f"已有名为“{name}”的有效令牌，请换一个名称或先撤销它")
     if errors:
         raise ValidationError(errors)
     clear = API_TOKEN_MARK + secrets.token_urlsafe(32)

@@ -91,3 +91,7 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_state} → {self.to_state}"
+
+
+# Stored files live in their own package; importing the model here registers it with the app.
+from dangjian.core.files.models import StoredFile  # noqa: E402, F401

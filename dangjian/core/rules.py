@@ -21,13 +21,18 @@ from typing import Any
 PARTY_FOUNDED = date(1921, 7, 1)
 # Enterprises (and their ownership transfers) may predate the Party; older than this is a typo.
 EARLIEST_ENTERPRISE_DATE = date(1900, 1, 1)
-# Dates that are planned rather than recorded (a term extension, an account's validity) may lie
-# ahead, but not further than this.
-PLANNED_DAYS_AHEAD = 5 * 366
 
 # Cc: control characters (NUL, ESC, newline…); Cf: format characters (right-to-left override,
 # zero-width space/joiner, BOM, soft hyphen…); Zl/Zp: line and paragraph separators.
-INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Co/Cn: private-use and unassigned code points, which no font shows the same way.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cn"})
+# Characters of other categories that draw nothing: the combining grapheme joiner, the Hangul
+# fillers, the braille blank, the standard variation selectors. (CJK ideographic variation
+# selectors, U+E0100 on, stay allowed: a rare character in a name may need one.)
+BLANK_LOOKING = frozenset(
+    {"\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
+    | {chr(code) for code in range(0xFE00, 0xFE10)}
+)
 
 
 def _day(value: date) -> str:
@@ -57,7 +62,10 @@ def date_range_error(
 def invisible_character_error(value: str, *, label: str) -> str | None:
     """A Chinese message naming ``label`` when ``value`` holds a control or format character
     (a right-to-left override or a zero-width character makes one name look like another)."""
-    if any(unicodedata.category(char) in INVISIBLE_CATEGORIES for char in value):
+    if any(
+        char in BLANK_LOOKING or unicodedata.category(char) in INVISIBLE_CATEGORIES
+        for char in value
+    ):
         return f"{label}含有不可见的控制字符，请删除后重新输入"
     return None
 

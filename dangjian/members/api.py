@@ -232,12 +232,15 @@ class MemberViewSet(ScopedViewSet):
             return Response(
                 {"errors": report.errors, "rows": report.total, "valid": not report.errors}
             )
-        job = jobs.store_upload(
-            data,
-            upload.name or "upload.xlsx",
-            actor=request.user,
-            org=scope_root(request.user, Action.MEMBER_IMPORT),
-        )
+        try:
+            job = jobs.store_upload(
+                data,
+                upload.name or "upload.xlsx",
+                actor=request.user,
+                org=scope_root(request.user, Action.MEMBER_IMPORT),
+            )
+        except DjangoValidationError as exc:  # the stored-file checks (type, size, disk)
+            raise _service_error(exc) from exc
         report = jobs.validate_job(job, actor=request.user)
         if report.unreadable:
             raise ValidationError(

@@ -8,7 +8,9 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.workflow import register
+        from dangjian.members.files import register_purposes
         from dangjian.members.flows import WORKFLOWS
 
+        register_purposes()
         for flow in WORKFLOWS:
             register(flow)

@@ -69,6 +69,8 @@ IMPORT_JOB = Workflow(
         # A run that raised, or whose worker stopped reporting (the worker's sweep).
         step("fail", [_I.VALIDATING, _I.IMPORTING], _I.FAILED, roles=MACHINE, label="标记失败"),
         step("retry", [_I.FAILED], _I.IMPORTING, roles=IMPORTERS, label="重试导入"),
+        # Failed before its check finished: back to UPLOADED to be checked (and confirmed) again.
+        step("recheck", [_I.FAILED], _I.UPLOADED, roles=IMPORTERS, label="重新校验"),
     ),
 )
 

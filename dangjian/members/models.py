@@ -228,8 +228,8 @@ class ImportStatus(models.TextChoices):
 class ImportJob(models.Model):
     """One uploaded member workbook and its way through validation and import.
 
-    The file is kept SM4-GCM encrypted in media (it holds ID numbers); job arguments carry only this
-    row's id, and errors name sheet, row and column with masked values.
+    The file is a stored file (SM4-GCM encrypted, it holds ID numbers; ``dangjian.core.files``); job
+    arguments carry only this row's id, and errors name sheet, row and column with masked values.
     """
 
     org = models.ForeignKey(
@@ -239,7 +239,14 @@ class ImportJob(models.Model):
         "accounts.User", verbose_name="导入人", on_delete=models.PROTECT, related_name="+"
     )
     original_name = models.CharField("文件名", max_length=200)
-    stored_path = models.CharField("存储位置", max_length=300)
+    upload = models.ForeignKey(
+        "core.StoredFile",
+        verbose_name="上传文件",
+        on_delete=models.PROTECT,
+        null=True,  # jobs whose legacy file was already gone when files moved to core
+        blank=True,
+        related_name="+",
+    )
     file_sha256 = models.CharField("文件SM3/SHA256", max_length=64)
     status = models.CharField(
         "状态", max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED

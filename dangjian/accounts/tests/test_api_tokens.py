@@ -3,6 +3,7 @@ first; created on the profile page or by 系统管理员; scope applies as for t
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -29,7 +30,11 @@ pytestmark = pytest.mark.django_db
 
 
 def make_token(holder: User, *, actor: User | None = None, days: int = 30) -> tuple[ApiToken, str]:
-    return services.create_api_token(actor=actor or holder, user=holder, name="数据对接", days=days)
+    name = f"数据对接{next(_NAMES)}"
+    return services.create_api_token(actor=actor or holder, user=holder, name=name, days=days)
+
+
+_NAMES = itertools.count(1)
 
 
 def api(clear: str) -> Client:
@@ -124,7 +129,7 @@ def test_creation_is_audited_without_the_token(user) -> None:
     token, clear = make_token(user("clerk1"))
     entry = AuditEntry.objects.filter(action="accounts.token.create").latest("seq")
     assert entry.object_id == str(token.pk) and entry.changes["prefix"] == token.prefix
-    assert entry.changes["user"] == "clerk1" and entry.changes["name"] == "数据对接"
+    assert entry.changes["user"] == "clerk1" and entry.changes["name"] == token.name
     flat = " ".join([entry.object_repr, str(entry.changes)])
     assert clear not in flat and token.digest not in flat
 
@@ -256,6 +261,9 @@ def test_profile_creates_a_token_and_shows_it_once(client_for, user) -> None:
     listing = client.get("/accounts/profile/").content.decode()
     assert "组织部对接" in listing and token.prefix in listing and clear not in listing
     assert token.expires_at - token.created_at == timedelta(days=90)
+    again = client.post("/accounts/profile/tokens/new/", {"name": "组织部对接", "days": "90"})
+    assert "已有名为“组织部对接”的有效令牌" in again.content.decode()  # a resubmitted form
+    assert ApiToken.objects.filter(user=user("clerk1")).count() == 1
 
 
 def test_profile_form_errors_name_the_field(client_for) -> None:

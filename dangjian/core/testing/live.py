@@ -61,7 +61,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _psql(sql: str) -> None:
+def psql(sql: str) -> None:
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
         check=True,
@@ -98,7 +98,7 @@ def live() -> Iterator[LiveServer]:
     suite_url = os.environ.get("DATABASE_URL", "")
     if urlparse(suite_url).scheme.startswith("postgres"):
         database = f"dangjian_live_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
+        psql(f"CREATE DATABASE {database}")
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
     else:
         env.pop("DATABASE_URL", None)
@@ -130,7 +130,7 @@ def live() -> Iterator[LiveServer]:
         process.terminate()
         process.wait(timeout=15)
         if database:
-            _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         import shutil
 
         shutil.rmtree(var_dir, ignore_errors=True)

@@ -22,6 +22,7 @@ from dangjian.core.denials import REPEATED, flush_closed_windows, record_denial
 from dangjian.core.models import AuditEntry, DenialWindow
 from dangjian.core.rules import denial_key, window_is_open
 from dangjian.core.testing.clients import login
+from dangjian.core.testing.live import psql
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -191,15 +192,6 @@ print("CHAIN", verify_chain().ok)
 """
 
 
-def _psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.slow
 def test_concurrent_workers_lose_no_count_and_write_each_kind_once() -> None:
     """Two processes × four threads, as gunicorn runs, on a throw-away database of the suite's
@@ -210,7 +202,7 @@ def test_concurrent_workers_lose_no_count_and_write_each_kind_once() -> None:
     database = ""
     if urlparse(os.environ.get("DATABASE_URL", "")).scheme.startswith("postgres"):
         database = f"dangjian_denials_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
+        psql(f"CREATE DATABASE {database}")
         env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
     else:
         env.pop("DATABASE_URL", None)
@@ -249,7 +241,7 @@ def test_concurrent_workers_lose_no_count_and_write_each_kind_once() -> None:
         assert counts["CHAIN"] == "True"
     finally:
         if database:
-            _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         import shutil
 
         shutil.rmtree(var_dir, ignore_errors=True)

@@ -52,6 +52,12 @@ def test_date_range_error(value, kwargs, expected) -> None:
         "张\u2028三",  # line separator
         "张\u00ad三",  # soft hyphen
         "张\u2066三\u2069",  # isolates
+        "\u3164\u3164",  # Hangul fillers: a name that looks blank
+        "张\u034f三",  # combining grapheme joiner
+        "张\ufe0f三",  # variation selector
+        "张\u2800三",  # braille blank
+        "张\ue000三",  # private use
+        "张\U0010fffe",  # a noncharacter, unassigned
     ],
 )
 def test_invisible_characters_are_refused_by_name(name: str) -> None:
@@ -62,7 +68,17 @@ def test_invisible_characters_are_refused_by_name(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["张三", "欧阳·娜娜", "阿卜杜热西提·买买提", "𠮷野家", "Li Ming", "王 小明", ""]
+    "name",
+    [
+        "张三",
+        "欧阳·娜娜",
+        "阿卜杜热西提·买买提",
+        "𠮷野家",
+        "Li Ming",
+        "王 小明",
+        "",
+        "葛\U000e0100",  # an ideographic variation sequence for a rare glyph
+    ],
 )
 def test_ordinary_names_pass(name: str) -> None:
     assert invisible_character_error(name, label="姓名") is None

@@ -13,6 +13,8 @@ from django.utils import timezone
 from dangjian.core.heartbeat import read_beat, write_beat
 from dangjian.core.management.commands.job_worker import Heartbeat, Periodic, periodic_sweeps
 from dangjian.members.models import ImportJob, ImportStatus
+from dangjian.members.tests.helpers import new_id
+from dangjian.members.tests.workbooks import row, workbook
 from dangjian.members.workbook import jobs
 
 pytestmark = pytest.mark.django_db
@@ -83,11 +85,14 @@ def test_periodic_sweep_fails_an_import_whose_worker_died(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     secretary = user("secretary1")
-    job = jobs.store_upload(b"x", "a.xlsx", actor=secretary, org=secretary.grants.first().node)
-    running = jobs.store_upload(b"y", "b.xlsx", actor=secretary, org=secretary.grants.first().node)
+    upload = workbook([row("心跳", new_id())])
+    job = jobs.store_upload(upload, "a.xlsx", actor=secretary, org=secretary.grants.first().node)
+    running = jobs.store_upload(
+        upload, "b.xlsx", actor=secretary, org=secretary.grants.first().node
+    )
     now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=now - jobs.STALE_AFTER * 2
+        status=ImportStatus.IMPORTING, heartbeat_at=now - jobs.stale_after() * 2
     )
     ImportJob.objects.filter(pk=running.pk).update(status=ImportStatus.IMPORTING, heartbeat_at=now)
     caplog.set_level(logging.WARNING, logger="dangjian.worker")

@@ -10,8 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from dangjian.core.files import services as stored_files
 from dangjian.core.models import AuditEntry
 from dangjian.members.models import ImportJob, ImportStatus
+from dangjian.members.tests.helpers import new_id
+from dangjian.members.tests.workbooks import row, workbook
 from dangjian.members.workbook import jobs
 from dangjian.members.workbook.retention import purge_expired_uploads
 
@@ -28,10 +31,11 @@ def media(settings, tmp_path) -> Path:
 @pytest.fixture
 def make_job(user, media):
     secretary = user("secretary1")
+    upload = workbook([row("保留", new_id())])
 
     def make(status: str, *, days_ago: float) -> ImportJob:
         job = jobs.store_upload(
-            b"encrypted workbook", "a.xlsx", actor=secretary, org=secretary.grants.first().node
+            upload, "a.xlsx", actor=secretary, org=secretary.grants.first().node
         )
         when = timezone.now() - timedelta(days=days_ago)
         ImportJob.objects.filter(pk=job.pk).update(status=status, heartbeat_at=when)
@@ -44,7 +48,8 @@ def make_job(user, media):
 def _file(job: ImportJob) -> Path:
     from django.conf import settings
 
-    return Path(settings.MEDIA_ROOT) / job.stored_path
+    assert job.upload is not None
+    return Path(settings.MEDIA_ROOT) / job.upload.storage_name
 
 
 def _old_file(path: Path, *, hours_ago: float) -> Path:
@@ -62,48 +67,51 @@ def test_purge_deletes_old_finished_uploads_only_and_audits_once(
     invalid_old = make_job(ImportStatus.INVALID, days_ago=30)
     unreadable_old = make_job(ImportStatus.UNREADABLE, days_ago=30)
     done_old = make_job(ImportStatus.DONE, days_ago=8)
-    done_without_file = make_job(ImportStatus.DONE, days_ago=8)
-    _file(done_without_file).unlink()  # what a finished import normally does itself
+    done_purged = make_job(ImportStatus.DONE, days_ago=8)
+    with django_capture_on_commit_callbacks(execute=True):
+        # what a finished import normally does itself
+        stored_files.purge([done_purged.upload_id], now=timezone.now())
     kept = [
         make_job(ImportStatus.FAILED, days_ago=6),  # still retryable
         make_job(ImportStatus.INVALID, days_ago=1),
-        make_job(ImportStatus.VALID, days_ago=8),  # waiting for 确认导入
+        make_job(ImportStatus.VALID, days_ago=6),  # waiting for 确认导入
         make_job(ImportStatus.IMPORTING, days_ago=8),  # the stale-job sweep's business
-        make_job(ImportStatus.UPLOADED, days_ago=8),
+        make_job(ImportStatus.UPLOADED, days_ago=1),
     ]
-    sidecar = _file(failed_old).with_suffix(".progress")
-    sidecar.write_text("12")
-    orphan = _old_file(media / "imports" / "deadbeef.bin", hours_ago=2)
-    fresh_orphan = _old_file(media / "imports" / "cafe.bin", hours_ago=0.1)  # being stored now
+    abandoned = make_job(ImportStatus.VALID, days_ago=8)  # checked, never confirmed
+    # A progress file a killed import left behind, and one a running import is writing.
+    left_progress = _old_file(media / "imports" / f"job-{failed_old.pk}.progress", hours_ago=2)
+    running_progress = _old_file(media / "imports" / f"job-{kept[3].pk}.progress", hours_ago=2)
+    orphan = _old_file(media / "files" / "members.import_workbook" / "de" / "dead.bin", hours_ago=2)
+    fresh_orphan = _old_file(
+        media / "files" / "members.import_workbook" / "ca" / "cafe.bin", hours_ago=0.1
+    )
     expired_files = [
-        _file(failed_old),
-        _file(invalid_old),
-        _file(unreadable_old),
-        _file(done_old),
-        sidecar,
+        _file(job) for job in (failed_old, invalid_old, unreadable_old, done_old, abandoned)
     ]
     before = AuditEntry.objects.count()
 
     with django_capture_on_commit_callbacks(execute=True):
         result = purge_expired_uploads(timezone.now())
 
-    assert (result.jobs, result.orphans) == (4, 1)
-    assert not any(path.exists() for path in [*expired_files, orphan])
-    assert fresh_orphan.exists()
+    assert (result.jobs, result.orphans) == (5, 2)
+    assert not any(path.exists() for path in [*expired_files, orphan, left_progress])
+    assert fresh_orphan.exists() and running_progress.exists()
     assert all(_file(job).exists() for job in kept)
-    for job in (failed_old, invalid_old, unreadable_old, done_old):
+    for job in (failed_old, invalid_old, unreadable_old, done_old, abandoned):
         job.refresh_from_db()
-        assert job.stored_path == ""
+        assert job.upload is not None and job.upload.purged_at is not None  # the rows stay
+        assert not jobs.upload_present(job)
     assert failed_old.message == invalid_old.message == jobs.UPLOAD_GONE_MESSAGE
     assert failed_old.status == ImportStatus.FAILED  # the row stays as it was
-    done_without_file.refresh_from_db()
-    assert done_without_file.stored_path  # nothing deleted, so not counted or changed
+    assert failed_old.upload.sha256 == failed_old.file_sha256  # what was uploaded stays known
+    assert all(jobs.upload_present(job) for job in kept)
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.order_by("-seq")[0]
     assert entry.action == "members.import.uploads_purged"
-    assert entry.changes["deleted_files"] == 5
+    assert entry.changes["deleted_files"] == 7
     assert entry.changes["expired_jobs"] == sorted(
-        [failed_old.pk, invalid_old.pk, unreadable_old.pk, done_old.pk]
+        [failed_old.pk, invalid_old.pk, unreadable_old.pk, done_old.pk, abandoned.pk]
     )
     assert entry.changes["retention_days"] == 7
 
@@ -111,6 +119,18 @@ def test_purge_deletes_old_finished_uploads_only_and_audits_once(
         again = purge_expired_uploads(timezone.now())
     assert again.files == 0
     assert AuditEntry.objects.count() == before + 1  # nothing deleted, nothing audited
+
+
+def test_a_purge_rolled_back_keeps_every_file(make_job) -> None:
+    from django.db import transaction
+
+    job = make_job(ImportStatus.FAILED, days_ago=10)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        purge_expired_uploads(timezone.now())
+        raise RuntimeError("the transaction fails after the purge")
+    job.refresh_from_db()
+    assert job.upload is not None and job.upload.purged_at is None
+    assert _file(job).exists() and jobs.upload_present(job)
 
 
 def test_retry_of_a_purged_job_says_the_file_must_be_uploaded_again(
@@ -132,9 +152,26 @@ def test_retry_with_the_file_still_there_is_enqueued(make_job) -> None:
     from unittest import mock
 
     job = make_job(ImportStatus.FAILED, days_ago=1)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=3)  # it had passed its check
+    job.refresh_from_db()
     with mock.patch.object(jobs, "enqueue_import") as enqueue:
         jobs.retry(job, actor=job.created_by, now=timezone.now())
     enqueue.assert_called_once()
+
+
+def test_retry_of_a_job_that_failed_during_its_check_checks_again(make_job) -> None:
+    """Never imported unseen: the user confirms the preview of the new check as usual."""
+    from unittest import mock
+
+    job = make_job(ImportStatus.FAILED, days_ago=1)
+    with (
+        mock.patch.object(jobs, "enqueue_import") as enqueue_import,
+        mock.patch.object(jobs, "enqueue_validation") as enqueue_validation,
+    ):
+        jobs.retry(job, actor=job.created_by, now=timezone.now())
+    enqueue_validation.assert_called_once()
+    enqueue_import.assert_not_called()
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.UPLOADED
 
 
 def test_purge_command_reports_in_chinese(make_job, capsys) -> None:

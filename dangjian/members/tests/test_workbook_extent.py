@@ -66,6 +66,52 @@ def utf16_sheet() -> bytes:
     return rezip(data, replace={SHEET_PART: sheet.encode("utf-16")})
 
 
+def _parts(data: bytes) -> tuple[str, str, str]:
+    book = zipfile.ZipFile(io.BytesIO(data))
+    names = (SHEET_PART, "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    sheet, workbook_xml, rels = (book.read(name).decode() for name in names)
+    return sheet, workbook_xml, rels
+
+
+def sheet_under_another_name() -> bytes:
+    """The member sheet's part named .bin: a reader follows the relationship, not the name."""
+    data = far_cell("XFD1048576")
+    sheet, _, rels = _parts(data)
+    rels = rels.replace("worksheets/sheet1.xml", "worksheets/sheet1.bin")
+    return rezip(
+        data,
+        replace={"xl/_rels/workbook.xml.rels": rels.encode()},
+        add={"xl/worksheets/sheet1.bin": sheet.encode()},
+    )
+
+
+def decoy_sheet_name() -> bytes:
+    """A quote of the other kind inside the sheet name hides a second r:id in it."""
+    base = workbook([row("张三", "110101199003074514")])
+    sheet, workbook_xml, rels = _parts(far_cell("XFD1048576"))
+    rels = rels.replace('Target="worksheets/sheet1.xml"', 'Target="worksheets/far.xml"').replace(
+        "</Relationships>",
+        '<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+    )
+    workbook_xml = workbook_xml.replace(
+        '<sheet name="党员信息" sheetId="1" r:id="rId1"/>',
+        '<sheet r:id="rId1" name="党员信息\' r:id=\'rId99" sheetId="1"/>',
+    )
+    return rezip(
+        base,
+        replace={
+            "xl/workbook.xml": workbook_xml.encode(),
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+        },
+        add={"xl/worksheets/far.xml": sheet.encode()},
+    )
+
+
+def cell(tag: str) -> bytes:
+    return with_sheet_data(f'<row r="3">{tag}<v>1</v></c></row>')
+
+
 CORPUS = {
     "far-away single cell XFD1048576": (lambda: far_cell("XFD1048576"), "超过 200000 行"),
     "far-away cell AZ1048576": (lambda: far_cell("AZ1048576"), "超过 200000 行"),
@@ -92,6 +138,17 @@ CORPUS = {
         "无法识别",
     ),
     "sheet in UTF-16": (utf16_sheet, "UTF-8"),
+    "lower-case column": (lambda: cell('<c r="xfd1048576">'), "无法识别"),
+    "leading zeros in the row": (lambda: cell('<c r="Z0001048576">'), "无法识别"),
+    "member sheet stored as .bin": (sheet_under_another_name, "超过 200000 行"),
+    "r= inside another attribute's value": (
+        lambda: cell("""<c foo="x' r='A3" r="XFD1048576">"""),
+        "超过 200000 行",
+    ),
+    "quote trick in the sheet name": (decoy_sheet_name, "超过 200000 行"),
+    "> inside an attribute value": (lambda: cell('<c foo="a>b" r="XFD3">'), "XFD3"),
+    "< inside an attribute value": (lambda: cell('<c foo="a<b" r="XFD3">'), "不是规范的 XML"),
+    "same attribute twice": (lambda: cell('<c r="A3" r="XFD3">'), "不是规范的 XML"),
 }
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from dangjian.core.files.services import file_storage
 from dangjian.core.models import AuditEntry
 from dangjian.members import services
 from dangjian.members.choices import MemberStatus
@@ -32,7 +33,8 @@ def _thirty(bad: bool) -> tuple[list[list[object]], list[str]]:
 
 
 def _counts() -> tuple[int, int]:
-    return Member.objects.count(), AuditEntry.objects.count()
+    # Keeping an upload is audited on its own ("files.stored", see dangjian/core/files tests).
+    return Member.objects.count(), AuditEntry.objects.exclude(action="files.stored").count()
 
 
 def test_thirty_rows_two_errors_then_fixed(client_for, user) -> None:
@@ -48,6 +50,8 @@ def test_thirty_rows_two_errors_then_fixed(client_for, user) -> None:
     ]
     assert "校验位" in job.errors[0]["message"]
     assert _counts() == before
+    stored = AuditEntry.objects.filter(action="files.stored", object_id=str(job.upload_id))
+    assert [e.changes["sha256"] for e in stored] == [job.file_sha256]
     page = client.get(f"/members/import/{job.pk}/").content.decode()
     assert "未写入任何数据" in page and "<td>19</td><td>转正日期</td>" in page
     fixed, _ = _thirty(bad=False)
@@ -230,7 +234,7 @@ def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
         jobs.run_import(job)
     assert _counts()[0] == before[0]  # the transaction never committed
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.stale_after() * 2
     )
     assert jobs.mark_stale_failed(timezone.now()) == 1
     job.refresh_from_db()
@@ -246,14 +250,18 @@ def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
 def test_stored_upload_is_encrypted(user) -> None:
     secretary = user("secretary1")
     id_number = new_id()
+    data = workbook([row("加密", id_number)])
     job = jobs.store_upload(
-        workbook([row("加密", id_number)]),
+        data,
         "a.xlsx",
         actor=secretary,
         org=secretary.grants.first().node,
     )
-    raw = jobs._path(job).read_bytes()
+    assert job.upload is not None
+    with file_storage().open(job.upload.storage_name) as handle:
+        raw = handle.read()
     assert raw.startswith(b"v1:") and id_number.encode() not in raw and b"PK" not in raw[:8]
+    assert jobs.load_upload(job) == data
 
 
 def test_api_dry_run_and_hostile_file(client_for) -> None:
@@ -372,13 +380,13 @@ def test_live_progress_file_is_a_heartbeat_and_feeds_the_progress_bar(client_for
     )
     jobs.validate_job(job, actor=secretary)
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 2
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.stale_after() * 2
     )
     jobs._live_progress(job)(17)
     assert jobs.mark_stale_failed(timezone.now()) == 0  # still reporting through the file
     page = client_for("secretary1").get(f"/members/import/{job.pk}/progress/").content.decode()
     assert "已处理 17 / 30 行" in page
-    old = time.time() - jobs.STALE_AFTER.total_seconds() * 2
+    old = time.time() - jobs.stale_after().total_seconds() * 2
     os.utime(jobs._live_path(job), (old, old))
     assert jobs.mark_stale_failed(timezone.now()) == 1
     jobs._live_path(job).unlink()

@@ -49,6 +49,7 @@ IMPORT_TABLE = {
     ("validating", "fail"): "failed",
     ("importing", "fail"): "failed",
     ("failed", "retry"): "importing",
+    ("failed", "recheck"): "uploaded",
 }
 IMPORT_ROLES: dict[str, set[str]] = {
     "validate": KEEPERS | {SYSTEM_ROLE},
@@ -59,8 +60,9 @@ IMPORT_ROLES: dict[str, set[str]] = {
     "finish": {SYSTEM_ROLE},
     "fail": {SYSTEM_ROLE},
     "retry": KEEPERS,
+    "recheck": KEEPERS,
 }
-IMPORT_AUDITED = {"confirm", "fail", "retry"}
+IMPORT_AUDITED = {"confirm", "fail", "retry", "recheck"}
 
 _SERVING = ["full", "probationary", "mobile", "lost_contact", "suspended"]
 MEMBER_TABLE = {
@@ -153,7 +155,6 @@ def _job(branch: OrgNode, status: str, creator: User) -> ImportJob:
         org=branch,
         created_by=creator,
         original_name="t.xlsx",
-        stored_path="",
         file_sha256="0" * 64,
         status=status,
     )
@@ -337,3 +338,20 @@ def test_side_effects_run_after_commit_and_never_for_a_refused_step(
             job, "confirm", actor=actors[Role.CLERK], now=timezone.now(), on_commit=ran.clear
         )
     assert callbacks == [] and ran == [ImportStatus.IMPORTING]
+
+
+def test_confirming_a_job_whose_upload_was_purged_writes_nothing(user) -> None:
+    from dangjian.core.files import services as stored_files
+
+    secretary = user("secretary1")
+    job = _valid_job(secretary)
+    assert job.upload_id is not None
+    stored_files.purge([job.upload_id], now=timezone.now())
+    job = ImportJob.objects.select_related("org").get(pk=job.pk)
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as gone:
+        jobs.confirm_import(job, actor=secretary, now=timezone.now(), background=False)
+    assert gone.value.messages == [jobs.CONFIRM_GONE_MESSAGE]
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.VALID
+    assert AuditEntry.objects.count() == audits
+    assert [t.action for t in history(job)] == ["validate", "pass"]

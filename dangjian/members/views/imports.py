@@ -109,17 +109,21 @@ def upload(request: HttpRequest) -> HttpResponse:
             except UnsafeWorkbook as exc:
                 form.add_error("file", str(exc))
             else:
-                job = jobs.store_upload(
-                    data,
-                    upload_file.name,
-                    actor=request.user,
-                    org=scope_root(request.user, Action.MEMBER_IMPORT),
-                )
-                if len(data) > BACKGROUND_BYTES:
-                    jobs.enqueue_validation(job, actor=request.user, now=timezone.now())
+                try:
+                    job = jobs.store_upload(
+                        data,
+                        upload_file.name,
+                        actor=request.user,
+                        org=scope_root(request.user, Action.MEMBER_IMPORT),
+                    )
+                except ValidationError as exc:  # the stored-file checks (type, size, disk)
+                    form.add_error(None, exc)
                 else:
-                    jobs.validate_job(job, actor=request.user)
-                return redirect("members:import_job", pk=job.pk)
+                    if len(data) > BACKGROUND_BYTES:
+                        jobs.enqueue_validation(job, actor=request.user, now=timezone.now())
+                    else:
+                        jobs.validate_job(job, actor=request.user)
+                    return redirect("members:import_job", pk=job.pk)
     recent = ImportJob.objects.filter(created_by_id=request.user.pk)[:10]
     return render(
         request, "members/import.html", {"form": form, "recent": recent, "nav_active": "members"}
@@ -141,7 +145,10 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Stale jobs are failed by the job worker's sweep (``mark_stale_failed``), not by a GET.
     job = _job(request, pk)
-    return render(request, "members/import_job.html", {"job": job, "nav_active": "members"})
+    from dangjian.members.workbook.jobs import upload_present
+
+    context = {"job": job, "upload_present": upload_present(job), "nav_active": "members"}
+    return render(request, "members/import_job.html", context)
 
 
 @login_required

@@ -17,7 +17,9 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
 
 from dangjian.members.rules import echo
 
@@ -27,10 +29,8 @@ MAX_COLUMNS = 26  # A–Z: the template has 12 columns; a few added by hand stil
 LAST_COLUMN = "Z"
 MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
 
-# A reference whose column has two or more letters, or whose row has six digits from 200000 or
-# seven and more: every reference past the limits matches (the few near the limit are then
-# compared exactly).
-_FAR = re.compile(rb"""\sr=["'](?:[A-Z]{2}|[A-Z]?(?:[2-9]\d{5}|[1-9]\d{6,}))[^"']*""")
+# In a chunk of the usual shape every <row> and <c> starts with r="…": their references.
+_LEADING_REF = re.compile(rb'<(?:[\w.-]+:)?(?:c|row) r="([^"]*)"')
 # Letters to A, digits to 0, one kind of quote, and blanks, ">" and "/" to a space: the tests
 # below are then a few plain substring counts (about 1 GB/s each), where a regular expression
 # would stop at every "<".
@@ -45,22 +45,28 @@ _MAYBE_FAR = (b' r="AA', b'r="A000000', b'r="000000')
 def _is_odd(folded: bytes) -> bool:
     """A <row> or <c> that does not start with r="…", or one under a namespace prefix: the
     chunk is then walked tag by tag."""
-    if folded.count(b"<c ") != folded.count(b'<c r="'):
+    # Folded, a reference Excel writes starts with a letter (now "A") or, for a row, a digit
+    # ("0"); lower-case letters or anything else make the counts differ.
+    if folded.count(b"<c ") != folded.count(b'<c r="A'):
         return True
-    if folded.count(b"<row ") != folded.count(b'<row r="'):
+    if folded.count(b"<row ") != folded.count(b'<row r="0'):
         return True
     # A character reference in a reference (r="&#88;FD1") is walked too, and refused there.
     return b":c " in folded or b":row " in folded or b'r="&' in folded
 
 
-_TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(c|row)(?=[\s/>])([^>]*)>""")
-_REF_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
+# A whole start or end tag: a ">" inside a quoted attribute value does not end it.
+_TAG = re.compile(rb"""<(/?)(?:[\w.-]+:)?(c|row)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_REF_WITH_AMPERSAND = re.compile(rb"""\sr\s*=\s*(?:"[^"]*&|'[^']*&)""")
 _LAST_ROW = re.compile(rb"""<(?:[\w.-]+:)?row r="(\d+)\"""")
 _LAST_CELL = re.compile(rb"""<(?:[\w.-]+:)?c r="([A-Z]+)(\d+)\"""")
 _DIMENSION = re.compile(rb"""<(?:[\w.-]+:)?dimension\b[^>]*\sref=["']([^"']*)["']""")
-_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+# What Excel writes, and nothing else: upper-case letters, a row without leading zeros.
+_CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+_ROW_REF = re.compile(r"[1-9][0-9]{0,6}")
 _SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet\s[^>]*>")
-_ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*["']([^"']*)["']""")
+# Attribute values in matched quotes: a quote of the other kind inside a value is just text.
+_ATTR = re.compile(rb"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s[^>]*>")
 
 
@@ -82,19 +88,39 @@ def _split_ref(ref: str) -> tuple[int, int]:
     return column_number(match.group(1)), int(match.group(2))
 
 
+def _row_number(ref: str) -> int:
+    if _ROW_REF.fullmatch(ref) is None:
+        raise ExtentError("文件已损坏：行号“" + echo(ref, 20) + "”无法识别")
+    return int(ref)
+
+
+def attributes(tag: bytes) -> dict[bytes, bytes]:
+    """A tag's attributes by local name. A name given twice (``r`` and ``x:r``, two ``id``s) is
+    refused: parsers disagree on which one counts."""
+    found: dict[bytes, bytes] = {}
+    for key, double, single in _ATTR.findall(tag):
+        local = key.split(b":")[-1]
+        if local in found:
+            raise ExtentError(
+                "文件已损坏：同一元素重复声明了属性“" + echo(local.decode(), 20) + "”"
+            )
+        found[local] = double or single
+    return found
+
+
 def sheet_part(workbook_xml: bytes, rels_xml: bytes, preferred: str) -> tuple[str, str] | None:
     """The worksheet part the reader will open (the sheet named ``preferred``, else the first)
     and the sheet's name, from workbook.xml and its relationships; None when they don't say."""
     sheets: list[tuple[str, str]] = []
     for tag in _SHEET_TAG.findall(workbook_xml):
-        attrs = {key.split(b":")[-1]: value for key, value in _ATTR.findall(tag)}
+        attrs = attributes(tag)
         name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
         sheets.append((name, attrs.get(b"id", b"").decode("ascii", "replace")))
     if not sheets:
         return None
     name, rel_id = next(((n, r) for n, r in sheets if n == preferred), sheets[0])
     for tag in _RELATIONSHIP.findall(rels_xml):
-        attrs = dict(_ATTR.findall(tag))
+        attrs = attributes(tag)
         if attrs.get(b"Id", b"").decode("ascii", "replace") == rel_id:
             target = html.unescape(attrs.get(b"Target", b"").decode("utf-8", "replace"))
             if target.startswith("/"):
@@ -113,8 +139,12 @@ class ExtentScanner:
     column: int = 0
     carry: bytes = b""
     body_started: bool = False
+    # Well-formedness first: then "<" never stands inside an attribute value, so a chunk cut
+    # at its last "<" holds only whole tags, and every parser sees the same elements.
+    xml: Any = field(default_factory=expat.ParserCreate)
 
     def feed(self, chunk: bytes) -> None:
+        self._parse(chunk)
         buffer = self.carry + chunk
         cut = buffer.rfind(b"<")
         if cut <= 0:
@@ -124,7 +154,17 @@ class ExtentScanner:
         self.carry, buffer = buffer[cut:], buffer[:cut]
         self._scan(buffer)
 
+    def _parse(self, chunk: bytes, final: bool = False) -> None:
+        try:
+            self.xml.Parse(chunk, final)
+        except expat.ExpatError as exc:
+            raise ExtentError(
+                f"工作表“{self.sheet}”不是规范的 XML（第 {exc.lineno} 行附近），"
+                "请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新上传"
+            ) from exc
+
     def finish(self) -> None:
+        self._parse(b"", final=True)
         if self.carry:
             self._scan(self.carry + b" ")
             self.carry = b""
@@ -137,15 +177,17 @@ class ExtentScanner:
         if _is_odd(folded):
             self._walk(buffer)
             return
+        if b"&" in buffer and _REF_WITH_AMPERSAND.search(buffer):
+            raise ExtentError("文件已损坏：单元格位置中含有字符引用，无法识别")
         if any(marker in folded for marker in _MAYBE_FAR):
             self._check_far(buffer)
         self._remember_position(buffer)
 
     def _check_far(self, buffer: bytes) -> None:
-        for match in _FAR.finditer(buffer):
-            ref = match.group(0).split(b"=", 1)[1][1:].decode("ascii", "replace")
-            if ref.isdigit():
-                self._check(1, int(ref), ref)
+        for match in _LEADING_REF.finditer(buffer):
+            ref = match.group(1).decode("ascii", "replace")
+            if ref[:1].isdigit():
+                self._check(1, _row_number(ref), ref)
             else:
                 self._check(*_split_ref(ref), ref)
 
@@ -168,12 +210,9 @@ class ExtentScanner:
         for match in _TAG.finditer(buffer):
             if match.group(1):
                 continue
-            found = _REF_ATTR.search(match.group(3))
-            ref = found.group(1).decode("ascii", "replace") if found else ""
+            ref = attributes(match.group(3)).get(b"r", b"").decode("ascii", "replace")
             if match.group(2) == b"row":
-                if ref and not ref.isdigit():
-                    raise ExtentError("文件已损坏：行号“" + echo(ref, 20) + "”无法识别")
-                self.row, self.column = (int(ref) if ref else self.row + 1), 0
+                self.row, self.column = (_row_number(ref) if ref else self.row + 1), 0
                 self._check(1, self.row, ref or str(self.row))
                 continue
             if ref:

@@ -7,15 +7,14 @@ Every status change is a step of ``members.flows.IMPORT_JOB`` taken through
 Only the job id crosses into the background worker. The import is one transaction: a worker killed
 mid-way leaves nothing behind, and the job (with a stale heartbeat) is marked failed and can be
 retried. The preview's progress goes to the job row; the import's, from inside its transaction,
-to a small file beside the upload that the progress page and the stale-job check read.
+to a small local file that the progress page and the stale-job check read. The workbook itself
+is a stored file (``dangjian.core.files``, purpose ``members.import_workbook``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,41 +26,56 @@ from django.utils import timezone
 
 from dangjian.core.actors import SystemActor
 from dangjian.core.context import command_context
-from dangjian.core.provider import crypto
+from dangjian.core.files import services as stored_files
 from dangjian.core.workflow import transition
+from dangjian.members.files import IMPORT_WORKBOOK
+from dangjian.members.flows import IMPORT_JOB
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
 
 logger = logging.getLogger(__name__)
-UPLOAD_CONTEXT = "members.import.upload"
-STALE_AFTER = timedelta(minutes=2)
+STALE_AFTER = timedelta(minutes=2)  # at least; see stale_after()
 
 
-def _path(job: ImportJob) -> Path:
-    return Path(settings.MEDIA_ROOT) / job.stored_path
+def stale_after() -> timedelta:
+    """How long a job may go without a heartbeat before it counts as abandoned. The parse runs
+    in a child and reports nothing until it ends, after waiting for a free parser slot: both
+    may take up to IMPORT_PARSE_SECONDS, so a live job is never taken for a dead one."""
+    waiting = timedelta(seconds=2 * settings.IMPORT_PARSE_SECONDS + 60)
+    return max(STALE_AFTER, waiting)
 
 
-def store_upload(data: bytes, original_name: str, *, actor: Any, org: Any) -> ImportJob:
-    relative = f"imports/{uuid.uuid4().hex}.bin"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(crypto().encrypt_blob(data, context=UPLOAD_CONTEXT))
-    try:
-        return ImportJob.objects.create(
+def store_upload(
+    data: bytes, original_name: str, *, actor: Any, org: Any, now: datetime | None = None
+) -> ImportJob:
+    """Keep the workbook as a stored file (encrypted, digests audited) and open its job."""
+    with transaction.atomic():
+        upload = stored_files.store(
+            data,
+            purpose=IMPORT_WORKBOOK.key,
+            original_name=original_name,
             org=org,
-            created_by=actor,
-            original_name=echo(original_name, 199),  # a file named after a person's ID
-            stored_path=relative,
-            file_sha256=hashlib.sha256(data).hexdigest(),
+            actor=actor,
+            now=now or timezone.now(),
         )
-    except Exception:
-        target.unlink(missing_ok=True)  # no row pointing at a file, no file without a row
-        raise
+        try:
+            return ImportJob.objects.create(
+                org=org,
+                created_by=actor,
+                original_name=echo(original_name, 199),  # a file named after a person's ID
+                upload=upload,
+                file_sha256=upload.sha256,
+            )
+        except Exception:
+            stored_files.remove_blob(upload)  # no row pointing at a file, no file without a row
+            raise
 
 
 def load_upload(job: ImportJob) -> bytes:
-    return crypto().decrypt_blob(_path(job).read_bytes(), context=UPLOAD_CONTEXT)
+    if job.upload is None:
+        raise stored_files.ContentGone(UPLOAD_GONE_MESSAGE)
+    return stored_files.read(job.upload)
 
 
 def _update(job: ImportJob, **fields: Any) -> None:
@@ -75,8 +89,15 @@ def _progress(job: ImportJob, offset: int = 0) -> Any:
     return lambda done: _update(job, processed_rows=offset + done)
 
 
+PROGRESS_DIR = "imports"
+
+
 def _live_path(job: ImportJob) -> Path:
-    return _path(job).with_suffix(".progress")
+    """Local scratch beside the web and job processes (not the file storage, which may be
+    remote): written many times a second, read by the progress page."""
+    folder = Path(settings.MEDIA_ROOT) / PROGRESS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"job-{job.pk}.progress"
 
 
 def _live_progress(job: ImportJob) -> Any:
@@ -205,7 +226,8 @@ def run_import(job: ImportJob) -> None:
             raise
         finally:
             _live_path(job).unlink(missing_ok=True)
-        _path(job).unlink(missing_ok=True)  # the encrypted upload is no longer needed
+        if job.upload_id is not None:
+            stored_files.purge([job.upload_id], now=timezone.now())  # no longer needed
 
 
 def _fail_after(job: ImportJob, exc: Exception) -> None:
@@ -229,13 +251,19 @@ def confirm_import(job: ImportJob, *, actor: Any, now: datetime, background: boo
     """确认导入: VALID → IMPORTING, once. Of two near-simultaneous confirms the second is told
     the state changed (``ValidationError``). In the background the worker runs the import after
     commit; otherwise the caller calls ``run_import`` next."""
+    IMPORT_JOB.check_state(job.status, "confirm")  # a finished job says so, not "file gone"
     transition(job, "confirm", actor=actor, now=now, fields={"processed_rows": 0, "message": ""})
+    # After the step, under its lock: a concurrent confirm has already been told the state
+    # changed. An upload purged as abandoned (checked, never confirmed) undoes the step.
+    if not upload_present(job):
+        raise ValidationError({"__all__": CONFIRM_GONE_MESSAGE})
     if background:
         enqueue_import(job)
 
 
 @transaction.atomic
 def enqueue_validation(job: ImportJob, *, actor: Any, now: datetime) -> None:
+    """UPLOADED → VALIDATING, then the worker checks the file once this transaction commits."""
     from dangjian.members.tasks import validate_members
 
     transition(job, "validate", actor=actor, now=now, fields={"processed_rows": 0})
@@ -249,7 +277,7 @@ def mark_stale_failed(now: datetime) -> int:
     """Jobs whose worker stopped reporting (killed, restarted) become failed and retryable. A
     running import reports through its progress file, so that counts as a heartbeat too. Run
     by the job worker's periodic sweep, never by a page."""
-    cutoff = now - STALE_AFTER
+    cutoff = now - stale_after()
     candidates = ImportJob.objects.filter(
         status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING], heartbeat_at__lt=cutoff
     ).select_related("org")
@@ -286,13 +314,20 @@ def retry(job: ImportJob, *, actor: Any, now: datetime) -> None:
     if not upload_present(job):
         _update(job, message=UPLOAD_GONE_MESSAGE)
         return
+    if job.total_rows == 0:
+        # It failed before its check finished (a valid file has rows): check it again, and the
+        # user confirms the preview as usual instead of importing unseen.
+        transition(job, "recheck", actor=actor, now=now, fields={"message": ""})
+        enqueue_validation(job, actor=actor, now=now)
+        return
     transition(job, "retry", actor=actor, now=now, fields={"processed_rows": 0, "message": ""})
     enqueue_import(job)
 
 
 UPLOAD_GONE_MESSAGE = "上传的文件已按保留期限删除，无法重试，请重新上传文件"
+CONFIRM_GONE_MESSAGE = "上传的文件已按保留期限删除，无法导入，请重新上传文件"
 
 
 def upload_present(job: ImportJob) -> bool:
     """False once the retention purge (``workbook.retention``) has deleted the upload."""
-    return bool(job.stored_path) and _path(job).is_file()
+    return stored_files.is_present(job.upload)

@@ -9,7 +9,10 @@ bounded in the same pass (``extent``), before any parser sees a cell.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
+from dataclasses import dataclass
+from typing import Any
 
 from dangjian.members.rules import echo
 from dangjian.members.workbook.columns import SHEET
@@ -41,34 +44,64 @@ def _not_xlsx(data: bytes) -> UnsafeWorkbook:
     )
 
 
+def check_seconds() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "IMPORT_CHECK_SECONDS", 30))
+
+
+@dataclass
+class _Budget:
+    """What the whole check may still inflate, and until when it may run (it runs inside the
+    web request that received the upload)."""
+
+    bytes_left: int
+    deadline: float
+
+    def spend(self, size: int) -> None:
+        self.bytes_left -= size
+        if self.bytes_left < 0:
+            raise UnsafeWorkbook("文件解压后体积异常巨大（疑似压缩炸弹），已拒绝")
+        if time.monotonic() > self.deadline:
+            raise UnsafeWorkbook(
+                f"检查文件用时超过 {check_seconds()} 秒（文件结构过于复杂），已停止；"
+                "请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新上传"
+            )
+
+
 def _scan(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
-    budget: list[int],
+    budget: _Budget,
     extent: ExtentScanner | None = None,
 ) -> None:
     """Inflate one part in chunks, counting real bytes and looking for forbidden markers; the
     member sheet's chunks also go through ``extent``."""
     tail = b""
     is_rels = info.filename.endswith(".rels")
-    part_budget = (
-        MAX_SHARED_STRINGS_BYTES if info.filename.lower().endswith("sharedstrings.xml") else None
-    )
+    # Only the member sheet may be large; any other part (shared strings above all) is capped.
+    part_budget = None if extent is not None else MAX_SHARED_STRINGS_BYTES
     with archive.open(info) as part:
         first = part.read(CHUNK)
+        if not (extent is not None or _looks_like_xml(info.filename, first)):
+            _count_only(part, first, budget)
+            return
         # Every check here reads UTF-8 (or ASCII) bytes; a part in UTF-16 would slip past them.
         if first.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in first[:4096]:
             raise UnsafeWorkbook("文件内部的 XML 不是 UTF-8 编码，请在 Excel 或 WPS 中另存为 .xlsx")
         chunk = first
         while chunk:
-            budget[0] -= len(chunk)
-            if budget[0] < 0:
-                raise UnsafeWorkbook("文件解压后体积异常巨大（疑似压缩炸弹），已拒绝")
+            budget.spend(len(chunk))
             if part_budget is not None:
                 part_budget -= len(chunk)
                 if part_budget < 0:
+                    what = (
+                        "共享文本表"
+                        if "sharedstrings" in info.filename.lower()
+                        else f"部件“{echo(info.filename, 60)}”"
+                    )
                     raise UnsafeWorkbook(
-                        "文件的共享文本表超过 "
+                        f"文件的{what}解压后超过 "
                         f"{MAX_SHARED_STRINGS_BYTES // 1024 // 1024}MB，远超导入所需，已拒绝"
                     )
             window = (tail + chunk).lower()
@@ -84,6 +117,21 @@ def _scan(
             chunk = part.read(CHUNK)
     if extent is not None:
         extent.finish()
+
+
+def _looks_like_xml(name: str, first: bytes) -> bool:
+    if name.lower().endswith((".xml", ".rels", ".vml")):
+        return True
+    start = first[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start.startswith(b"<") or first.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _count_only(part: Any, first: bytes, budget: _Budget) -> None:
+    """A binary part (an image, printer settings): only its inflated size counts."""
+    chunk = first
+    while chunk:
+        budget.spend(len(chunk))
+        chunk = part.read(CHUNK)
 
 
 def _member_sheet(archive: zipfile.ZipFile, names: set[str]) -> tuple[str | None, str]:
@@ -133,15 +181,16 @@ def check_xlsx(data: bytes) -> None:
             and (info.file_size / info.compress_size > MAX_RATIO)
         ):
             raise UnsafeWorkbook("文件压缩比异常（疑似压缩炸弹），已拒绝")
-    budget = [MAX_INFLATED_BYTES]
+    budget = _Budget(MAX_INFLATED_BYTES, time.monotonic() + check_seconds())
     try:
         target, sheet = _member_sheet(archive, names)
         for info in infos:
-            if info.filename.endswith((".xml", ".rels", ".vml")):
-                bounded = info.filename == target or (
-                    target is None and info.filename.startswith("xl/worksheets/")
-                )
-                _scan(archive, info, budget, ExtentScanner(echo(sheet, 0)) if bounded else None)
+            # Every part is inflated and counted: a reader follows relationships, not names, so
+            # an XML part is known by its content as much as by its extension.
+            bounded = info.filename == target or (
+                target is None and info.filename.startswith("xl/worksheets/")
+            )
+            _scan(archive, info, budget, ExtentScanner(echo(sheet, 0)) if bounded else None)
         types = archive.read("[Content_Types].xml").lower()
     except ExtentError as exc:
         raise UnsafeWorkbook(str(exc)) from exc

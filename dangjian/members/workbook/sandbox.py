@@ -13,12 +13,17 @@ child subverted by a hostile file cannot make the parent run code.
 from __future__ import annotations
 
 import datetime
+import fcntl
 import io
 import os
 import pickle
 import resource
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from dangjian.members.workbook.reader import UnreadableWorkbook, WorkbookError
@@ -32,6 +37,31 @@ class _PlainUnpickler(pickle.Unpickler):
         if (module, name) in _ALLOWED:
             return getattr(datetime, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not a plain value")
+
+
+@contextmanager
+def parse_slot(directory: Path, slots: int, wait_seconds: float) -> Iterator[None]:
+    """One of ``slots`` machine-wide places for a parser child (an exclusive lock on one of the
+    slot files, released when the holder ends, even by a crash), waited for up to
+    ``wait_seconds``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        for index in range(max(slots, 1)):
+            handle = (directory / f"parse-slot-{index}.lock").open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            try:
+                yield
+            finally:
+                handle.close()  # closing the file releases the lock
+            return
+        if time.monotonic() > deadline:
+            raise WorkbookError("系统正在解析其他上传的文件，请稍后再试")
+        time.sleep(0.2)
 
 
 def parse_in_child(data: bytes) -> Parsed:
@@ -54,15 +84,16 @@ def parse_in_child(data: bytes) -> Parsed:
     ]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
     try:
-        result = subprocess.run(  # noqa: S603 — our own module, fixed arguments
-            command,
-            input=data,
-            capture_output=True,
-            timeout=seconds,
-            cwd=settings.BASE_DIR,
-            env=env,
-            check=False,
-        )
+        with parse_slot(Path(settings.VAR_DIR) / "run", settings.IMPORT_PARSE_CONCURRENCY, seconds):
+            result = subprocess.run(  # noqa: S603 — our own module, fixed arguments
+                command,
+                input=data,
+                capture_output=True,
+                timeout=seconds,
+                cwd=settings.BASE_DIR,
+                env=env,
+                check=False,
+            )
     except subprocess.TimeoutExpired as exc:
         raise UnreadableWorkbook(
             f"读取文件超过 {seconds} 秒仍未完成，已停止；文件结构可能异常，"

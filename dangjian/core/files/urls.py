@@ -1,0 +1,6 @@
+from django.urls import path
+
+from dangjian.core.files import views
+
+app_name = "files"
+urlpatterns = [path("<uuid:key>/", views.download, name="download")]
