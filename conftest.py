@@ -13,6 +13,7 @@ from django.test import Client
 
 from dangjian.core.context import command_context
 from dangjian.core.testing.clients import login
+from dangjian.core.testing.clock import session_traveller
 
 DEMO_PASSWORD = "Demo-Passw0rd!2026"
 
@@ -20,8 +21,15 @@ DEMO_PASSWORD = "Demo-Passw0rd!2026"
 pytest_plugins = ["dangjian.core.testing.live"]
 
 
+# ``DANGJIAN_TEST_CLOCK=2028-03-01`` moves the whole session, demo county included.
+_TRAVELLER = session_traveller()
+
+
 def pytest_configure(config: Any) -> None:
     from django.conf import settings
+
+    if _TRAVELLER is not None:
+        _TRAVELLER.start()
 
     # Still Argon2 (the production hasher family), at a cost that keeps the suite fast.
     settings.PASSWORD_HASHERS = ["dangjian.core.testing.hashers.FastArgon2PasswordHasher"]
@@ -30,6 +38,20 @@ def pytest_configure(config: Any) -> None:
     # No heartbeat unless a test writes one (``worker_alive``): a worker running from var/ on
     # this machine must not decide what /healthz answers in tests.
     settings.WORKER_HEARTBEAT_FILE = Path(tempfile.gettempdir()) / f"dangjian-test-{os.getpid()}.hb"
+    settings.SCHEDULER_HEARTBEAT_FILE = (
+        Path(tempfile.gettempdir()) / f"dangjian-test-{os.getpid()}.scheduler.hb"
+    )
+
+
+def pytest_unconfigure(config: Any) -> None:
+    if _TRAVELLER is not None:
+        _TRAVELLER.stop()
+
+
+def pytest_report_header(config: Any) -> str | None:
+    from dangjian.core import clock
+
+    return f"clock: travelled to {clock.now().isoformat()}" if _TRAVELLER is not None else None
 
 
 @pytest.fixture(scope="session")
@@ -80,9 +102,11 @@ def client_for(db: Any) -> Any:
 
 @pytest.fixture
 def worker_alive(settings: Any, tmp_path: Path) -> Path:
-    """A job worker heartbeat written just now, in a file of this test's own."""
+    """Job worker and scheduler heartbeats written just now, in files of this test's own."""
     from dangjian.core.heartbeat import write_beat
 
     settings.WORKER_HEARTBEAT_FILE = tmp_path / "job-worker.json"
+    settings.SCHEDULER_HEARTBEAT_FILE = tmp_path / "scheduler.json"
     write_beat("test-worker")
+    write_beat("test-scheduler", path=settings.SCHEDULER_HEARTBEAT_FILE)
     return settings.WORKER_HEARTBEAT_FILE

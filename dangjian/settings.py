@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "dangjian.core",
     "dangjian.accounts",
+    "dangjian.notifications",
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.governance",
@@ -267,6 +268,40 @@ WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 30)
 # Uploads of failed, invalid and finished imports are deleted this many days after their last
 # activity; the job row stays.
 IMPORT_UPLOAD_RETENTION_DAYS = env_int("IMPORT_UPLOAD_RETENTION_DAYS", 7)
+# The scheduler (``manage.py scheduler``, ADR 0011) looks for due jobs every SCHEDULER_TICK_SECONDS
+# and beats like the worker; its run records are kept SCHEDULER_RUN_RETENTION_DAYS, and its
+# nightly backup keeps the newest BACKUP_KEEP backups in BACKUP_DIR.
+SCHEDULER_TICK_SECONDS = env_int("SCHEDULER_TICK_SECONDS", 5)
+SCHEDULER_HEARTBEAT_FILE = VAR_DIR / "run" / "scheduler.json"
+SCHEDULER_HEARTBEAT_SECONDS = env_int("SCHEDULER_HEARTBEAT_SECONDS", 5)
+SCHEDULER_STALE_SECONDS = env_int("SCHEDULER_STALE_SECONDS", 30)
+SCHEDULER_RUN_RETENTION_DAYS = env_int("SCHEDULER_RUN_RETENTION_DAYS", 30)
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
+
+# --- Notifications (docs/adr/0012) --------------------------------------------------------------
+# Development prints e-mails on the console; production sends through SMTP.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "国企党建监管平台 <noreply@localhost>")
+# The address users reach the platform at, for the links in e-mails.
+PLATFORM_URL = env_str("PLATFORM_URL", "http://127.0.0.1:8000")
+# A failed e-mail is retried after 1, 2, 4 … minutes (at most the cap), up to the attempt limit.
+NOTIFY_EMAIL_MAX_ATTEMPTS = env_int("NOTIFY_EMAIL_MAX_ATTEMPTS", 8)
+NOTIFY_EMAIL_RETRY_SECONDS = env_int("NOTIFY_EMAIL_RETRY_SECONDS", 60)
+NOTIFY_EMAIL_RETRY_CAP_SECONDS = env_int("NOTIFY_EMAIL_RETRY_CAP_SECONDS", 6 * 3600)
+# A row left "sending" this long (its worker was killed) is given back to the sweep.
+NOTIFY_EMAIL_CLAIM_SECONDS = env_int("NOTIFY_EMAIL_CLAIM_SECONDS", 600)
 
 # --- Logging: one JSON object per line, with the request id. -----------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -26,8 +26,10 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("governance/", include("dangjian.governance.urls")),
+    path("notifications/", include("dangjian.notifications.urls")),
     path("audit/", include(audit_patterns)),
     path("files/", include("dangjian.core.files.urls")),
+    path("scheduler/", include("dangjian.core.scheduler.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

@@ -8,4 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # authentication registers the OpenAPI schemes of its classes on import.
-        from dangjian.accounts import authentication, checks, receivers  # noqa: F401
+        from dangjian.accounts import authentication, checks, periodic, receivers  # noqa: F401
+
+        periodic.register_jobs()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -18,6 +17,7 @@ from rest_framework.request import Request
 from dangjian.accounts import services
 from dangjian.accounts.models import ApiToken, User
 from dangjian.accounts.rules import API_TOKEN_SCHEME, TokenUse, token_use_refusal
+from dangjian.core import clock
 from dangjian.core.apierrors import ExplainedAuthenticationFailed, ExplainedPermissionDenied
 
 CSRF_FAILED_MESSAGE = "CSRF 校验失败：请刷新页面后重试，或使用 API 令牌"
@@ -47,7 +47,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise ExplainedAuthenticationFailed("API 令牌无效")
         user = token.user
-        now = timezone.now()
+        now = clock.now()
         kind, message = token_use_refusal(_token_use(request, token, user), now, _policy())
         if kind == "password":
             raise ExplainedPermissionDenied(message)

@@ -19,9 +19,9 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Count, Max, Sum
-from django.utils import timezone
 
 from dangjian.accounts.rules import account_locked
+from dangjian.core import clock
 
 
 def failures_by_address(username: str, *, since: datetime) -> tuple[int, int]:
@@ -61,7 +61,7 @@ class AccountFailures:
 
 def accounts_with_failures(limit: int = 200) -> list[AccountFailures]:
     """Per username: failures across addresses inside the cool-off window, for the unlock page."""
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    since = clock.now() - settings.AXES_COOLOFF_TIME
     rows = (
         AccessAttempt.objects.filter(attempt_time__gte=since)
         .values("username")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from dangjian.core import clock
+
 _OPEN_PREFIXES = ("/static/", "/healthz", "/accounts/logout/", "/api/schema/")
 LAST_ACTIVITY_KEY = "last_activity"
 # Set at login when the password is past the policy's maximum age (see receivers.on_login).
@@ -19,7 +20,7 @@ PASSWORD_EXPIRED_KEY = "password_expired"  # noqa: S105 (a session key name, not
 
 def now_seconds() -> int:
     """The idle clock (one place, so tests can move it)."""
-    return int(time.time())
+    return int(clock.epoch_seconds())
 
 
 def stamp_activity(session: Any) -> None:

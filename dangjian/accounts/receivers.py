@@ -12,9 +12,8 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.models import AuditOutcome
 
 
@@ -24,7 +23,7 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     from dangjian.accounts.rules import password_expired
     from dangjian.accounts.validators import current_policy
 
-    expired = password_expired(user.password_changed_at, timezone.now(), current_policy())
+    expired = password_expired(user.password_changed_at, clock.now(), current_policy())
     if request is not None and hasattr(request, "session"):
         request.session[PASSWORD_EXPIRED_KEY] = expired
         stamp_activity(request.session)

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts.models import ApiToken, Grant, PasswordHistory, SecurityPolicy, User
@@ -27,7 +26,7 @@ from dangjian.accounts.rules import (
     token_touch_due,
     username_error,
 )
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.crypto import sm3_hex
 from dangjian.core.permissions import (
     ADMIN_ROLES,
@@ -60,6 +59,7 @@ def create_account(
     password: str | None = None,
     must_change_password: bool = True,
     totp_required: bool = False,
+    now: datetime | None = None,
 ) -> tuple[User, str]:
     """Create an account; returns it with its initial password (shown once, never stored)."""
     username = username.strip()
@@ -86,7 +86,7 @@ def create_account(
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
-    user.password_changed_at = timezone.now()
+    user.password_changed_at = now or clock.now()
     user.save()
     audit.record(
         "accounts.user.create",
@@ -148,7 +148,9 @@ def revoke_grant(grant: Grant, *, actor: Any) -> None:
 
 
 @transaction.atomic
-def change_password(user: User, *, new_password: str, actor: Any) -> None:
+def change_password(
+    user: User, *, new_password: str, actor: Any, now: datetime | None = None
+) -> None:
     """Set a new password after the policy (history included) accepted it."""
     try:
         validate_password(new_password, user)
@@ -158,7 +160,7 @@ def change_password(user: User, *, new_password: str, actor: Any) -> None:
         PasswordHistory.objects.create(user=user, password=user.password)
     user.set_password(new_password)
     user.must_change_password = False
-    user.password_changed_at = timezone.now()
+    user.password_changed_at = now or clock.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
     audit.record("accounts.password.change", actor=actor, obj=user)
 
@@ -280,7 +282,7 @@ def create_api_token(
     """A new token for ``user``; returns it with the clear token, which is never stored."""
     if not _may_manage_tokens_of(actor, user):
         raise PermissionDenied("只能为自己创建 API 令牌；为他人创建须由系统管理员操作")
-    now = now or timezone.now()
+    now = now or clock.now()
     name = name.strip()
     errors: dict[str, str] = {}
     holder = token_holder_error(admin_role=user.admin_role, is_active=user.is_active)
@@ -335,7 +337,7 @@ def revoke_api_token(token: ApiToken, *, actor: Any, now: datetime | None = None
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.revoked_at is not None:
         raise ValidationError({"token": "该令牌已撤销"})
-    token.revoked_at = now or timezone.now()
+    token.revoked_at = now or clock.now()
     token.revoked_by = actor
     token.save(update_fields=["revoked_at", "revoked_by"])
     audit.record(

@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -35,6 +34,7 @@ from dangjian.accounts.forms import (
 from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY
 from dangjian.accounts.models import ApiToken, User
 from dangjian.accounts.rules import token_holder_error, token_status
+from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action
 from dangjian.core.views import require_action
@@ -64,6 +64,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 user,
                 new_password=form.cleaned_data["new_password1"],
                 actor=user,
+                now=clock.now(),
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -170,7 +171,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = AccountCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, password = services.create_account(actor=request.user, **form.cleaned_data)
+            user, password = services.create_account(
+                actor=request.user, **form.cleaned_data, now=clock.now()
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -252,7 +255,7 @@ def lockouts(request: HttpRequest) -> HttpResponse:
 # --- API tokens -------------------------------------------------------------------------------
 def _token_context(holder: User, form: ApiTokenForm | None) -> dict[str, Any]:
     """The token list of ``holder`` and, when the account may hold tokens, the creation form."""
-    now = timezone.now()
+    now = clock.now()
     tokens = ApiToken.objects.filter(user=holder).select_related("revoked_by")
     return {
         "token_rows": [
@@ -273,6 +276,7 @@ def _create_token(request: HttpRequest, holder: User, form: ApiTokenForm) -> Htt
     try:
         token, clear = services.create_api_token(
             actor=request.user,
+            now=clock.now(),
             user=holder,
             name=form.cleaned_data["name"],
             days=form.cleaned_data["days"],
@@ -334,7 +338,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         record_denial_if_exists(request, ApiToken.objects.all(), pk)
         raise
     try:
-        services.revoke_api_token(token, actor=request.user)
+        services.revoke_api_token(token, actor=request.user, now=clock.now())
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from dangjian.core import clock
+
 
 def _setup(var_dir: Path) -> None:
     for name in list(os.environ):
@@ -60,7 +62,6 @@ def run_ours(data: bytes) -> int:
 
 def run_iex(data: bytes) -> int:
     import tablib
-    from django.utils import timezone
     from import_export import resources
 
     from dangjian.members.models import Member
@@ -69,7 +70,7 @@ def run_iex(data: bytes) -> int:
     from dangjian.orgs.models import OrgNode
 
     branches = dict(OrgNode.objects.filter(kind="branch").values_list("code", "pk"))
-    today = timezone.localdate()
+    today = clock.today()
 
     def parse_date(value: Any) -> date | None:
         if not value:

@@ -26,7 +26,6 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian.accounts.models import User
 from dangjian.accounts.services import generate_initial_password
+from dangjian.core import clock
 from dangjian.core.context import command_context
 from dangjian.core.permissions import Action
 from dangjian.core.testing.clients import login
@@ -391,7 +391,7 @@ def run(*, enterprises: int, rounds: int, warmup: int, json_path: Path) -> int:
 
     report = {
         "benchmark": "orgs_list",
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "database": database,
         "parameters": {
             "enterprises": enterprises,

@@ -11,3 +11,6 @@ class CoreConfig(AppConfig):
             checks,  # noqa: F401  (registers system checks)
             converters,  # noqa: F401  (registers the <pk:…> URL converter)
         )
+        from dangjian.core.scheduler.jobs import register_core_jobs
+
+        register_core_jobs()

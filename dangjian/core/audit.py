@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 
+from dangjian.core import clock
 from dangjian.core.context import RequestContext, current_request
 from dangjian.core.crypto import hmac_sm3
 from dangjian.core.models import AuditEntry, AuditOutcome
@@ -118,7 +119,7 @@ def record(
         seq, prev_mac = (last[0] + 1, last[1]) if last else (1, GENESIS_MAC)
         entry = AuditEntry(
             seq=seq,
-            created_at=datetime.now(UTC),
+            created_at=clock.now(),
             actor_id=actor.pk if authenticated else None,
             actor_username=(actor.get_username() if authenticated else username)[:150],
             actor_roles=role_snapshot(actor),

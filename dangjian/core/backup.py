@@ -16,14 +16,13 @@ import subprocess
 import tarfile
 import tempfile
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.checkpoints import checkpoint_file, write_checkpoint
 from dangjian.core.crypto import hmac_sm3
 from dangjian.core.models import AuditEntry
@@ -147,7 +146,7 @@ def create_backup(target: Path) -> dict[str, Any]:
         head, count = (_dump_sqlite if vendor == "sqlite" else _dump_postgresql)(db_file)
         manifest: dict[str, Any] = {
             "format": FORMAT_VERSION,
-            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created_at": clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "vendor": vendor,
             "media_files": _archive_media(media_file),
             "files": {

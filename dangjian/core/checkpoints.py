@@ -19,11 +19,11 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 
+from dangjian.core import clock
 from dangjian.core.audit import chain_head
 from dangjian.core.crypto import hmac_sm3
 from dangjian.core.models import AuditEntry
@@ -45,7 +45,7 @@ def _line_mac(seq: int, mac: str, at: str) -> str:
 
 def write_checkpoint() -> tuple[int, str]:
     seq, mac = chain_head()
-    at = datetime.now(UTC).isoformat()
+    at = clock.now().isoformat()
     path = checkpoint_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"seq": seq, "mac": mac, "at": at, "sig": _line_mac(seq, mac, at)}) + "\n"

@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("audit", "审计日志", reverse("audit:list")))
     if can_anywhere(user, Action.ACCOUNT_MANAGE):
         items.append(("accounts", "账号管理", reverse("accounts:user_list")))
+    if can_anywhere(user, Action.SCHEDULER_VIEW):
+        items.append(("scheduler", "定时任务", reverse("scheduler:list")))
     if can_anywhere(user, Action.SECURITY_MANAGE):
         items.append(("security", "安全策略", reverse("accounts:security_policy")))
     items.append(("api", "接口文档", reverse("api-docs")))

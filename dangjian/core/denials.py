@@ -14,13 +14,13 @@ count nor write a summary twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.context import RequestContext, current_request
 from dangjian.core.models import AuditEntry, AuditOutcome, DenialWindow
 from dangjian.core.rules import (
@@ -35,7 +35,7 @@ REPEATED = "access.denied.repeated"
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def record_denial(

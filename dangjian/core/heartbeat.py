@@ -1,4 +1,5 @@
-"""The job worker's heartbeat: a small JSON file under the var directory, replaced atomically.
+"""Heartbeats of the background processes (the job worker, the scheduler): a small JSON file
+each under the var directory, replaced atomically, written by a thread of the process.
 
 A file, not a database row: on SQLite an import holds the only write lock for its whole
 transaction, so a row update would stall exactly when a beat matters most. The web and the worker
@@ -8,14 +9,18 @@ already share the var directory (uploads live in its media folder), so both can 
 from __future__ import annotations
 
 import json
+import logging
 import os
-import time
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
+from dangjian.core import clock
 from dangjian.core.rules import worker_liveness
+
+logger = logging.getLogger("dangjian.heartbeat")
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ def write_beat(worker_id: str, *, now: float | None = None, path: Path | None = 
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "pid": os.getpid(),
-        "at": time.time() if now is None else now,
+        "at": clock.epoch_seconds() if now is None else now,
         "worker_id": worker_id,
     }
     scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -58,6 +63,43 @@ def worker_check(now: float | None = None) -> str:
     beat = read_beat()
     return worker_liveness(
         beat.at if beat else None,
-        time.time() if now is None else now,
+        clock.epoch_seconds() if now is None else now,
         settings.WORKER_STALE_SECONDS,
     )
+
+
+def scheduler_heartbeat_path() -> Path:
+    return Path(settings.SCHEDULER_HEARTBEAT_FILE)
+
+
+def scheduler_check(now: float | None = None) -> str:
+    """The health check's view of the scheduler, read like the worker's."""
+    beat = read_beat(scheduler_heartbeat_path())
+    return worker_liveness(
+        beat.at if beat else None,
+        clock.epoch_seconds() if now is None else now,
+        settings.SCHEDULER_STALE_SECONDS,
+    )
+
+
+class BeatThread(threading.Thread):
+    """Writes a process's heartbeat every ``interval`` seconds, also while its main thread is
+    busy with a long task (an import, a backup)."""
+
+    def __init__(self, process_id: str, *, interval: float, path: Path | None = None) -> None:
+        super().__init__(name=f"heartbeat-{process_id}", daemon=True)
+        self.process_id = process_id
+        self.interval = interval
+        self.path = path
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self.beat_once()
+            self.stopped.wait(self.interval)
+
+    def beat_once(self) -> None:
+        try:
+            write_beat(self.process_id, path=self.path)
+        except OSError:
+            logger.exception("could not write the heartbeat of %s", self.process_id)

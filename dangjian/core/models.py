@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -93,5 +94,48 @@ class Transition(models.Model):
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
 
+class SealedPeriod(models.Model):
+    """A reporting period closed for one organisation and its subtree (ADR 0016).
+
+    Rows are only ever added: a sealed period is not reopened, a mistake in it is corrected by
+    an amendment recorded in an open period (``dangjian.core.sealing``)."""
+
+    org = models.ForeignKey(
+        "orgs.OrgNode", verbose_name="组织", on_delete=models.PROTECT, related_name="+"
+    )
+    period_key = models.CharField("期间", max_length=8)
+    sealed_at = models.DateTimeField("封存时间")
+    sealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="封存人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sealed_by_name = models.CharField("封存人名称", max_length=150, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-sealed_at"]
+        verbose_name = "已封存期间"
+        verbose_name_plural = "已封存期间"
+        constraints = [
+            models.UniqueConstraint(fields=["org", "period_key"], name="sealed_period_once")
+        ]
+        indexes = [models.Index(fields=["period_key", "org"], name="sealed_period_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.period_key}@{self.org_id}"
+
+
 # Stored files live in their own package; importing the model here registers it with the app.
 from dangjian.core.files.models import StoredFile  # noqa: E402, F401
+
+# The scheduler's tables live beside its code; imported here so Django sees them as core's.
+from dangjian.core.scheduler.models import (  # noqa: E402, F401
+    RunOutcome,
+    RunTrigger,
+    ScheduledJob,
+    ScheduledRun,
+)

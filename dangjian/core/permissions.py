@@ -42,9 +42,12 @@ class Action:
     MEMBER_IMPORT = "member.import"
     GOVERNANCE_CHANGE = "governance.change"
     COUNTY_SETTINGS = "county.settings"
+    PERIOD_SEAL = "period.seal"
     AUDIT_VIEW = "audit.view"
     ACCOUNT_MANAGE = "account.manage"
     SECURITY_MANAGE = "security.manage"
+    SCHEDULER_VIEW = "scheduler.view"
+    SCHEDULER_RUN = "scheduler.run"
 
 
 _READERS = frozenset(
@@ -67,9 +70,14 @@ RULES: dict[str, frozenset[str]] = {
     Action.MEMBER_IMPORT: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
     Action.GOVERNANCE_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
     Action.COUNTY_SETTINGS: frozenset({Role.SUPERVISOR}),
+    # Closing a reporting period is the county's call, over the subtree it grants.
+    Action.PERIOD_SEAL: frozenset({Role.SUPERVISOR}),
     Action.AUDIT_VIEW: frozenset({Role.AUDITOR}),
     Action.ACCOUNT_MANAGE: frozenset({Role.SYSADMIN}),
     Action.SECURITY_MANAGE: frozenset({Role.SECADMIN}),
+    # Running the platform's periodic jobs is system administration (三员: 系统管理员).
+    Action.SCHEDULER_VIEW: frozenset({Role.SYSADMIN}),
+    Action.SCHEDULER_RUN: frozenset({Role.SYSADMIN}),
 }
 
 

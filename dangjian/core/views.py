@@ -12,14 +12,13 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.denials import flush_closed_windows, record_denial
 from dangjian.core.exports import safe_row
 from dangjian.core.forms import BootstrapFormMixin
-from dangjian.core.heartbeat import worker_check
+from dangjian.core.heartbeat import scheduler_check, worker_check
 from dangjian.core.models import AuditEntry, AuditOutcome
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.orgs.choices import OperatingStatus, OrgKind
@@ -86,7 +85,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database reachable, the audit table writable (probe insert rolled back) and the job
-    worker's heartbeat fresh."""
+    worker's and the scheduler's heartbeats fresh."""
     checks: dict[str, str] = {}
     status = 200
     try:
@@ -105,9 +104,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         except Exception as exc:  # noqa: BLE001
             checks["audit"] = f"error: {type(exc).__name__}"
             status = 503
-    # The web still answers without a job worker: degraded, not down, so 200 with the reason.
+    # The web still answers without a job worker or scheduler: degraded, not down, so 200 with
+    # the reason.
     checks["worker"] = worker_check()
-    overall = "ok" if checks["worker"] == "ok" else "degraded"
+    checks["scheduler"] = scheduler_check()
+    background_ok = checks["worker"] == "ok" and checks["scheduler"] == "ok"
+    overall = "ok" if background_ok else "degraded"
     return JsonResponse(
         {"status": overall if status == 200 else "error", "checks": checks}, status=status
     )
@@ -203,7 +205,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
             safe_row(
                 [
                     f"导出人：{request.user.get_username()}",
-                    f"导出时间：{timezone.now():%Y-%m-%d %H:%M:%S %Z}",
+                    f"导出时间：{clock.now():%Y-%m-%d %H:%M:%S %Z}",
                 ]
             )
         )

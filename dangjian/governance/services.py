@@ -8,9 +8,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.permissions import Action
 from dangjian.core.scoping import subtree_q
 from dangjian.governance.choices import CommitteePost, LeaderPosition
@@ -81,9 +80,16 @@ def record_election(
 
 
 @transaction.atomic
-def extend_term(term: CommitteeTerm, *, actor: Any, until: date, approval_ref: str) -> None:
+def extend_term(
+    term: CommitteeTerm,
+    *,
+    actor: Any,
+    until: date,
+    approval_ref: str,
+    today: date | None = None,
+) -> None:
     require_scope(actor, term.org, Action.GOVERNANCE_CHANGE)
-    state = term_state(term.elected_on, term.term_years, None, timezone.localdate())
+    state = term_state(term.elected_on, term.term_years, None, today or clock.today())
     message = extension_error(state.due_on, until, approval_ref)
     if message:
         raise ValidationError({"extended_until": message})
@@ -315,9 +321,8 @@ def unity_gaps(enterprises: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def governance_context(org: OrgNode) -> dict[str, Any]:
+def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
     """What the org page shows about committee, structure and leadership (constant queries)."""
-    today = timezone.localdate()
     context: dict[str, Any] = {"findings": []}
     if org.kind in COMMITTEE_KINDS:
         term = current_term(org)

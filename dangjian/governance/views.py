@@ -9,8 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -76,7 +76,11 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
         back=term.org_id,
         done="已登记延期",
         run=lambda d: services.extend_term(
-            term, actor=request.user, until=d["extended_until"], approval_ref=d["approval_ref"]
+            term,
+            actor=request.user,
+            until=d["extended_until"],
+            approval_ref=d["approval_ref"],
+            today=clock.today(),
         ),
     )
 
@@ -148,7 +152,7 @@ def leader(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_scoped_or_404(request, OrgNode.objects.all(), Action.GOVERNANCE_CHANGE, org_pk)
     return _form_page(
         request,
-        form=LeaderForm(request.POST or None, initial={"since": timezone.localdate()}),
+        form=LeaderForm(request.POST or None, initial={"since": clock.today()}),
         title=f"登记领导人员：{org.name}",
         back=org.pk,
         done="已登记",
@@ -159,7 +163,7 @@ def leader(request: HttpRequest, org_pk: int) -> HttpResponse:
 @login_required
 def unity_exception(request: HttpRequest, org_pk: int) -> HttpResponse:
     org = get_scoped_or_404(request, OrgNode.objects.all(), Action.GOVERNANCE_CHANGE, org_pk)
-    form = UnityExceptionForm(request.POST or None, initial={"on": timezone.localdate()})
+    form = UnityExceptionForm(request.POST or None, initial={"on": clock.today()})
     return _form_page(
         request,
         form=form,

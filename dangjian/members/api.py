@@ -6,7 +6,6 @@ import hashlib
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dangjian.core import clock
 from dangjian.core.api import ScopedViewSet, record_denial_if_exists, require_version
 from dangjian.core.permissions import Action
 from dangjian.core.scoping import permits
@@ -152,7 +152,10 @@ class MemberViewSet(ScopedViewSet):
         branch = self._branch(serializer.validated_data["org_id"], Action.MEMBER_ADD)
         try:
             member = services.register_member(
-                actor=request.user, org=branch, data=_data(serializer.validated_data)
+                actor=request.user,
+                org=branch,
+                data=_data(serializer.validated_data),
+                today=clock.today(),
             )
         except DjangoValidationError as exc:
             raise _service_error(exc) from exc
@@ -187,6 +190,7 @@ class MemberViewSet(ScopedViewSet):
             member = services.update_member(
                 member,
                 actor=request.user,
+                today=clock.today(),
                 expected_version=serializer.validated_data["version"],
                 data=_data(merged),
             )
@@ -220,7 +224,7 @@ class MemberViewSet(ScopedViewSet):
             raise ValidationError({"file": [str(exc)]}) from exc
         dry_run = str(request.POST.get("dry_run", "")).lower() in ("1", "true", "yes")
         if dry_run:
-            report = importer.validate(data, actor=request.user)
+            report = importer.validate(data, actor=request.user, today=clock.today())
             if report.unreadable:
                 raise ValidationError({"file": [e["message"] for e in report.errors]})
             importer.record_check(
@@ -250,7 +254,7 @@ class MemberViewSet(ScopedViewSet):
             return Response(
                 {"errors": report.errors, "job": job.pk}, status=status.HTTP_400_BAD_REQUEST
             )
-        jobs.confirm_import(job, actor=request.user, now=timezone.now(), background=False)
+        jobs.confirm_import(job, actor=request.user, now=clock.now(), background=False)
         jobs.run_import(job)
         return Response(
             {

@@ -14,3 +14,10 @@ class MembersConfig(AppConfig):
         register_purposes()
         for flow in WORKFLOWS:
             register(flow)
+
+        from dangjian.members import periodic
+
+        periodic.register_jobs()
+
+        # Declares the notification kinds the registry emits.
+        from dangjian.members import notices  # noqa: F401

@@ -7,8 +7,8 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.converters import ID_BOUNDS
 from dangjian.core.scoping import subtree_q
 from dangjian.members.choices import MemberStatus
@@ -66,12 +66,12 @@ class MemberFilterSet(django_filters.FilterSet):
         return queryset.filter(subtree_q("org__path", node.path)) if node else queryset.none()
 
     def filter_age_min(self, queryset: Any, name: str, value: int) -> Any:
-        return queryset.filter(birth_date__lte=_years_ago(int(value), timezone.localdate()))
+        return queryset.filter(birth_date__lte=_years_ago(int(value), clock.today()))
 
     def filter_age_max(self, queryset: Any, name: str, value: int) -> Any:
-        born_after = _years_ago(int(value) + 1, timezone.localdate())
+        born_after = _years_ago(int(value) + 1, clock.today())
         return queryset.filter(birth_date__gt=born_after)
 
     def filter_standing(self, queryset: Any, name: str, value: int) -> Any:
-        latest = _years_ago(int(value), timezone.localdate())
+        latest = _years_ago(int(value), clock.today())
         return queryset.filter(Q(full_on__lte=latest))

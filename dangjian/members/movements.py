@@ -15,14 +15,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
 from dangjian.core.workflow import Workflow, transition
-from dangjian.members import flows
+from dangjian.members import flows, notices
 from dangjian.members.choices import IN_SERVICE, EventKind, MemberStatus, TransferStatus
 from dangjian.members.models import (
     ID_CONTEXT,
@@ -63,7 +62,7 @@ def _allowed(flow: Workflow, obj: Any, action: str) -> None:
 
 
 def _flip(member: Member, action: str, *, actor: Any, **fields: Any) -> None:
-    transition(member, action, actor=actor, now=timezone.now(), fields=fields)
+    transition(member, action, actor=actor, now=clock.now(), fields=fields)
 
 
 def _record(
@@ -157,7 +156,7 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
         transfer,
         "complete",
         actor=actor,
-        now=timezone.now(),
+        now=clock.now(),
         fields={"closed_on": on},
         changes={"letter_no": transfer.letter_no},
     )
@@ -195,7 +194,7 @@ def receive_transfer_in(
         admitted_on=admitted_on,
         full_on=full_on,
     )
-    errors = field_errors(person, today=timezone.localdate())
+    errors = field_errors(person, today=clock.today())
     if "status" in errors:  # the letter's field is called member_status
         errors["member_status"] = errors.pop("status")
     if message := invisible_character_error(from_org, label="转出党组织"):
@@ -235,6 +234,7 @@ def receive_transfer_in(
         org_path=org.path,
         changes={"id_number": incoming.id_number_masked, "from_org": incoming.from_org},
     )
+    notices.transfer_in_received(incoming, actor=actor, now=clock.now())
     return incoming
 
 
@@ -263,7 +263,7 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
         incoming,
         "accept",
         actor=actor,
-        now=timezone.now(),
+        now=clock.now(),
         fields={"decided_on": on, "member": member},
         changes={"member": member.pk},
     )
@@ -290,7 +290,7 @@ def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: st
         incoming,
         "reject",
         actor=actor,
-        now=timezone.now(),
+        now=clock.now(),
         fields={"decided_on": on, "reason": kept},
         changes={"reason": kept},
     )
@@ -313,7 +313,7 @@ def start_mobility(
         locked,
         "mobile_out",
         actor=actor,
-        now=timezone.now(),
+        now=clock.now(),
         changes={"place": record.place, "left_on": left_on.isoformat()},
     )
     add_event(locked, EventKind.MOBILE_OUT, left_on, f"外出至{record.place}", actor)
@@ -346,7 +346,7 @@ def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
         locked,
         "lost_contact",
         actor=actor,
-        now=timezone.now(),
+        now=clock.now(),
         fields={"lost_contact_since": since},
         changes={"since": since.isoformat()},
     )
@@ -383,7 +383,7 @@ def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -
         locked,
         "suspend",
         actor=actor,
-        now=timezone.now(),
+        now=clock.now(),
         changes={"decision": decision.strip()[:200]},
     )
     add_event(locked, EventKind.SUSPENDED, on, f"停止党籍（{decision.strip()[:100]}）", actor)

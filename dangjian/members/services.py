@@ -17,9 +17,8 @@ from typing import Any, ParamSpec, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import Action
@@ -89,10 +88,12 @@ def require_scope(actor: Any, org: OrgNode, action: str) -> None:
         raise Http404("对象不存在或不在您的授权范围内")
 
 
-def check_date(on: date | None, field_name: str, what: str = "日期") -> None:
+def check_date(
+    on: date | None, field_name: str, what: str = "日期", *, today: date | None = None
+) -> None:
     """Events are recorded after they happen and none predates the Party (1921-07-01): a date
     outside that range is a typing mistake (``0001-01-01``, a year typed as ``2062``)."""
-    message = date_range_error(on, label=what, today=timezone.localdate())
+    message = date_range_error(on, label=what, today=today or clock.today())
     if message:
         raise ValidationError({field_name: message})
 
@@ -297,10 +298,12 @@ def readable_by(actor: Any, member: Member) -> bool:
 
 @records_refusals("register", lambda **kw: {"org": kw["org"].code})
 @transaction.atomic
-def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
+def register_member(
+    *, actor: Any, org: OrgNode, data: MemberData, today: date | None = None
+) -> Member:
     """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
     require_scope(actor, org, Action.MEMBER_ADD)
-    today = timezone.localdate()
+    today = today or clock.today()
     errors = field_errors(data, today=today)
     if errors:
         raise ValidationError(errors)
@@ -340,14 +343,22 @@ def register_member(*, actor: Any, org: OrgNode, data: MemberData) -> Member:
 
 @records_refusals("update", lambda member, **kw: {"member": member.pk})
 @transaction.atomic
-def update_member(member: Member, *, actor: Any, expected_version: int, data: MemberData) -> Member:
+def update_member(
+    member: Member,
+    *,
+    actor: Any,
+    expected_version: int,
+    data: MemberData,
+    today: date | None = None,
+) -> Member:
+    today = today or clock.today()
     require_scope(actor, member.org, Action.MEMBER_CHANGE)
     locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     if locked.version != expected_version:
         raise ValidationError(
             {"__all__": "该党员信息已被他人修改，请刷新页面后再保存（您的修改未保存）"}
         )
-    errors = field_errors(data, today=timezone.localdate())
+    errors = field_errors(data, today=today)
     status_message = status_edit_error(locked.status, data.status)
     if status_message:
         errors.setdefault("status", status_message)
@@ -369,7 +380,7 @@ def update_member(member: Member, *, actor: Any, expected_version: int, data: Me
     changes = audit.diff(before, snapshot(locked))
     if changes:
         summary = "、".join(sorted(changes))
-        add_event(locked, EventKind.UPDATED, timezone.localdate(), f"变更：{summary}", actor)
+        add_event(locked, EventKind.UPDATED, today, f"变更：{summary}", actor)
     audit.record(
         "members.member.update", actor=actor, obj=locked, org_path=locked.org.path, changes=changes
     )

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dangjian.core import clock
 from dangjian.core.api import ScopedViewSet, record_denial_if_exists, require_version
 from dangjian.core.permissions import Action
 from dangjian.orgs import services
@@ -168,6 +169,7 @@ class OrgNodeViewSet(ScopedViewSet):
         try:
             node = services.create_org(
                 actor=request.user,
+                today=clock.today(),
                 parent=parent,
                 kind=data["kind"],
                 code=data["code"],
@@ -213,6 +215,7 @@ class OrgNodeViewSet(ScopedViewSet):
             node = services.update_org(
                 node,
                 actor=request.user,
+                today=clock.today(),
                 expected_version=data["version"],
                 name=data.get("name", node.name),
                 code=data.get("code", node.code),
@@ -248,6 +251,7 @@ class OrgNodeViewSet(ScopedViewSet):
             services.dissolve_org(
                 node,
                 actor=request.user,
+                today=clock.today(),
                 on=serializer.validated_data["dissolved_on"],
                 reason=serializer.validated_data["reason"],
             )

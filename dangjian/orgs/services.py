@@ -15,9 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.permissions import Action
 from dangjian.core.rules import (
     EARLIEST_ENTERPRISE_DATE,
@@ -84,7 +83,9 @@ def _validate_code(code: str, *, exclude_pk: int | None = None) -> None:
         raise ValidationError({"code": f"编码“{code}”已被其他组织使用，请换一个编码"})
 
 
-def _validate_enterprise(facts: EnterpriseFacts, *, exclude_pk: int | None = None) -> None:
+def _validate_enterprise(
+    facts: EnterpriseFacts, *, today: date, exclude_pk: int | None = None
+) -> None:
     errors: dict[str, str] = {}
     message = credit_code_error(facts.credit_code)
     if message:
@@ -104,7 +105,7 @@ def _validate_enterprise(facts: EnterpriseFacts, *, exclude_pk: int | None = Non
     message = date_range_error(
         facts.transferred_on,
         label="产权划转日期",
-        today=timezone.localdate(),
+        today=today,
         earliest=EARLIEST_ENTERPRISE_DATE,
     )
     if message:
@@ -141,7 +142,9 @@ def create_org(
     short_name: str = "",
     founded_on: date | None = None,
     enterprise: EnterpriseFacts | None = None,
+    today: date | None = None,
 ) -> OrgNode:
+    today = today or clock.today()
     if parent is not None:
         _require_scope(actor, parent, Action.ORG_ADD)
         parent = OrgNode.objects.select_for_update().get(pk=parent.pk)
@@ -156,11 +159,11 @@ def create_org(
         raise ValidationError({"name": "请填写名称"})
     _check_names(name, short_name)
     _validate_code(code)
-    _check_dates(founded_on, kind, timezone.localdate())
+    _check_dates(founded_on, kind, today)
     if kind == OrgKind.ENTERPRISE:
         if enterprise is None:
             raise ValidationError({"credit_code": "企业必须填写统一社会信用代码等企业信息"})
-        _validate_enterprise(enterprise)
+        _validate_enterprise(enterprise, today=today)
     node = OrgNode(
         code=code,
         kind=kind,
@@ -197,7 +200,9 @@ def update_org(
     short_name: str = "",
     founded_on: date | None = None,
     enterprise: EnterpriseFacts | None = None,
+    today: date | None = None,
 ) -> OrgNode:
+    today = today or clock.today()
     _require_scope(actor, node, Action.ORG_CHANGE)
     locked = OrgNode.objects.select_for_update().get(pk=node.pk)
     if locked.version != expected_version:
@@ -210,12 +215,12 @@ def update_org(
         raise ValidationError({"name": "请填写名称"})
     _check_names(name, short_name)
     _validate_code(code, exclude_pk=locked.pk)
-    _check_dates(founded_on, locked.kind, timezone.localdate())
+    _check_dates(founded_on, locked.kind, today)
     if locked.dissolved_on and founded_on and founded_on > locked.dissolved_on:
         raise ValidationError({"founded_on": "成立日期不能晚于撤销日期"})
     profile = EnterpriseProfile.objects.filter(org=locked).first()
     if locked.kind == OrgKind.ENTERPRISE and enterprise is not None:
-        _validate_enterprise(enterprise, exclude_pk=profile.pk if profile else None)
+        _validate_enterprise(enterprise, today=today, exclude_pk=profile.pk if profile else None)
     before = _snapshot(locked)
     locked.name, locked.code, locked.short_name = name.strip(), code, short_name.strip()
     locked.founded_on = founded_on
@@ -269,7 +274,9 @@ def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
 
 
 @transaction.atomic
-def dissolve_org(node: OrgNode, *, actor: Any, on: date, reason: str) -> int:
+def dissolve_org(
+    node: OrgNode, *, actor: Any, on: date, reason: str, today: date | None = None
+) -> int:
     """Dissolve a node and its still-active subtree; rows stay, marked with the date."""
     _require_scope(actor, node, Action.ORG_DISSOLVE)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
@@ -278,7 +285,9 @@ def dissolve_org(node: OrgNode, *, actor: Any, on: date, reason: str) -> int:
     if node.parent_id is None:
         raise ValidationError({"__all__": "根节点不能撤销"})
     earliest = EARLIEST_ENTERPRISE_DATE if node.kind in COMPANY_KINDS else PARTY_FOUNDED
-    message = date_range_error(on, label="撤销日期", today=timezone.localdate(), earliest=earliest)
+    message = date_range_error(
+        on, label="撤销日期", today=today or clock.today(), earliest=earliest
+    )
     if message:
         raise ValidationError({"dissolved_on": message})
     if node.founded_on and on < node.founded_on:

@@ -9,8 +9,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import (
     Action,
@@ -123,7 +123,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "orgs/detail.html",
         {
-            **governance_context(node),
+            **governance_context(node, today=clock.today()),
             "nav_active": "orgs",
             "node": node,
             "profile": getattr(node, "enterprise", None),
@@ -148,6 +148,7 @@ def create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             node = services.create_org(
                 actor=request.user,
+                today=clock.today(),
                 parent=parent,
                 kind=data["kind"],
                 code=data["code"],
@@ -213,6 +214,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.update_org(
                 node,
                 actor=request.user,
+                today=clock.today(),
                 expected_version=data["version"] or 0,
                 name=data["name"],
                 code=data["code"],
@@ -274,7 +276,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
     node = get_scoped_or_404(request, OrgNode.objects.all(), Action.ORG_DISSOLVE, pk)
-    form = DissolveForm(request.POST or None, initial={"dissolved_on": timezone.localdate()})
+    form = DissolveForm(request.POST or None, initial={"dissolved_on": clock.today()})
     active_below = (
         OrgNode.objects.filter(path__startswith=node.path, dissolved_on__isnull=True)
         .exclude(pk=node.pk)
@@ -285,6 +287,7 @@ def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
             count = services.dissolve_org(
                 node,
                 actor=request.user,
+                today=clock.today(),
                 on=form.cleaned_data["dissolved_on"],
                 reason=form.cleaned_data["reason"],
             )

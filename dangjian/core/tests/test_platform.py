@@ -61,11 +61,11 @@ def test_an_id_too_long_for_the_database_is_simply_not_found(client_for, url) ->
     assert client_for("supervisor").get(url).status_code == 404
 
 
-def test_healthz_reports_database_audit_and_worker(worker_alive) -> None:
+def test_healthz_reports_database_audit_worker_and_scheduler(worker_alive) -> None:
     body = Client().get("/healthz").json()
     assert body == {
         "status": "ok",
-        "checks": {"database": "ok", "audit": "ok", "worker": "ok"},
+        "checks": {"database": "ok", "audit": "ok", "worker": "ok", "scheduler": "ok"},
     }
 
 

@@ -1,21 +1,14 @@
-"""The job worker's heartbeat, /healthz's view of it, and the sweeps the heartbeat thread runs."""
+"""The job worker's and the scheduler's heartbeats and /healthz's view of them."""
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
-from dangjian.core.heartbeat import read_beat, write_beat
-from dangjian.core.management.commands.job_worker import Heartbeat, Periodic, periodic_sweeps
-from dangjian.members.models import ImportJob, ImportStatus
-from dangjian.members.tests.helpers import new_id
-from dangjian.members.tests.workbooks import row, workbook
-from dangjian.members.workbook import jobs
+from dangjian.core.heartbeat import BeatThread, read_beat, write_beat
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +17,9 @@ pytestmark = pytest.mark.django_db
 def heartbeat_file(settings, tmp_path):
     settings.WORKER_HEARTBEAT_FILE = tmp_path / "run" / "job-worker.json"
     settings.WORKER_STALE_SECONDS = 30
+    settings.SCHEDULER_HEARTBEAT_FILE = tmp_path / "run" / "scheduler.json"
+    settings.SCHEDULER_STALE_SECONDS = 30
+    write_beat("scheduler", path=settings.SCHEDULER_HEARTBEAT_FILE)  # only the worker is tested
     return settings.WORKER_HEARTBEAT_FILE
 
 
@@ -33,14 +29,25 @@ def test_healthz_reports_a_stale_worker_as_degraded_but_answers_200(heartbeat_fi
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "checks": {"database": "ok", "audit": "ok", "worker": "stale: 95 s"},
+        "checks": {"database": "ok", "audit": "ok", "worker": "stale: 95 s", "scheduler": "ok"},
     }
+
+
+def test_healthz_reports_a_stale_scheduler_as_degraded(heartbeat_file, settings) -> None:
+    write_beat("w0")
+    write_beat("s0", now=time.time() - 40, path=settings.SCHEDULER_HEARTBEAT_FILE)
+    body = Client().get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["worker"] == "ok"
+    assert body["checks"]["scheduler"] == "stale: 40 s"
+    settings.SCHEDULER_HEARTBEAT_FILE.unlink()
+    assert Client().get("/healthz").json()["checks"]["scheduler"] == "never seen"
 
 
 @pytest.mark.parametrize("content", [None, "", "{not json", '{"pid": 1}', '["a"]'])
 def test_healthz_reports_a_worker_never_seen(heartbeat_file, content) -> None:
     if content is not None:
-        heartbeat_file.parent.mkdir(parents=True)
+        heartbeat_file.parent.mkdir(parents=True, exist_ok=True)
         heartbeat_file.write_text(content)
     response = Client().get("/healthz")
     assert response.status_code == 200
@@ -53,52 +60,16 @@ def test_a_fresh_beat_is_ok_and_names_its_process(heartbeat_file) -> None:
     beat = read_beat()
     assert beat is not None and beat.pid == os.getpid() and beat.worker_id == "w2"
     assert Client().get("/healthz").json()["status"] == "ok"
-    assert [p.name for p in heartbeat_file.parent.iterdir()] == ["job-worker.json"]  # no scratch
+    names = sorted(p.name for p in heartbeat_file.parent.iterdir())
+    assert names == ["job-worker.json", "scheduler.json"]  # no scratch files left
 
 
-def test_heartbeat_thread_beats_and_runs_sweeps_when_due(heartbeat_file, caplog) -> None:
-    calls: list[str] = []
-
-    def broken(now) -> None:
-        calls.append("broken")
-        raise RuntimeError("database is locked")
-
-    sweeps = [
-        Periodic("broken", 10, broken),
-        Periodic("counting", 30, lambda now: calls.append("counting")),
-    ]
-    heartbeat = Heartbeat("w3", sweeps, interval=5)
-    heartbeat.beat_once(100.0)
-    assert calls == ["broken", "counting"]  # a failing sweep does not stop the others
-    assert "periodic sweep failed: broken" in caplog.text
-    assert read_beat() is not None
-    heartbeat.beat_once(105.0)
-    assert calls == ["broken", "counting"]  # not due yet
-    heartbeat.beat_once(110.0)
-    assert calls == ["broken", "counting", "broken"]
-    heartbeat.beat_once(130.0)
-    assert calls[-1] == "counting"
-
-
-def test_periodic_sweep_fails_an_import_whose_worker_died(
-    heartbeat_file, settings, tmp_path, user, caplog
-) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    secretary = user("secretary1")
-    upload = workbook([row("心跳", new_id())])
-    job = jobs.store_upload(upload, "a.xlsx", actor=secretary, org=secretary.grants.first().node)
-    running = jobs.store_upload(
-        upload, "b.xlsx", actor=secretary, org=secretary.grants.first().node
-    )
-    now = timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=now - jobs.stale_after() * 2
-    )
-    ImportJob.objects.filter(pk=running.pk).update(status=ImportStatus.IMPORTING, heartbeat_at=now)
-    caplog.set_level(logging.WARNING, logger="dangjian.worker")
-    Heartbeat("w4", periodic_sweeps(), interval=5).beat_once(time.monotonic())
-    job.refresh_from_db()
-    running.refresh_from_db()
-    assert job.status == ImportStatus.FAILED and "可重试" in job.message
-    assert running.status == ImportStatus.IMPORTING
-    assert "1 import job(s) without a heartbeat marked failed" in caplog.text
+def test_beat_thread_writes_and_survives_an_unwritable_file(heartbeat_file, caplog) -> None:
+    thread = BeatThread("w3", interval=5)
+    thread.beat_once()
+    beat = read_beat()
+    assert beat is not None and beat.worker_id == "w3"
+    blocked = heartbeat_file.parent / "blocked"
+    blocked.write_text("a file where a folder should be")
+    BeatThread("w4", interval=5, path=blocked / "beat.json").beat_once()
+    assert "could not write the heartbeat of w4" in caplog.text

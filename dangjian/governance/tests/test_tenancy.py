@@ -8,13 +8,19 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from dangjian.accounts.tests.factories import make_account
+from dangjian.core.models import AuditEntry
 from dangjian.core.testing.tenancy import TenancyContract
-from dangjian.governance.models import CommitteeTerm, EnterpriseLeader
-from dangjian.members.models import TransferIn
+from dangjian.governance import services
+from dangjian.governance.models import CommitteeSeat, CommitteeTerm, EnterpriseLeader
+from dangjian.members.models import Member, TransferIn
+from dangjian.members.tests.factories import make_member
 from dangjian.orgs.models import OrgNode
+from dangjian.orgs.tests.factories import make_party_org
 
 
 class TestElectionPageTenancy(TenancyContract):
+    covers = ("governance:election",)
     allowed_username = "secretary1"
     audit_action = "governance.term.elect"
 
@@ -35,6 +41,7 @@ class TestElectionPageTenancy(TenancyContract):
 
 
 class TestLeaderPageTenancy(TenancyContract):
+    covers = ("governance:leader",)
     allowed_username = "ct01_clerk"
     audit_action = "governance.leader.set"
 
@@ -71,6 +78,7 @@ class TestLeaderPageTenancy(TenancyContract):
 
 
 class TestTransferInDecisionTenancy(TenancyContract):
+    covers = ("members:transfer_in_decide",)
     allowed_username = "secretary1"
     audit_action = "members.transfer_in.reject"
 
@@ -106,3 +114,135 @@ class TestTransferInDecisionTenancy(TenancyContract):
 
     def snapshot(self, obj: TransferIn) -> Any:
         return TransferIn.objects.get(pk=obj.pk).status
+
+
+UNSCOPED_URLS = {
+    "governance:unity": "county list of enterprises read through visible_to; tested in "
+    "test_services.py (unity gaps)",
+}
+
+
+class TermContractBase(TenancyContract):
+    """Two fresh branches from the factories (no demo codes, no earlier terms), each with a term
+    elected in 2024 for three years (due 2027-01-01) and one member; the clerk holds the first."""
+
+    allowed_username = "term_clerk"
+
+    @pytest.fixture(autouse=True)
+    def _terms(self, db: Any) -> None:
+        self.branches = [make_party_org(), make_party_org()]
+        make_account("term_clerk", role="clerk", node=self.branches[0])
+        for branch in self.branches:
+            services.record_election(
+                actor=None, org=branch, elected_on=date(2024, 1, 1), term_years=3
+            )
+            make_member(branch, name=f"委员{branch.code}")
+
+    def _term(self, branch: OrgNode) -> CommitteeTerm:
+        return CommitteeTerm.objects.get(org=branch, ended_on__isnull=True)
+
+    def inside(self) -> Any:
+        return self._term(self.branches[0])
+
+    def outside(self) -> Any:
+        return self._term(self.branches[1])
+
+
+class TestTermExtendTenancy(TermContractBase):
+    covers = ("governance:extend",)
+    audit_action = "governance.term.extend"
+
+    def read_url(self, obj: CommitteeTerm) -> str:
+        return f"/governance/term/{obj.pk}/extend/"
+
+    def write(self, client: Client, obj: CommitteeTerm) -> Any:
+        return client.post(
+            self.read_url(obj),
+            {"extended_until": "2027-06-30", "approval_ref": "上级批复〔2026〕1号"},
+        )
+
+    def snapshot(self, obj: CommitteeTerm) -> Any:
+        return CommitteeTerm.objects.get(pk=obj.pk).extended_until
+
+
+class TestSeatAssignTenancy(TermContractBase):
+    covers = ("governance:seat",)
+    audit_action = "governance.seat.assign"
+
+    def read_url(self, obj: CommitteeTerm) -> str:
+        return f"/governance/term/{obj.pk}/seat/"
+
+    def write(self, client: Client, obj: CommitteeTerm) -> Any:
+        member = Member.objects.get(org=obj.org, name=f"委员{obj.org.code}")
+        return client.post(
+            self.read_url(obj),
+            {"post": "organisation", "member": str(member.pk), "assigned_on": "2024-01-01"},
+        )
+
+    def snapshot(self, obj: CommitteeTerm) -> Any:
+        return list(CommitteeSeat.objects.filter(term=obj).values_list("post", "member_id"))
+
+
+class TestSeatRemoveTenancy(TermContractBase):
+    covers = ("orgs:detail", "governance:seat_remove")
+    audit_action = "governance.seat.remove"
+
+    def _seat(self, term: CommitteeTerm) -> CommitteeSeat | None:
+        member = Member.objects.get(org=term.org, name=f"委员{term.org.code}")
+        return CommitteeSeat.objects.filter(term=term, member=member).first()
+
+    def inside(self) -> Any:
+        term = super().inside()
+        if self._seat(term) is None:
+            member = Member.objects.get(org=term.org, name=f"委员{term.org.code}")
+            services.assign_seat(
+                term, actor=None, post="organisation", member=member, assigned_on=date(2024, 1, 1)
+            )
+        return term
+
+    def outside(self) -> Any:
+        term = super().outside()
+        if self._seat(term) is None:
+            member = Member.objects.get(org=term.org, name=f"委员{term.org.code}")
+            services.assign_seat(
+                term, actor=None, post="organisation", member=member, assigned_on=date(2024, 1, 1)
+            )
+        return term
+
+    def read_url(self, obj: CommitteeTerm) -> str:
+        return f"/orgs/{obj.org_id}/"
+
+    def write(self, client: Client, obj: CommitteeTerm) -> Any:
+        seat = self._seat(obj)
+        assert seat is not None
+        return client.post(f"/governance/seat/{seat.pk}/remove/")
+
+    def snapshot(self, obj: CommitteeTerm) -> Any:
+        return CommitteeSeat.objects.filter(term=obj).count()
+
+
+class TestUnityExceptionTenancy(TenancyContract):
+    covers = ("governance:unity_exception",)
+    allowed_username = "ct01_clerk"
+    audit_action = "governance.unity_exception.record"
+
+    @pytest.fixture(autouse=True)
+    def _enterprise_clerk(self, db: Any) -> None:
+        make_account("ct01_clerk", role="clerk", node=OrgNode.objects.get(code="CT01"))
+
+    def inside(self) -> OrgNode:
+        return OrgNode.objects.get(code="CT01")
+
+    def outside(self) -> OrgNode:
+        return OrgNode.objects.get(code="JT01")
+
+    def read_url(self, obj: OrgNode) -> str:
+        return f"/governance/org/{obj.pk}/unity-exception/"
+
+    def write(self, client: Client, obj: OrgNode) -> Any:
+        return client.post(
+            self.read_url(obj), {"reason": "董事长由上级委派，书记专职", "on": "2026-11-01"}
+        )
+
+    def snapshot(self, obj: OrgNode) -> Any:
+        return AuditEntry.objects.filter(action=self.audit_action, org_path=obj.path).count()

@@ -275,7 +275,7 @@ def test_confirming_twice_through_the_page_imports_once(client_for, user) -> Non
 def test_the_job_page_no_longer_fails_stale_jobs_on_get(client_for, user) -> None:
     job = _valid_job(user("secretary1"))
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.STALE_AFTER * 3
+        status=ImportStatus.IMPORTING, heartbeat_at=timezone.now() - jobs.stale_after() * 3
     )
     assert client_for("secretary1").get(f"/members/import/{job.pk}/").status_code == 200
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.IMPORTING
@@ -291,7 +291,7 @@ def test_an_import_the_sweep_failed_cannot_finish_and_its_rows_roll_back(user) -
     secretary = user("secretary1")
     job = _valid_job(secretary)
     jobs.confirm_import(job, actor=secretary, now=timezone.now(), background=False)
-    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - jobs.STALE_AFTER * 3)
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - jobs.stale_after() * 3)
     assert jobs.mark_stale_failed(timezone.now()) == 1
     before = Member.objects.count()
     with pytest.raises(ValidationError, match="状态已变化"):

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scoping import scope_root
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -85,7 +85,7 @@ def export(request: HttpRequest) -> HttpResponse:
         members = members.filter(
             pk__in=filtered_members(request, Action.MEMBER_REVEAL).qs.values("pk")
         )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     return _attachment(
         export_members(members, actor=request.user, reveal=reveal), f"members-{stamp}.xlsx"
     )
@@ -120,7 +120,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, exc)
                 else:
                     if len(data) > BACKGROUND_BYTES:
-                        jobs.enqueue_validation(job, actor=request.user, now=timezone.now())
+                        jobs.enqueue_validation(job, actor=request.user, now=clock.now())
                     else:
                         jobs.validate_job(job, actor=request.user)
                     return redirect("members:import_job", pk=job.pk)
@@ -173,7 +173,7 @@ def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
     background = job.total_rows > BACKGROUND_ROWS
     try:
-        jobs.confirm_import(job, actor=request.user, now=timezone.now(), background=background)
+        jobs.confirm_import(job, actor=request.user, now=clock.now(), background=background)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))  # confirmed twice, or not valid
         return redirect("members:import_job", pk=job.pk)
@@ -198,7 +198,7 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
         from dangjian.members.workbook import jobs
 
         try:
-            jobs.retry(job, actor=request.user, now=timezone.now())
+            jobs.retry(job, actor=request.user, now=clock.now())
         except jobs.CannotRetry as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:

@@ -10,8 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -115,7 +115,7 @@ def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     member = get_scoped_or_404(
         request, Member.objects.select_related("org"), Action.MEMBER_CHANGE, pk
     )
-    today = timezone.localdate()
+    today = clock.today()
     dates = ("on", "issued_on", "left_on", "registered_on", "served_on")
     form = spec.form(request.POST or None, initial=dict.fromkeys(dates, today))
     if request.method == "POST" and form.is_valid():
@@ -157,7 +157,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
         {
             "incoming": incoming,
             "outgoing": outgoing,
-            "today": timezone.localdate(),
+            "today": clock.today(),
             "nav_active": "members",
         },
     )
@@ -166,7 +166,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
 @login_required
 def transfer_in_new(request: HttpRequest, org_pk: int) -> HttpResponse:
     branch = get_scoped_or_404(request, OrgNode.objects.all(), Action.MEMBER_ADD, org_pk)
-    form = TransferInForm(request.POST or None, initial={"received_on": timezone.localdate()})
+    form = TransferInForm(request.POST or None, initial={"received_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         try:
             movements.receive_transfer_in(actor=request.user, org=branch, **form.cleaned_data)
@@ -194,13 +194,13 @@ def transfer_in_decide(request: HttpRequest, pk: int, decision: str) -> HttpResp
         try:
             if decision == "accept":
                 member = movements.accept_transfer_in(
-                    incoming, actor=request.user, on=timezone.localdate()
+                    incoming, actor=request.user, on=clock.today()
                 )
                 messages.success(request, f"已接收，{member.name}已登记在{incoming.org.name}")
                 return redirect("members:detail", pk=member.pk)
             if form is not None and form.is_valid():
                 movements.reject_transfer_in(
-                    incoming, actor=request.user, on=timezone.localdate(), **form.cleaned_data
+                    incoming, actor=request.user, on=clock.today(), **form.cleaned_data
                 )
                 messages.success(request, "已退回")
                 return redirect("members:transfers")
@@ -225,7 +225,7 @@ def transfer_out_complete(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and transfer.status == TransferStatus.PENDING:
         try:
-            movements.complete_transfer_out(transfer, actor=request.user, on=timezone.localdate())
+            movements.complete_transfer_out(transfer, actor=request.user, on=clock.today())
         except ValidationError as exc:  # completed meanwhile in another tab
             messages.error(request, "；".join(exc.messages))
         else:

@@ -11,8 +11,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action, can_anywhere
@@ -127,7 +127,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     # A filter that was not understood shows nothing rather than everyone (as the export does).
     listed = filterset.qs.none() if filterset.errors else filterset.qs
     page = Paginator(listed, 50).get_page(params.get("page"))
-    today = timezone.localdate()
+    today = clock.today()
     rows = [
         (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
         for m in page
@@ -165,7 +165,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
         request, Member.objects.select_related("org", "party_group"), Action.MEMBER_VIEW, pk
     )
-    today = timezone.localdate()
+    today = clock.today()
     path = member.org.path
     can = {
         name: permits(request.user, action, path=path, pk=member.org_id)
@@ -207,7 +207,10 @@ def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             member = services.register_member(
-                actor=request.user, org=branch, data=form.member_data()
+                actor=request.user,
+                org=branch,
+                data=form.member_data(),
+                today=clock.today(),
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
@@ -251,6 +254,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.update_member(
                 member,
                 actor=request.user,
+                today=clock.today(),
                 expected_version=form.cleaned_data["version"] or 0,
                 data=form.member_data(),
             )
@@ -334,7 +338,7 @@ def suspension_review(request: HttpRequest) -> HttpResponse:
     """Lost contact for the county's number of months (default 6, R2): due for 停止党籍 review."""
     require_action(request, Action.MEMBER_VIEW)
     months = CountySettings.current().lost_contact_review_months
-    cutoff = add_months(timezone.localdate(), -months)
+    cutoff = add_months(clock.today(), -months)
     lost = (
         Member.objects.visible_to(request.user, Action.MEMBER_VIEW)
         .filter(status=MemberStatus.LOST_CONTACT)

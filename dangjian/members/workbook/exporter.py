@@ -7,9 +7,8 @@ import io
 from typing import Any
 
 import xlsxwriter
-from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.exports import spreadsheet_safe
 from dangjian.members.choices import Education, MemberStatus
 from dangjian.members.services import decrypt_id, decrypt_phone
@@ -50,7 +49,7 @@ def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
     )
     sheet = book.add_worksheet(SHEET)
     bold = book.add_format({"bold": True})
-    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
+    stamp = clock.local_now().strftime("%Y-%m-%d %H:%M:%S")
     who = actor.get_username() if actor is not None else "系统"
     sheet.write_string(
         0,

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.permissions import Action
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
@@ -232,6 +232,7 @@ def validate(
     progress: Progress | None = None,
     prepare: bool = False,
     sink: Callable[[list[Planned]], None] | None = None,
+    today: date | None = None,
 ) -> Report:
     """Check every row. ``prepare`` also computes what the insert stores (ciphertexts, masks),
     on all cores for large files. ``sink`` receives new rows chunk by chunk while no error has
@@ -248,7 +249,7 @@ def validate(
     sheet = echo(read.name, 0)  # quoted in every stored error: no number typed as a sheet name
     total = read.total
     report = Report(sheet=sheet, total=total)
-    today = timezone.localdate()
+    today = today or clock.today()
     branches, groups = _scope(actor)
     rows = read.rows
     first_row: dict[str, int] = {}
@@ -363,11 +364,12 @@ def commit(
     file_sha256: str,
     original_name: str,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> tuple[int, int]:
     """Write every planned row of a clean report, or nothing. One audit entry for the file."""
     if report.errors:
         raise ValueError("a report with errors cannot be committed")
-    now = timezone.now()
+    now = now or clock.now()
     _insert_members([p for p in report.planned if p.existing_pk is None], now, progress)
     return _finish(report, actor=actor, now=now, file_sha256=file_sha256, name=original_name)
 
@@ -387,11 +389,12 @@ def import_file(
     file_sha256: str,
     original_name: str,
     progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> tuple[Report, tuple[int, int] | None]:
     """Validate and write in one pass and one transaction: chunks are inserted while the
     workers parse the next ones; any error anywhere rolls everything back. Returns the report
     and (created, reactivated), or ``None`` when nothing was written."""
-    now = timezone.now()
+    now = now or clock.now()
     try:
         with transaction.atomic():
             report = validate(
@@ -400,6 +403,7 @@ def import_file(
                 progress=progress,
                 prepare=True,
                 sink=lambda rows: _insert_members(rows, now, None),
+                today=timezone.localdate(now),
             )
             if report.errors:
                 raise _Refused(report)
@@ -415,10 +419,10 @@ def _finish(
     report: Report, *, actor: Any, now: datetime, file_sha256: str, name: str
 ) -> tuple[int, int]:
     """After the new rows are in: their timeline events, reactivations, the one audit entry."""
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     who = actor.get_username() if actor is not None else "系统"
     # One statement for all the timeline events: the new rows are exactly those stamped `now`.
-    _bulk_events(Member.objects.filter(created_at=now), today, who)
+    _bulk_events(Member.objects.filter(created_at=now), now, who)
     created = sum(1 for p in report.planned if p.existing_pk is None)
     reactivated = 0
     for planned in report.planned:
@@ -447,7 +451,7 @@ def _finish(
     return created, reactivated
 
 
-def _bulk_events(new_members: Any, today: date, who: str) -> None:
+def _bulk_events(new_members: Any, now: datetime, who: str) -> None:
     """INSERT … SELECT for large imports: no Python objects per event."""
     event = MemberEvent._meta
     quote = connection.ops.quote_name
@@ -464,10 +468,10 @@ def _bulk_events(new_members: Any, today: date, who: str) -> None:
             f"SELECT sub.ref, %s, %s, %s, %s, %s FROM ({pk_sql}) AS sub",
             [
                 EventKind.CREATED,
-                connection.ops.adapt_datefield_value(today),
+                connection.ops.adapt_datefield_value(timezone.localdate(now)),
                 "批量导入",
                 who,
-                connection.ops.adapt_datetimefield_value(timezone.now()),
+                connection.ops.adapt_datetimefield_value(now),
                 *params,
             ],
         )

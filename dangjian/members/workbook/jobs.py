@@ -22,8 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from dangjian.core import clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.context import command_context
 from dangjian.core.files import services as stored_files
@@ -34,7 +34,7 @@ from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("dangjian.members")
 STALE_AFTER = timedelta(minutes=2)  # at least; see stale_after()
 
 
@@ -57,7 +57,7 @@ def store_upload(
             original_name=original_name,
             org=org,
             actor=actor,
-            now=now or timezone.now(),
+            now=now or clock.now(),
         )
         try:
             return ImportJob.objects.create(
@@ -79,7 +79,7 @@ def load_upload(job: ImportJob) -> bytes:
 
 
 def _update(job: ImportJob, **fields: Any) -> None:
-    fields["heartbeat_at"] = timezone.now()
+    fields["heartbeat_at"] = clock.now()
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     for name, value in fields.items():
         setattr(job, name, value)
@@ -109,6 +109,9 @@ def _live_progress(job: ImportJob) -> Any:
     def report(done: int) -> None:
         scratch = target.with_suffix(".tmp")
         scratch.write_text(str(done))
+        # Stamped with the platform clock, which the stale check compares it with.
+        stamp = clock.epoch_seconds()
+        os.utime(scratch, (stamp, stamp))
         os.replace(scratch, target)
 
     return report
@@ -128,7 +131,7 @@ SWEEPER = SystemActor("job_worker.stale_imports")
 
 
 def _step(job: ImportJob, action: str, *, actor: Any, **fields: Any) -> None:
-    transition(job, action, actor=actor, now=timezone.now(), fields=fields)
+    transition(job, action, actor=actor, now=clock.now(), fields=fields)
 
 
 def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
@@ -136,7 +139,9 @@ def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     ``enqueue_validation``); the outcome is VALID, INVALID or UNREADABLE."""
     if job.status == ImportStatus.UPLOADED:
         _step(job, "validate", actor=actor, processed_rows=0)
-    report = importer.validate(load_upload(job), actor=actor, progress=_progress(job))
+    report = importer.validate(
+        load_upload(job), actor=actor, progress=_progress(job), today=clock.today()
+    )
     importer.record_check(
         report, actor=actor, file_sha256=job.file_sha256, original_name=job.original_name
     )
@@ -194,6 +199,7 @@ def run_import(job: ImportJob) -> None:
                 report, counts = importer.import_file(
                     load_upload(job),
                     actor=actor,
+                    now=clock.now(),
                     file_sha256=job.file_sha256,
                     original_name=job.original_name,
                     progress=_live_progress(job),
@@ -211,6 +217,7 @@ def run_import(job: ImportJob) -> None:
                     )
             if counts is None and report.unreadable:
                 _mark_unreadable(job, report)
+                _tell_uploader(job)
                 return
             if counts is None:
                 _step(
@@ -220,14 +227,27 @@ def run_import(job: ImportJob) -> None:
                     errors=report.errors[:2000],
                     message="数据已变化，重新校验发现错误，未写入任何数据",
                 )
+                _tell_uploader(job)
                 return
         except Exception as exc:
             _fail_after(job, exc)
+            _tell_uploader(job)
             raise
         finally:
             _live_path(job).unlink(missing_ok=True)
         if job.upload_id is not None:
-            stored_files.purge([job.upload_id], now=timezone.now())  # no longer needed
+            stored_files.purge([job.upload_id], now=clock.now())  # no longer needed
+        _tell_uploader(job)
+
+
+def _tell_uploader(job: ImportJob, now: datetime | None = None) -> None:
+    """The notice follows the job row's end state; failing to write it must not change that."""
+    from dangjian.members.notices import import_ended
+
+    try:
+        import_ended(job, now=now or clock.now())
+    except Exception:
+        logger.exception("could not notify the uploader of import job %s", job.pk)
 
 
 def _fail_after(job: ImportJob, exc: Exception) -> None:
@@ -280,7 +300,7 @@ def mark_stale_failed(now: datetime) -> int:
     cutoff = now - stale_after()
     candidates = ImportJob.objects.filter(
         status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING], heartbeat_at__lt=cutoff
-    ).select_related("org")
+    ).select_related("org", "created_by")
     failed = 0
     for job in candidates:
         if _reported_since(job, cutoff):
@@ -290,6 +310,7 @@ def mark_stale_failed(now: datetime) -> int:
         except ValidationError:
             continue  # it finished (or failed) between the query and the step
         failed += 1
+        _tell_uploader(job, now)
     return failed
 
 

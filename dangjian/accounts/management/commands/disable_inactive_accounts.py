@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from dangjian.accounts.services import disable_inactive_accounts
+from dangjian.core import clock
 from dangjian.core.context import command_context
 
 
@@ -14,5 +14,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         with command_context("disable_inactive_accounts"):
-            names = disable_inactive_accounts(now=timezone.now())
+            names = disable_inactive_accounts(now=clock.now())
         self.stdout.write(f"已停用 {len(names)} 个账号：{', '.join(names) or '无'}")

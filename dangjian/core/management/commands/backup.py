@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
+from dangjian.core import clock
 from dangjian.core.backup import BackupError, create_backup
 from dangjian.core.context import command_context
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def default_target() -> Path:
-        return Path(settings.BACKUP_DIR) / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return Path(settings.BACKUP_DIR) / clock.now().strftime("%Y%m%dT%H%M%SZ")
 
     def handle(self, *args: Any, **options: Any) -> None:
         target: Path = (options["output"] or self.default_target()).absolute()

@@ -12,7 +12,7 @@ from dangjian.core.supervisor import ProcessSpec, Supervisor
 
 
 def process_specs(*, host: str, port: int, workers: int) -> list[ProcessSpec]:
-    """Every long-running process of the platform; the scheduler becomes one more entry."""
+    """Every long-running process of the platform, each restarted with backoff if it dies."""
     python = sys.executable
     return [
         # No gunicorn access log: it would write query strings (a searched ID number) to disk.
@@ -41,11 +41,16 @@ def process_specs(*, host: str, port: int, workers: int) -> list[ProcessSpec]:
             fatal_startup_window=10.0,
         ),
         ProcessSpec(name="job worker", argv=[python, "manage.py", "job_worker"]),
+        # Periodic jobs (ADR 0011); safe to run on every node, each run takes a lease.
+        ProcessSpec(name="scheduler", argv=[python, "manage.py", "scheduler"]),
     ]
 
 
 class Command(BaseCommand):
-    help = "Serve the platform: gunicorn plus the background job worker, each restarted if it dies."
+    help = (
+        "Serve the platform: gunicorn, the background job worker and the scheduler, each "
+        "restarted if it dies."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0005_storedfile'),
+        ('core', '0007_sealedperiod'),
     ]
 
     operations = [

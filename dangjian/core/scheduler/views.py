@@ -1,0 +1,96 @@
+"""The jobs page for 系统管理员: every periodic job, its schedule, last and next run, recent
+failures, and "立即运行"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from dangjian.core import clock
+from dangjian.core.heartbeat import scheduler_check
+from dangjian.core.permissions import Action, can_anywhere
+from dangjian.core.scheduler.models import RunOutcome, ScheduledJob, ScheduledRun
+from dangjian.core.scheduler.registry import PeriodicJob, get_job, registered_jobs
+from dangjian.core.scheduler.rules import next_slot
+from dangjian.core.scheduler.services import request_run
+from dangjian.core.views import require_action
+
+RECENT_FAILURES = 20
+
+
+@dataclass(frozen=True)
+class JobRow:
+    job: PeriodicJob
+    state: ScheduledJob | None
+    last_run: ScheduledRun | None
+    next_run: datetime
+
+
+def job_rows(now: datetime) -> list[JobRow]:
+    """Two queries whatever the number of jobs and runs: the states with the id of each job's
+    latest run, then those runs."""
+    jobs = registered_jobs()
+    latest = ScheduledRun.objects.filter(job=OuterRef("name")).order_by("-started_at", "-id")
+    states = {
+        state.name: state
+        for state in ScheduledJob.objects.filter(name__in=[j.name for j in jobs]).annotate(
+            last_run_id=Subquery(latest.values("id")[:1])
+        )
+    }
+    run_ids = [s.last_run_id for s in states.values() if s.last_run_id is not None]
+    runs = ScheduledRun.objects.in_bulk(run_ids)
+    rows = []
+    for job in jobs:
+        state = states.get(job.name)
+        last_run_id = getattr(state, "last_run_id", None)
+        rows.append(
+            JobRow(
+                job=job,
+                state=state,
+                last_run=runs.get(last_run_id) if last_run_id is not None else None,
+                next_run=next_slot(job.schedule, now),
+            )
+        )
+    return rows
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    require_action(request, Action.SCHEDULER_VIEW)
+    labels = {job.name: job.label for job in registered_jobs()}
+    failures = list(
+        ScheduledRun.objects.filter(outcome=RunOutcome.FAILED).order_by("-started_at", "-id")[
+            :RECENT_FAILURES
+        ]
+    )
+    return render(
+        request,
+        "scheduler/job_list.html",
+        {
+            "nav_active": "scheduler",
+            "rows": job_rows(clock.now()),
+            "failures": [(labels.get(run.job, run.job), run) for run in failures],
+            "can_run": can_anywhere(request.user, Action.SCHEDULER_RUN),
+            # This node's scheduler, as /healthz sees it: requests wait while it is not running.
+            "scheduler_state": scheduler_check(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_now(request: HttpRequest, name: str) -> HttpResponse:
+    require_action(request, Action.SCHEDULER_RUN)
+    job = get_job(name)
+    if job is None:
+        raise Http404("没有这个定时任务")
+    request_run(job, actor=request.user, now=clock.now())
+    messages.success(request, f"已请求立即运行“{job.label}”，调度进程将在几秒内执行。")
+    return redirect("scheduler:list")
