@@ -66,7 +66,7 @@ IMPORT_JOB = Workflow(
             stamp="finished_at",
             audited=False,
         ),
-        # A run that raised, or whose worker stopped reporting (the worker's sweep).
+        # A run that raised, or whose worker stopped reporting (the scheduler's stale-import job).
         step("fail", [_I.VALIDATING, _I.IMPORTING], _I.FAILED, roles=MACHINE, label="标记失败"),
         step("retry", [_I.FAILED], _I.IMPORTING, roles=IMPORTERS, label="重试导入"),
         # Failed before its check finished: back to UPLOADED to be checked (and confirmed) again.

@@ -284,7 +284,7 @@ def test_the_job_page_no_longer_fails_stale_jobs_on_get(client_for, user) -> Non
     assert job.status == ImportStatus.FAILED and job.message == jobs.STALE_MESSAGE
     entry = AuditEntry.objects.latest("seq")
     assert entry.action == "members.import_job.fail"
-    assert entry.actor_username == "system:job_worker.stale_imports"
+    assert entry.actor_username == "system:members.stale_imports"
 
 
 def test_an_import_the_sweep_failed_cannot_finish_and_its_rows_roll_back(user) -> None:

@@ -143,7 +143,7 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Stale jobs are failed by the job worker's sweep (``mark_stale_failed``), not by a GET.
+    # Stale jobs are failed by the scheduler's periodic job (``mark_stale_failed``), not a GET.
     job = _job(request, pk)
     from dangjian.members.workbook.jobs import upload_present
 

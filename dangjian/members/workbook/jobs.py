@@ -127,7 +127,7 @@ def live_rows(job: ImportJob) -> int | None:
 
 # The import job's outcomes are the machine's verdict, whoever started the run (ADR 0014).
 IMPORT_RUNNER = SystemActor("members.import")
-SWEEPER = SystemActor("job_worker.stale_imports")
+SWEEPER = SystemActor("members.stale_imports")
 
 
 def _step(job: ImportJob, action: str, *, actor: Any, **fields: Any) -> None:
@@ -296,7 +296,7 @@ STALE_MESSAGE = "导入进程已中断，未写入任何数据，可重试"
 def mark_stale_failed(now: datetime) -> int:
     """Jobs whose worker stopped reporting (killed, restarted) become failed and retryable. A
     running import reports through its progress file, so that counts as a heartbeat too. Run
-    by the job worker's periodic sweep, never by a page."""
+    by the scheduler's ``members.stale_imports`` job, never by a page."""
     cutoff = now - stale_after()
     candidates = ImportJob.objects.filter(
         status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING], heartbeat_at__lt=cutoff
