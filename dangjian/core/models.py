@@ -65,6 +65,35 @@ class DenialWindow(models.Model):
         return f"{self.action} ×{self.repeats}"
 
 
+class Transition(models.Model):
+    """One workflow step taken by one object (``dangjian.core.workflow``): written in the same
+    transaction as the state flip and its audit entry, so the history and the state never
+    disagree. Generic over models, like the audit log; the actor is kept as id and name (no
+    foreign key) so core depends on no domain app and a deleted account keeps its history."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT
+    )
+    object_id = models.CharField("对象ID", max_length=64)
+    action = models.CharField("操作", max_length=50)
+    from_state = models.CharField("原状态", max_length=30)
+    to_state = models.CharField("新状态", max_length=30)
+    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True)
+    actor_name = models.CharField("操作人", max_length=150)
+    at = models.DateTimeField("时间")
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"], name="transition_object_at")
+        ]
+        verbose_name = "状态流转"
+        verbose_name_plural = "状态流转"
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+
 class SealedPeriod(models.Model):
     """A reporting period closed for one organisation and its subtree (ADR 0016).
 

@@ -12,7 +12,7 @@ from typing import Any, Self
 from django.db import connection, models
 from django.db.models import Q
 
-from dangjian.core.permissions import has_platform_scope, roles_for, user_grants
+from dangjian.core.permissions import admin_role, has_platform_scope, roles_for, user_grants
 
 
 def subtree_q(path_field: str, path: str) -> Q:
@@ -69,12 +69,25 @@ def permits(user: Any, action: str, *, path: str, pk: int) -> bool:
     if has_platform_scope(user, action):
         return True
     allowed = roles_for(action)
-    for grant in user_grants(user):
-        if grant.role not in allowed:
-            continue
-        if grant.node_id == pk or (grant.include_descendants and path.startswith(grant.node.path)):
-            return True
-    return False
+    return any(
+        grant.role in allowed and _covers(grant, path=path, pk=pk) for grant in user_grants(user)
+    )
+
+
+def _covers(grant: Any, *, path: str, pk: int) -> bool:
+    """Whether one grant reaches the node (``path``, ``pk``): the Python twin of ``scope_q``."""
+    return grant.node_id == pk or (grant.include_descendants and path.startswith(grant.node.path))
+
+
+def roles_at(user: Any, *, path: str, pk: int) -> frozenset[str]:
+    """Every role ``user`` holds at one node: its admin role (platform-wide) and the roles of
+    the grants that reach the node. Workflow steps are allowed per role, not per action."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    roles = {grant.role for grant in user_grants(user) if _covers(grant, path=path, pk=pk)}
+    if admin := admin_role(user):
+        roles.add(admin)
+    return frozenset(roles)
 
 
 def scope_root(user: Any, action: str) -> Any:

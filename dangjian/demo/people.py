@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from dangjian.core.actors import SystemActor
+from dangjian.core.permissions import Role
 from dangjian.governance import services as governance
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 from dangjian.members import movements
@@ -29,6 +31,8 @@ GIVEN = (
 POSTS = ["综合办公室", "财务部", "工程部", "运营部", "安全环保部", "市场部", "生产一线", "技术中心"]
 COMMUNITIES = ["城关街道南门社区", "城关街道北苑社区", "东城街道滨江社区", "西城街道花园社区"]
 REGION = "330122"
+# The demo's lost-contact case is recorded as the county office would record it.
+DEMO_LOADER = SystemActor("load_demo", roles=frozenset({Role.SUPERVISOR}))
 
 
 def make_id_number(born: date, serial: int, male: bool) -> str:
@@ -117,7 +121,7 @@ def populate_county(nodes: dict[str, OrgNode]) -> None:
         populate_branch(factory, branch, size, with_committee=index % 4 != 1)
     lost = members.Member.objects.filter(org=nodes["JT02-ZB1"]).order_by("id").first()
     if lost is not None:
-        movements.mark_lost_contact(lost, actor=None, since=date(2026, 2, 10))
+        movements.mark_lost_contact(lost, actor=DEMO_LOADER, since=date(2026, 2, 10))
     for code, node in sorted(nodes.items()):
         if node.kind != OrgKind.ENTERPRISE:
             continue

@@ -254,6 +254,7 @@ class MemberViewSet(ScopedViewSet):
             return Response(
                 {"errors": report.errors, "job": job.pk}, status=status.HTTP_400_BAD_REQUEST
             )
+        jobs.confirm_import(job, actor=request.user, now=clock.now(), background=False)
         jobs.run_import(job)
         return Response(
             {

@@ -7,9 +7,13 @@ class MembersConfig(AppConfig):
     verbose_name = "党员管理"
 
     def ready(self) -> None:
+        from dangjian.core.workflow import register
         from dangjian.members.files import register_purposes
+        from dangjian.members.flows import WORKFLOWS
 
         register_purposes()
+        for flow in WORKFLOWS:
+            register(flow)
 
         from dangjian.members import periodic
 

@@ -1,6 +1,10 @@
 """Member movements: transfers, moves between branches, mobility, lost contact, 双报到.
 
 Each is one transaction with a timeline event and an audit entry, like the registry services.
+Status changes (a member's 党籍状态, a transfer letter's state) are steps of the workflows in
+``members.flows``, taken through ``core.workflow.transition``: the table says from which state
+and for which role, the transition writes the flip, the version, the history row and the audit
+entry together.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from dangjian.core import audit, clock
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
-from dangjian.members import notices
+from dangjian.core.workflow import Workflow, transition
+from dangjian.members import flows, notices
 from dangjian.members.choices import IN_SERVICE, EventKind, MemberStatus, TransferStatus
 from dangjian.members.models import (
     ID_CONTEXT,
@@ -50,12 +55,14 @@ def _lock(member: Member, actor: Any, action: str = Action.MEMBER_CHANGE) -> Mem
     return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
 
 
-def _set_status(member: Member, status: str, **extra: Any) -> None:
-    member.status = status
-    for name, value in extra.items():
-        setattr(member, name, value)
-    member.version += 1
-    member.save(update_fields=["status", "version", "updated_at", *extra])
+def _allowed(flow: Workflow, obj: Any, action: str) -> None:
+    """Refuse a wrong state early, with the step's own message, before the other checks run;
+    ``transition`` checks state and role again under the row lock."""
+    flow.check_state(obj.status, action)
+
+
+def _flip(member: Member, action: str, *, actor: Any, **fields: Any) -> None:
+    transition(member, action, actor=actor, now=clock.now(), fields=fields)
 
 
 def _record(
@@ -67,7 +74,8 @@ def _record(
     action: str,
     changes: dict[str, Any] | None = None,
 ) -> None:
-    """A movement's timeline event and its audit entry, always written together."""
+    """A movement's timeline event and its audit entry, always written together (status
+    changes get theirs from the transition instead)."""
     add_event(member, kind, on, summary, actor)
     audit.record(action, actor=actor, obj=member, org_path=member.org.path, changes=changes)
 
@@ -141,22 +149,19 @@ def issue_transfer_out(
 def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> None:
     """The receiving organisation confirmed: the member leaves the platform's registry."""
     locked = _lock(transfer.member, actor)
-    transfer = TransferOut.objects.select_for_update().get(pk=transfer.pk)
-    if transfer.status != TransferStatus.PENDING:
-        raise ValidationError({"__all__": "该介绍信已办结"})
+    transfer = TransferOut.objects.select_related("member__org").get(pk=transfer.pk)
+    _allowed(flows.TRANSFER_OUT, transfer, "complete")
     check_date(on, "on", "办结日期")
-    transfer.status, transfer.closed_on = TransferStatus.ACCEPTED, on
-    transfer.save(update_fields=["status", "closed_on"])
-    _set_status(locked, MemberStatus.HISTORICAL)
-    _record(
-        locked,
-        actor,
-        EventKind.TRANSFER_OUT_DONE,
-        on,
-        f"已转往{transfer.destination}",
-        "members.transfer_out.complete",
-        {"letter_no": transfer.letter_no},
+    transition(
+        transfer,
+        "complete",
+        actor=actor,
+        now=clock.now(),
+        fields={"closed_on": on},
+        changes={"letter_no": transfer.letter_no},
     )
+    _flip(locked, "transferred_out", actor=actor)
+    add_event(locked, EventKind.TRANSFER_OUT_DONE, on, f"已转往{transfer.destination}", actor)
 
 
 @records_refusals("transfer_in", lambda **kw: {"org": kw["org"].code})
@@ -240,8 +245,7 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
     the letter was received (that refusal is recorded by the decorator)."""
     require_scope(actor, incoming.org, Action.MEMBER_ADD)
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
-    if incoming.status != TransferStatus.PENDING:
-        raise ValidationError({"__all__": "该转入申请已处理"})
+    _allowed(flows.TRANSFER_IN, incoming, "accept")
     check_date(on, "on", "处理日期")
     clear = crypto().decrypt_field(incoming.id_number_enc, context=ID_CONTEXT)
     member = register_member(
@@ -255,21 +259,20 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
             full_on=incoming.full_on,
         ),
     )
-    incoming.status, incoming.decided_on, incoming.member = TransferStatus.ACCEPTED, on, member
-    incoming.save(update_fields=["status", "decided_on", "member"])
+    transition(
+        incoming,
+        "accept",
+        actor=actor,
+        now=clock.now(),
+        fields={"decided_on": on, "member": member},
+        changes={"member": member.pk},
+    )
     add_event(
         member,
         EventKind.TRANSFER_IN,
         on,
         f"由{incoming.from_org}转入（介绍信{incoming.letter_no}）",
         actor,
-    )
-    audit.record(
-        "members.transfer_in.accept",
-        actor=actor,
-        obj=incoming,
-        org_path=incoming.org.path,
-        changes={"member": member.pk},
     )
     return member
 
@@ -279,19 +282,17 @@ def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: st
     require_scope(actor, incoming.org, Action.MEMBER_ADD)
     if not reason.strip():
         raise ValidationError({"reason": "退回时请填写原因"})
-    incoming = TransferIn.objects.select_for_update().get(pk=incoming.pk)
-    if incoming.status != TransferStatus.PENDING:
-        raise ValidationError({"__all__": "该转入申请已处理"})
+    incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
+    _allowed(flows.TRANSFER_IN, incoming, "reject")
     check_date(on, "on", "处理日期")
-    incoming.status, incoming.decided_on = TransferStatus.REJECTED, on
-    incoming.reason = reason.strip()[:200]
-    incoming.save(update_fields=["status", "decided_on", "reason"])
-    audit.record(
-        "members.transfer_in.reject",
+    kept = reason.strip()[:200]
+    transition(
+        incoming,
+        "reject",
         actor=actor,
-        obj=incoming,
-        org_path=incoming.org.path,
-        changes={"reason": incoming.reason},
+        now=clock.now(),
+        fields={"decided_on": on, "reason": kept},
+        changes={"reason": kept},
     )
 
 
@@ -300,8 +301,7 @@ def start_mobility(
     member: Member, *, actor: Any, place: str, left_on: date, certificate_no: str = ""
 ) -> MobileRecord:
     locked = _lock(member, actor)
-    if locked.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
-        raise ValidationError({"place": f"{locked.get_status_display()}不能登记外出流动"})
+    _allowed(flows.MEMBER, locked, "mobile_out")
     if not place.strip():
         raise ValidationError({"place": "请填写流入地"})
     check_name(place, "place", "流入地")
@@ -309,73 +309,60 @@ def start_mobility(
     record = MobileRecord.objects.create(
         member=locked, place=place.strip(), left_on=left_on, certificate_no=certificate_no.strip()
     )
-    _set_status(locked, MemberStatus.MOBILE)
-    _record(
+    transition(
         locked,
-        actor,
-        EventKind.MOBILE_OUT,
-        left_on,
-        f"外出至{record.place}",
-        "members.member.mobile_out",
-        {"place": record.place, "left_on": left_on.isoformat()},
+        "mobile_out",
+        actor=actor,
+        now=clock.now(),
+        changes={"place": record.place, "left_on": left_on.isoformat()},
     )
+    add_event(locked, EventKind.MOBILE_OUT, left_on, f"外出至{record.place}", actor)
     return record
 
 
 @transaction.atomic
 def end_mobility(member: Member, *, actor: Any, returned_on: date) -> None:
     locked = _lock(member, actor)
+    action = f"mobile_back_{flows.standing_of(locked.full_on)}"
+    _allowed(flows.MEMBER, locked, action)
     record = MobileRecord.objects.filter(member=locked, returned_on__isnull=True).first()
-    if locked.status != MemberStatus.MOBILE or record is None:
+    if record is None:
         raise ValidationError({"returned_on": "该党员当前不是流动党员"})
     check_date(returned_on, "returned_on", "返回日期")
     if returned_on < record.left_on:
         raise ValidationError({"returned_on": "返回日期不能早于外出日期"})
     record.returned_on = returned_on
     record.save(update_fields=["returned_on"])
-    status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
-    _set_status(locked, status)
-    _record(
-        locked,
-        actor,
-        EventKind.MOBILE_BACK,
-        returned_on,
-        f"自{record.place}返回",
-        "members.member.mobile_back",
-    )
+    _flip(locked, action, actor=actor)
+    add_event(locked, EventKind.MOBILE_BACK, returned_on, f"自{record.place}返回", actor)
 
 
 @transaction.atomic
 def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
     locked = _lock(member, actor)
-    if locked.status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY, MemberStatus.MOBILE):
-        raise ValidationError({"since": f"{locked.get_status_display()}不能标记为失联"})
+    _allowed(flows.MEMBER, locked, "lost_contact")
     check_date(since, "since")
-    _set_status(locked, MemberStatus.LOST_CONTACT, lost_contact_since=since)
-    _record(
+    transition(
         locked,
-        actor,
-        EventKind.LOST_CONTACT,
-        since,
-        "与党组织失去联系",
-        "members.member.lost_contact",
-        {"since": since.isoformat()},
+        "lost_contact",
+        actor=actor,
+        now=clock.now(),
+        fields={"lost_contact_since": since},
+        changes={"since": since.isoformat()},
     )
+    add_event(locked, EventKind.LOST_CONTACT, since, "与党组织失去联系", actor)
 
 
 @transaction.atomic
 def restore_contact(member: Member, *, actor: Any, on: date) -> None:
     locked = _lock(member, actor)
-    if locked.status != MemberStatus.LOST_CONTACT:
-        raise ValidationError({"on": "该党员当前不是失联状态"})
+    action = f"contact_restored_{flows.standing_of(locked.full_on)}"
+    _allowed(flows.MEMBER, locked, action)
     check_date(on, "on", "恢复联系日期")
     if locked.lost_contact_since and on < locked.lost_contact_since:
         raise ValidationError({"on": "恢复联系日期不能早于失联日期"})
-    status = MemberStatus.FULL if locked.full_on else MemberStatus.PROBATIONARY
-    _set_status(locked, status, lost_contact_since=None)
-    _record(
-        locked, actor, EventKind.CONTACT_RESTORED, on, "恢复联系", "members.member.contact_restored"
-    )
+    _flip(locked, action, actor=actor, lost_contact_since=None)
+    add_event(locked, EventKind.CONTACT_RESTORED, on, "恢复联系", actor)
 
 
 @transaction.atomic
@@ -392,16 +379,14 @@ def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -
         raise ValidationError({"on": f"只有失联满{months}个月的党员才能停止党籍"})
     if not decision.strip():
         raise ValidationError({"decision": "请填写党组织决定的文号或说明"})
-    _set_status(locked, MemberStatus.SUSPENDED)
-    _record(
+    transition(
         locked,
-        actor,
-        EventKind.SUSPENDED,
-        on,
-        f"停止党籍（{decision.strip()[:100]}）",
-        "members.member.suspend",
-        {"decision": decision.strip()[:200]},
+        "suspend",
+        actor=actor,
+        now=clock.now(),
+        changes={"decision": decision.strip()[:200]},
     )
+    add_event(locked, EventKind.SUSPENDED, on, f"停止党籍（{decision.strip()[:100]}）", actor)
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.http import Http404
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditOutcome
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
@@ -80,7 +81,8 @@ class MemberData:
 
 
 def require_scope(actor: Any, org: OrgNode, action: str) -> None:
-    if actor is None:
+    # A system actor (command, job) is bounded by its roles in the workflow, not by a tree scope.
+    if actor is None or isinstance(actor, SystemActor):
         return
     if not OrgNode.objects.visible_to(actor, action).filter(pk=org.pk).exists():
         raise Http404("对象不存在或不在您的授权范围内")

@@ -155,7 +155,7 @@ def test_retry_with_the_file_still_there_is_enqueued(make_job) -> None:
     ImportJob.objects.filter(pk=job.pk).update(total_rows=3)  # it had passed its check
     job.refresh_from_db()
     with mock.patch.object(jobs, "enqueue_import") as enqueue:
-        jobs.retry(job, actor=job.created_by)
+        jobs.retry(job, actor=job.created_by, now=timezone.now())
     enqueue.assert_called_once()
 
 
@@ -168,7 +168,7 @@ def test_retry_of_a_job_that_failed_during_its_check_checks_again(make_job) -> N
         mock.patch.object(jobs, "enqueue_import") as enqueue_import,
         mock.patch.object(jobs, "enqueue_validation") as enqueue_validation,
     ):
-        jobs.retry(job, actor=job.created_by)
+        jobs.retry(job, actor=job.created_by, now=timezone.now())
     enqueue_validation.assert_called_once()
     enqueue_import.assert_not_called()
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.UPLOADED

@@ -35,6 +35,7 @@ def test_finished_import_tells_the_uploader_once(user, django_capture_on_commit_
     secretary = user("secretary1")
     job = _job(secretary)
     with django_capture_on_commit_callbacks(execute=True):
+        jobs.confirm_import(job, actor=secretary, now=timezone.now(), background=False)
         jobs.run_import(job)
         import_members.call(job.pk)  # a redelivered task finds the job done and does nothing
         notices.import_ended(job, now=timezone.now())  # the producer itself running again
@@ -59,6 +60,7 @@ def test_failed_then_retried_import_tells_each_ending_once(
 
     original = importer._insert_members
     monkeypatch.setattr(importer, "_insert_members", broken)
+    jobs.confirm_import(job, actor=secretary, now=timezone.now(), background=False)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         jobs.run_import(job)
     job.refresh_from_db()
@@ -71,7 +73,7 @@ def test_failed_then_retried_import_tells_each_ending_once(
     monkeypatch.setattr(importer, "_insert_members", original)
     job.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.retry(job, actor=secretary)
+        jobs.retry(job, actor=secretary, now=timezone.now())
     kinds = list(
         Notification.objects.filter(recipient=secretary)
         .order_by("pk")

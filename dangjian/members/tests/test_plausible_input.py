@@ -276,11 +276,13 @@ def test_transfer_in_letters_are_checked_like_registrations(org, overrides, fiel
     assert TransferIn.objects.count() == letters
 
 
-def test_an_accepted_letter_keeps_its_admission_dates(org) -> None:
+def test_an_accepted_letter_keeps_its_admission_dates(org, user) -> None:
     incoming = _transfer_in(
         org, member_status="probationary", full_on=None, admitted_on=date(2026, 1, 5)
     )
-    member = movements.accept_transfer_in(incoming, actor=None, on=timezone.localdate())
+    member = movements.accept_transfer_in(
+        incoming, actor=user("supervisor"), on=timezone.localdate()
+    )
     assert member.status == "probationary" and member.admitted_on == date(2026, 1, 5)
 
 

@@ -132,7 +132,7 @@ def test_move_between_branches_is_one_step_with_history(org, user) -> None:
     assert moved.events.filter(kind="moved").exists()
 
 
-def test_transfer_out_letter_valid_for_county_months_then_completed(org) -> None:
+def test_transfer_out_letter_valid_for_county_months_then_completed(org, user) -> None:
     member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
     letter = movements.issue_transfer_out(
         member,
@@ -152,7 +152,7 @@ def test_transfer_out_letter_valid_for_county_months_then_completed(org) -> None
         destination="x",
         issued_on=date(2026, 9, 1),
     )
-    movements.complete_transfer_out(letter, actor=None, on=date(2026, 9, 10))
+    movements.complete_transfer_out(letter, actor=user("supervisor"), on=date(2026, 9, 10))
     assert Member.objects.get(pk=member.pk).status == MemberStatus.HISTORICAL
 
 
@@ -195,9 +195,9 @@ def test_transfer_in_accept_and_reject(org, user) -> None:
     movements.reject_transfer_in(other, actor=secretary, on=date(2026, 11, 2), reason="信息不符")
 
 
-def test_lost_contact_then_suspension_only_after_six_months(org) -> None:
+def test_lost_contact_then_suspension_only_after_six_months(org, user) -> None:
     member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
-    movements.mark_lost_contact(member, actor=None, since=date(2026, 5, 2))
+    movements.mark_lost_contact(member, actor=user("supervisor"), since=date(2026, 5, 2))
     _refused(
         "on",
         "满6个月",
@@ -207,13 +207,17 @@ def test_lost_contact_then_suspension_only_after_six_months(org) -> None:
         on=date(2026, 11, 1),
         decision="支委会决定",
     )
-    movements.suspend_membership(member, actor=None, on=date(2026, 11, 2), decision="支委会决定")
+    movements.suspend_membership(
+        member, actor=user("supervisor"), on=date(2026, 11, 2), decision="支委会决定"
+    )
     assert Member.objects.get(pk=member.pk).status == MemberStatus.SUSPENDED
 
 
-def test_mobility_round_trip(org) -> None:
+def test_mobility_round_trip(org, user) -> None:
     member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
-    movements.start_mobility(member, actor=None, place="杭州市", left_on=date(2026, 3, 1))
+    movements.start_mobility(
+        member, actor=user("supervisor"), place="杭州市", left_on=date(2026, 3, 1)
+    )
     assert Member.objects.get(pk=member.pk).status == MemberStatus.MOBILE
     _refused(
         "returned_on",
@@ -223,7 +227,7 @@ def test_mobility_round_trip(org) -> None:
         actor=None,
         returned_on=date(2026, 2, 1),
     )
-    movements.end_mobility(member, actor=None, returned_on=date(2026, 9, 1))
+    movements.end_mobility(member, actor=user("supervisor"), returned_on=date(2026, 9, 1))
     assert Member.objects.get(pk=member.pk).status == MemberStatus.FULL
 
 
@@ -249,11 +253,11 @@ def test_service_needs_registration_first(org) -> None:
     )
 
 
-def test_suspension_review_lists_members_lost_for_six_months(client_for, org) -> None:
+def test_suspension_review_lists_members_lost_for_six_months(client_for, org, user) -> None:
     due = services.register_member(actor=None, org=org("CT02-ZB1"), data=data(name="久未联系"))
     recent = services.register_member(actor=None, org=org("CT02-ZB1"), data=data(name="刚失联"))
-    movements.mark_lost_contact(due, actor=None, since=date(2025, 12, 1))
-    movements.mark_lost_contact(recent, actor=None, since=date.today())
+    movements.mark_lost_contact(due, actor=user("supervisor"), since=date(2025, 12, 1))
+    movements.mark_lost_contact(recent, actor=user("supervisor"), since=date.today())
     context = client_for("supervisor").get("/members/suspension-review/").context
     assert "久未联系" in [m.name for m in context["due"]]
     assert "刚失联" in [m.name for m in context["waiting"]]

@@ -63,8 +63,10 @@ def test_thirty_rows_two_errors_then_fixed(client_for, user) -> None:
     assert job.status == ImportStatus.DONE and job.created_count == 30
     assert Member.objects.filter(org__code="CT01-ZB1").count() == 30
     entries = AuditEntry.objects.filter(seq__gt=before[1])
-    assert [e.action for e in entries.filter(action__startswith="members.")] == [
-        "members.member.import"
+    # The user's 确认导入 (a workflow step) and the import itself; validation left no entry.
+    assert [e.action for e in entries.filter(action__startswith="members.").order_by("seq")] == [
+        "members.import_job.confirm",
+        "members.member.import",
     ]
     imported = entries.get(action="members.member.import")
     assert imported.changes["created"] == 30 and len(imported.changes["file_sha256"]) == 64
@@ -239,7 +241,8 @@ def test_worker_killed_midway_leaves_nothing_and_retry_succeeds(
     assert job.status == ImportStatus.FAILED and "可重试" in job.message
     monkeypatch.setattr(importer, "_insert_members", original)
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.retry(job, actor=secretary)  # enqueued on commit; tasks run in-process in tests
+        # Enqueued on commit; tasks run in-process in tests.
+        jobs.retry(job, actor=secretary, now=timezone.now())
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.created_count == 30
 

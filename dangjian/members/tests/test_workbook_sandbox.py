@@ -10,6 +10,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from dangjian.core.models import AuditEntry
 from dangjian.members.models import ImportJob, ImportStatus, Member
@@ -69,7 +70,7 @@ def test_a_job_whose_parse_crashed_is_marked_and_not_retried(client_for, user, s
     assert report.unreadable and job.status == ImportStatus.UNREADABLE
     assert "重试也无法成功" in job.message and "未写入任何数据" in job.errors[0]["message"]
     with pytest.raises(jobs.CannotRetry, match="请修正文件后重新上传"):
-        jobs.retry(job, actor=secretary)
+        jobs.retry(job, actor=secretary, now=timezone.now())
     page = client.post(f"/members/import/{job.pk}/retry/", follow=True).content.decode()
     assert "重试也无法成功" in page and "上传修正后的文件" in page
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.UNREADABLE

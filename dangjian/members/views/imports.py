@@ -120,7 +120,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, exc)
                 else:
                     if len(data) > BACKGROUND_BYTES:
-                        jobs.enqueue_validation(job)
+                        jobs.enqueue_validation(job, actor=request.user, now=clock.now())
                     else:
                         jobs.validate_job(job, actor=request.user)
                     return redirect("members:import_job", pk=job.pk)
@@ -143,11 +143,10 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
 
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # Stale jobs are failed by the scheduler's periodic job (``mark_stale_failed``), not a GET.
     job = _job(request, pk)
-    from dangjian.members.workbook.jobs import mark_stale_failed, upload_present
+    from dangjian.members.workbook.jobs import upload_present
 
-    mark_stale_failed(clock.now())
-    job.refresh_from_db()
     context = {"job": job, "upload_present": upload_present(job), "nav_active": "members"}
     return render(request, "members/import_job.html", context)
 
@@ -168,22 +167,27 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
+    if request.method != "POST":
+        return redirect("members:import_job", pk=job.pk)
     from dangjian.members.workbook import jobs
 
-    if request.method == "POST" and job.status == ImportStatus.VALID and jobs.upload_present(job):
-        if job.total_rows > BACKGROUND_ROWS:
-            jobs.enqueue_import(job)
-        else:
-            try:
-                jobs.run_import(job)
-            except Exception:
-                logger.exception("member import failed")
-            job.refresh_from_db()
-            if job.status == ImportStatus.DONE:
-                messages.success(
-                    request,
-                    f"导入完成：新增 {job.created_count} 人，重新登记 {job.reactivated_count} 人",
-                )
+    background = job.total_rows > BACKGROUND_ROWS
+    try:
+        jobs.confirm_import(job, actor=request.user, now=clock.now(), background=background)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))  # confirmed twice, or not valid
+        return redirect("members:import_job", pk=job.pk)
+    if not background:
+        try:
+            jobs.run_import(job)
+        except Exception:
+            logger.exception("member import failed")
+        job.refresh_from_db()
+        if job.status == ImportStatus.DONE:
+            messages.success(
+                request,
+                f"导入完成：新增 {job.created_count} 人，重新登记 {job.reactivated_count} 人",
+            )
     return redirect("members:import_job", pk=job.pk)
 
 
@@ -194,7 +198,9 @@ def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
         from dangjian.members.workbook import jobs
 
         try:
-            jobs.retry(job, actor=request.user)
+            jobs.retry(job, actor=request.user, now=clock.now())
         except jobs.CannotRetry as exc:
             messages.error(request, str(exc))
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
     return redirect("members:import_job", pk=job.pk)

@@ -224,6 +224,10 @@ def transfer_out_complete(request: HttpRequest, pk: int) -> HttpResponse:
         request, TransferOut.objects.select_related("member__org"), Action.MEMBER_CHANGE, pk
     )
     if request.method == "POST" and transfer.status == TransferStatus.PENDING:
-        movements.complete_transfer_out(transfer, actor=request.user, on=clock.today())
-        messages.success(request, f"{transfer.member.name}的组织关系已转出")
+        try:
+            movements.complete_transfer_out(transfer, actor=request.user, on=clock.today())
+        except ValidationError as exc:  # completed meanwhile in another tab
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"{transfer.member.name}的组织关系已转出")
     return redirect("members:detail", pk=transfer.member_id)

@@ -1,5 +1,9 @@
 """Import jobs: the upload kept encrypted, validation, the import, stale-job recovery, retry.
 
+Every status change is a step of ``members.flows.IMPORT_JOB`` taken through
+``core.workflow.transition`` (compare-and-swap on the status, a transition row, an audit entry);
+``_update`` writes only progress, never the status.
+
 Only the job id crosses into the background worker. The import is one transaction: a worker killed
 mid-way leaves nothing behind, and the job (with a stale heartbeat) is marked failed and can be
 retried. The preview's progress goes to the job row; the import's, from inside its transaction,
@@ -16,18 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dangjian.core import clock
+from dangjian.core.actors import SystemActor
 from dangjian.core.context import command_context
 from dangjian.core.files import services as stored_files
+from dangjian.core.workflow import transition
 from dangjian.members.files import IMPORT_WORKBOOK
+from dangjian.members.flows import IMPORT_JOB
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
 
 logger = logging.getLogger("dangjian.members")
-
 STALE_AFTER = timedelta(minutes=2)  # at least; see stale_after()
 
 
@@ -118,8 +125,20 @@ def live_rows(job: ImportJob) -> int | None:
         return None
 
 
+# The import job's outcomes are the machine's verdict, whoever started the run (ADR 0014).
+IMPORT_RUNNER = SystemActor("members.import")
+SWEEPER = SystemActor("members.stale_imports")
+
+
+def _step(job: ImportJob, action: str, *, actor: Any, **fields: Any) -> None:
+    transition(job, action, actor=actor, now=clock.now(), fields=fields)
+
+
 def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
-    _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
+    """Validate the upload, from UPLOADED (in the request) or VALIDATING (the worker, after
+    ``enqueue_validation``); the outcome is VALID, INVALID or UNREADABLE."""
+    if job.status == ImportStatus.UPLOADED:
+        _step(job, "validate", actor=actor, processed_rows=0)
     report = importer.validate(
         load_upload(job), actor=actor, progress=_progress(job), today=clock.today()
     )
@@ -129,18 +148,20 @@ def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
     if report.unreadable:
         _mark_unreadable(job, report)
     elif report.errors:
-        _update(
+        _step(
             job,
-            status=ImportStatus.INVALID,
+            "refuse",
+            actor=IMPORT_RUNNER,
             errors=report.errors[:2000],
             total_rows=report.total,
             processed_rows=report.total,
             message=f"发现 {len(report.errors)} 处错误，未写入任何数据",
         )
     else:
-        _update(
+        _step(
             job,
-            status=ImportStatus.VALID,
+            "pass",
+            actor=IMPORT_RUNNER,
             errors=[],
             total_rows=report.total,
             processed_rows=report.total,
@@ -155,9 +176,10 @@ UNREADABLE_MESSAGE = "文件无法解析，未写入任何数据；重试也无�
 def _mark_unreadable(job: ImportJob, report: importer.Report) -> None:
     """The parser failed on this file (crash, memory or time limit): kept apart from a failed
     run so that nobody retries it into the same wall."""
-    _update(
+    _step(
         job,
-        status=ImportStatus.UNREADABLE,
+        "unreadable",
+        actor=IMPORT_RUNNER,
         errors=report.errors[:20],
         processed_rows=0,
         message=UNREADABLE_MESSAGE,
@@ -165,52 +187,54 @@ def _mark_unreadable(job: ImportJob, report: importer.Report) -> None:
 
 
 def run_import(job: ImportJob) -> None:
-    """Validate again while importing (the database may have changed since the preview)."""
+    """Import a job already moved to IMPORTING (``confirm_import`` or ``retry``), validating
+    again while importing (the database may have changed since the preview).
+
+    The rows and the DONE step share one transaction: if the job left IMPORTING meanwhile (the
+    stale-job sweep failed it), the step is refused and the rows roll back with it."""
     actor = job.created_by
     with command_context("import_members"):
-        _update(job, status=ImportStatus.IMPORTING, processed_rows=0, message="")
         try:
-            report, counts = importer.import_file(
-                load_upload(job),
-                actor=actor,
-                now=clock.now(),
-                file_sha256=job.file_sha256,
-                original_name=job.original_name,
-                progress=_live_progress(job),
-            )
+            with transaction.atomic():
+                report, counts = importer.import_file(
+                    load_upload(job),
+                    actor=actor,
+                    now=clock.now(),
+                    file_sha256=job.file_sha256,
+                    original_name=job.original_name,
+                    progress=_live_progress(job),
+                )
+                if counts is not None:
+                    created, reactivated = counts
+                    _step(
+                        job,
+                        "finish",
+                        actor=IMPORT_RUNNER,
+                        created_count=created,
+                        reactivated_count=reactivated,
+                        processed_rows=report.total,
+                        message="",
+                    )
             if counts is None and report.unreadable:
                 _mark_unreadable(job, report)
                 _tell_uploader(job)
                 return
             if counts is None:
-                _update(
+                _step(
                     job,
-                    status=ImportStatus.INVALID,
+                    "refuse",
+                    actor=IMPORT_RUNNER,
                     errors=report.errors[:2000],
                     message="数据已变化，重新校验发现错误，未写入任何数据",
                 )
                 _tell_uploader(job)
                 return
-            created, reactivated = counts
         except Exception as exc:
-            _update(
-                job,
-                status=ImportStatus.FAILED,
-                message=f"导入失败，未写入任何数据（{type(exc).__name__}），可重试",
-            )
+            _fail_after(job, exc)
             _tell_uploader(job)
             raise
         finally:
             _live_path(job).unlink(missing_ok=True)
-        _update(
-            job,
-            status=ImportStatus.DONE,
-            created_count=created,
-            reactivated_count=reactivated,
-            processed_rows=report.total,
-            finished_at=clock.now(),
-            message="",
-        )
         if job.upload_id is not None:
             stored_files.purge([job.upload_id], now=clock.now())  # no longer needed
         _tell_uploader(job)
@@ -226,34 +250,66 @@ def _tell_uploader(job: ImportJob, now: datetime | None = None) -> None:
         logger.exception("could not notify the uploader of import job %s", job.pk)
 
 
+def _fail_after(job: ImportJob, exc: Exception) -> None:
+    message = f"导入失败，未写入任何数据（{type(exc).__name__}），可重试"
+    try:
+        _step(job, "fail", actor=IMPORT_RUNNER, message=message)
+    except ValidationError:
+        # Already out of IMPORTING (the sweep failed it first): the original error is the news.
+        logger.warning("import job %s left IMPORTING before its failure was recorded", job.pk)
+
+
 def enqueue_import(job: ImportJob) -> None:
+    """Hand the job (already IMPORTING) to the worker once the current transaction commits."""
     from dangjian.members.tasks import import_members
 
-    _update(job, status=ImportStatus.IMPORTING, processed_rows=0)
     transaction.on_commit(lambda: import_members.enqueue(job.pk))
 
 
-def enqueue_validation(job: ImportJob) -> None:
+@transaction.atomic
+def confirm_import(job: ImportJob, *, actor: Any, now: datetime, background: bool) -> None:
+    """确认导入: VALID → IMPORTING, once. Of two near-simultaneous confirms the second is told
+    the state changed (``ValidationError``). In the background the worker runs the import after
+    commit; otherwise the caller calls ``run_import`` next."""
+    IMPORT_JOB.check_state(job.status, "confirm")  # a finished job says so, not "file gone"
+    transition(job, "confirm", actor=actor, now=now, fields={"processed_rows": 0, "message": ""})
+    # After the step, under its lock: a concurrent confirm has already been told the state
+    # changed. An upload purged as abandoned (checked, never confirmed) undoes the step.
+    if not upload_present(job):
+        raise ValidationError({"__all__": CONFIRM_GONE_MESSAGE})
+    if background:
+        enqueue_import(job)
+
+
+@transaction.atomic
+def enqueue_validation(job: ImportJob, *, actor: Any, now: datetime) -> None:
+    """UPLOADED → VALIDATING, then the worker checks the file once this transaction commits."""
     from dangjian.members.tasks import validate_members
 
-    _update(job, status=ImportStatus.VALIDATING, processed_rows=0)
+    transition(job, "validate", actor=actor, now=now, fields={"processed_rows": 0})
     transaction.on_commit(lambda: validate_members.enqueue(job.pk))
+
+
+STALE_MESSAGE = "导入进程已中断，未写入任何数据，可重试"
 
 
 def mark_stale_failed(now: datetime) -> int:
     """Jobs whose worker stopped reporting (killed, restarted) become failed and retryable. A
-    running import reports through its progress file, so that counts as a heartbeat too."""
+    running import reports through its progress file, so that counts as a heartbeat too. Run
+    by the scheduler's ``members.stale_imports`` job, never by a page."""
     cutoff = now - stale_after()
     candidates = ImportJob.objects.filter(
         status__in=[ImportStatus.IMPORTING, ImportStatus.VALIDATING], heartbeat_at__lt=cutoff
-    )
-    stale = [job.pk for job in candidates.only("pk") if not _reported_since(job, cutoff)]
-    if not stale:
-        return 0
-    failed = ImportJob.objects.filter(pk__in=stale).update(
-        status=ImportStatus.FAILED, message="导入进程已中断，未写入任何数据，可重试"
-    )
-    for job in ImportJob.objects.filter(pk__in=stale).select_related("created_by"):
+    ).select_related("org", "created_by")
+    failed = 0
+    for job in candidates:
+        if _reported_since(job, cutoff):
+            continue
+        try:
+            transition(job, "fail", actor=SWEEPER, now=now, fields={"message": STALE_MESSAGE})
+        except ValidationError:
+            continue  # it finished (or failed) between the query and the step
+        failed += 1
         _tell_uploader(job, now)
     return failed
 
@@ -270,7 +326,8 @@ class CannotRetry(ValueError):
     """Why this job cannot run again; the message is for the user."""
 
 
-def retry(job: ImportJob, *, actor: Any) -> None:
+@transaction.atomic
+def retry(job: ImportJob, *, actor: Any, now: datetime) -> None:
     if job.status == ImportStatus.UNREADABLE:
         raise CannotRetry(UNREADABLE_MESSAGE)
     if job.status != ImportStatus.FAILED:
@@ -281,14 +338,15 @@ def retry(job: ImportJob, *, actor: Any) -> None:
     if job.total_rows == 0:
         # It failed before its check finished (a valid file has rows): check it again, and the
         # user confirms the preview as usual instead of importing unseen.
-        _update(job, status=ImportStatus.UPLOADED, message="")
-        enqueue_validation(job)
+        transition(job, "recheck", actor=actor, now=now, fields={"message": ""})
+        enqueue_validation(job, actor=actor, now=now)
         return
-    _update(job, status=ImportStatus.VALID, message="")
+    transition(job, "retry", actor=actor, now=now, fields={"processed_rows": 0, "message": ""})
     enqueue_import(job)
 
 
 UPLOAD_GONE_MESSAGE = "上传的文件已按保留期限删除，无法重试，请重新上传文件"
+CONFIRM_GONE_MESSAGE = "上传的文件已按保留期限删除，无法导入，请重新上传文件"
 
 
 def upload_present(job: ImportJob) -> bool:

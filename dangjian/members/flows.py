@@ -1,0 +1,200 @@
+"""The members app's workflows: import jobs, member movements and transfer letters.
+
+Each is the declared table ``core.workflow`` guards: which action moves which state to which, and
+who may take it. Registered from ``MembersConfig.ready``. Steps the machine takes (an import's
+outcome, a stale job failing) are ``SYSTEM_ROLE`` only; a person's steps carry the roles that
+``core.permissions.RULES`` gives the matching action, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from dangjian.core.actors import SYSTEM_ROLE
+from dangjian.core.permissions import Action, roles_for
+from dangjian.core.workflow import Workflow, step
+from dangjian.members.choices import MemberStatus, TransferStatus
+from dangjian.members.models import ImportStatus
+
+IMPORTERS = roles_for(Action.MEMBER_IMPORT)
+EDITORS = roles_for(Action.MEMBER_CHANGE)
+RECEIVERS = roles_for(Action.MEMBER_ADD)
+MACHINE = frozenset({SYSTEM_ROLE})
+
+_I = ImportStatus
+IMPORT_JOB = Workflow(
+    model="members.importjob",
+    state_labels=dict(_I.choices),
+    audit_prefix="members.import_job",
+    touch=("heartbeat_at",),  # every step counts as a sign of life for the stale-job sweep
+    # Validation and its verdicts are not audited: a refused file leaves the audit log unchanged
+    # (a check that met numbers registered elsewhere is audited by the importer), and DONE is
+    # audited by the import's own entry in the same transaction. Confirm, retry and failures are.
+    steps=(
+        # A small upload is validated in the request, a large one by the worker.
+        step(
+            "validate",
+            [_I.UPLOADED],
+            _I.VALIDATING,
+            roles=IMPORTERS | MACHINE,
+            label="校验",
+            audited=False,
+        ),
+        step("pass", [_I.VALIDATING], _I.VALID, roles=MACHINE, label="通过校验", audited=False),
+        # From IMPORTING: the import validates again and the database may have changed.
+        step(
+            "refuse",
+            [_I.VALIDATING, _I.IMPORTING],
+            _I.INVALID,
+            roles=MACHINE,
+            label="退回",
+            audited=False,
+        ),
+        step(
+            "unreadable",
+            [_I.VALIDATING, _I.IMPORTING],
+            _I.UNREADABLE,
+            roles=MACHINE,
+            label="标记为无法解析",
+            audited=False,
+        ),
+        step("confirm", [_I.VALID], _I.IMPORTING, roles=IMPORTERS, label="确认导入"),
+        step(
+            "finish",
+            [_I.IMPORTING],
+            _I.DONE,
+            roles=MACHINE,
+            label="完成导入",
+            stamp="finished_at",
+            audited=False,
+        ),
+        # A run that raised, or whose worker stopped reporting (the scheduler's stale-import job).
+        step("fail", [_I.VALIDATING, _I.IMPORTING], _I.FAILED, roles=MACHINE, label="标记失败"),
+        step("retry", [_I.FAILED], _I.IMPORTING, roles=IMPORTERS, label="重试导入"),
+        # Failed before its check finished: back to UPLOADED to be checked (and confirmed) again.
+        step("recheck", [_I.FAILED], _I.UPLOADED, roles=IMPORTERS, label="重新校验"),
+    ),
+)
+
+_M = MemberStatus
+_ACTIVE = (_M.FULL, _M.PROBATIONARY)
+_STANDING = {"full": _M.FULL, "probationary": _M.PROBATIONARY}
+MEMBER = Workflow(
+    model="members.member",
+    state_labels=dict(_M.choices),
+    audit_prefix="members.member",
+    touch=("updated_at",),
+    version_field="version",
+    steps=(
+        step(
+            "mobile_out",
+            _ACTIVE,
+            _M.MOBILE,
+            roles=EDITORS,
+            label="登记外出流动",
+            field="place",
+            refusal="{state}不能登记外出流动",
+        ),
+        # Back to the standing the member had: 正式 once 转正 is recorded, else 预备.
+        *(
+            step(
+                f"mobile_back_{standing}",
+                [_M.MOBILE],
+                target,
+                roles=EDITORS,
+                label="登记流动返回",
+                audit="mobile_back",
+                field="returned_on",
+                refusal="该党员当前不是流动党员",
+            )
+            for standing, target in _STANDING.items()
+        ),
+        step(
+            "lost_contact",
+            (*_ACTIVE, _M.MOBILE),
+            _M.LOST_CONTACT,
+            roles=EDITORS,
+            label="标记为失联",
+            field="since",
+            refusal="{state}不能标记为失联",
+        ),
+        *(
+            step(
+                f"contact_restored_{standing}",
+                [_M.LOST_CONTACT],
+                target,
+                roles=EDITORS,
+                label="恢复联系",
+                audit="contact_restored",
+                field="on",
+                refusal="该党员当前不是失联状态",
+            )
+            for standing, target in _STANDING.items()
+        ),
+        step(
+            "suspend",
+            [_M.LOST_CONTACT],
+            _M.SUSPENDED,
+            roles=EDITORS,
+            label="停止党籍",
+            field="on",
+        ),
+        # The receiving organisation confirmed a transfer letter: the member leaves the registry.
+        # The letter was issued in service; the member may have been suspended since.
+        step(
+            "transferred_out",
+            (*_ACTIVE, _M.MOBILE, _M.LOST_CONTACT, _M.SUSPENDED),
+            _M.HISTORICAL,
+            roles=EDITORS,
+            label="办结组织关系转出",
+        ),
+    ),
+)
+
+
+def standing_of(full_on: object) -> str:
+    """The suffix of the step that returns a member to 正式 or 预备 standing."""
+    return "full" if full_on else "probationary"
+
+
+_T = TransferStatus
+TRANSFER_OUT = Workflow(
+    model="members.transferout",
+    state_labels=dict(_T.choices),
+    audit_prefix="members.transfer_out",
+    node="member__org",
+    steps=(
+        step(
+            "complete",
+            [_T.PENDING],
+            _T.ACCEPTED,
+            roles=EDITORS,
+            label="办结介绍信",
+            refusal="该介绍信已办结",
+        ),
+    ),
+)
+
+TRANSFER_IN = Workflow(
+    model="members.transferin",
+    state_labels=dict(_T.choices),
+    audit_prefix="members.transfer_in",
+    steps=(
+        step(
+            "accept",
+            [_T.PENDING],
+            _T.ACCEPTED,
+            roles=RECEIVERS,
+            label="接收转入",
+            refusal="该转入申请已处理",
+        ),
+        step(
+            "reject",
+            [_T.PENDING],
+            _T.REJECTED,
+            roles=RECEIVERS,
+            label="退回转入",
+            refusal="该转入申请已处理",
+        ),
+    ),
+)
+
+WORKFLOWS = (IMPORT_JOB, MEMBER, TRANSFER_OUT, TRANSFER_IN)
