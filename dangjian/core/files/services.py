@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
 
-from dangjian.core import audit
+from dangjian.core import audit, clock
 from dangjian.core.crypto import CryptoError, sm3_hex
 from dangjian.core.files import purposes
 from dangjian.core.files.models import StoredFile, storage_name
@@ -126,6 +127,7 @@ def store(
     wanted = storage_name(declared.key, stored.key)
     try:
         stored.storage_name = storage.save(wanted, ContentFile(blob))
+        _stamp_with_platform_clock(storage, stored.storage_name)
     except OSError as exc:
         logger.error("stored file could not be written: %s", type(exc).__name__)
         _delete_blobs([wanted])  # a partial file must not stay behind
@@ -234,6 +236,16 @@ def _walk(storage: Storage, folder: str) -> Iterator[str]:
         yield f"{folder}/{name}"
     for sub in folders:
         yield from _walk(storage, f"{folder}/{sub}")
+
+
+def _stamp_with_platform_clock(storage: Any, name: str) -> None:
+    """The orphan sweep compares a blob's modification time with the platform's clock; on a
+    local disk the blob carries that clock's time (a remote store keeps its own)."""
+    stamp = clock.epoch_seconds()
+    try:
+        os.utime(storage.path(name), (stamp, stamp))
+    except (NotImplementedError, OSError):
+        return  # not on a local disk: the store's own time stands
 
 
 def find_orphans(now: datetime, *, grace: timedelta = ORPHAN_GRACE) -> list[str]:

@@ -234,6 +234,8 @@ def test_orphans_are_removed_after_the_grace_period(user, org, settings) -> None
     stray = media / "files" / EVIDENCE.key / "00" / "stray.bin"
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"v1:junk")
+    written = timezone.now().timestamp()  # the platform's clock, as the service stamps blobs
+    os.utime(stray, (written, written))
     later = timezone.now() + services.ORPHAN_GRACE + timedelta(minutes=1)
     assert services.purge_orphans(timezone.now()) == 0  # all too fresh
     old = (timezone.now() - timedelta(hours=2)).timestamp()
