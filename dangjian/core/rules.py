@@ -62,6 +62,10 @@ def date_range_error(
 def invisible_character_error(value: str, *, label: str) -> str | None:
     """A Chinese message naming ``label`` when ``value`` holds a control or format character
     (a right-to-left override or a zero-width character makes one name look like another)."""
+    # Fast path for the usual name: printable (no Cc, Cf, Zl, Zp, Co, Cn) and no blank-looking
+    # character; only the rest is looked at character by character.
+    if value.isprintable() and BLANK_LOOKING.isdisjoint(value):
+        return None
     if any(
         char in BLANK_LOOKING or unicodedata.category(char) in INVISIBLE_CATEGORIES
         for char in value

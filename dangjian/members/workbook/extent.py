@@ -129,6 +129,20 @@ def sheet_part(workbook_xml: bytes, rels_xml: bytes, preferred: str) -> tuple[st
     return None
 
 
+ENTITY_MESSAGE = "文件含有 XML 实体声明（DOCTYPE/ENTITY），存在安全风险，已拒绝"
+
+
+def _refuse_doctype(*_: Any) -> None:
+    raise ExtentError(ENTITY_MESSAGE)
+
+
+def _strict_parser() -> Any:
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_doctype
+    return parser
+
+
 @dataclass
 class ExtentScanner:
     """Fed the inflated worksheet part chunk by chunk; raises ``ExtentError`` at the first row or
@@ -141,7 +155,8 @@ class ExtentScanner:
     body_started: bool = False
     # Well-formedness first: then "<" never stands inside an attribute value, so a chunk cut
     # at its last "<" holds only whole tags, and every parser sees the same elements.
-    xml: Any = field(default_factory=expat.ParserCreate)
+    # It also refuses a DOCTYPE outright, which spares the member sheet the byte scan for one.
+    xml: Any = field(default_factory=lambda: _strict_parser())
 
     def feed(self, chunk: bytes) -> None:
         self._parse(chunk)

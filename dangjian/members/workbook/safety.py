@@ -17,6 +17,7 @@ from typing import Any
 from dangjian.members.rules import echo
 from dangjian.members.workbook.columns import SHEET
 from dangjian.members.workbook.extent import (
+    ENTITY_MESSAGE,
     MAX_SHARED_STRINGS_BYTES,
     ExtentError,
     ExtentScanner,
@@ -104,15 +105,14 @@ def _scan(
                         f"文件的{what}解压后超过 "
                         f"{MAX_SHARED_STRINGS_BYTES // 1024 // 1024}MB，远超导入所需，已拒绝"
                     )
-            window = (tail + chunk).lower()
-            if any(marker in window for marker in FORBIDDEN_MARKERS):
-                raise UnsafeWorkbook(
-                    "文件含有 XML 实体声明（DOCTYPE/ENTITY），存在安全风险，已拒绝"
-                )
-            if is_rels and b'targetmode="external"' in window:
-                raise UnsafeWorkbook("文件含有指向外部的链接，已拒绝；请删除外部链接后再上传")
             if extent is not None:
-                extent.feed(chunk)
+                extent.feed(chunk)  # its XML parser refuses a DOCTYPE itself
+            else:
+                window = (tail + chunk).lower()
+                if any(marker in window for marker in FORBIDDEN_MARKERS):
+                    raise UnsafeWorkbook(ENTITY_MESSAGE)
+                if is_rels and b'targetmode="external"' in window:
+                    raise UnsafeWorkbook("文件含有指向外部的链接，已拒绝；请删除外部链接后再上传")
             tail = chunk[-64:]
             chunk = part.read(CHUNK)
     if extent is not None:
@@ -145,7 +145,7 @@ def _member_sheet(archive: zipfile.ZipFile, names: set[str]) -> tuple[str | None
     workbook_xml, rels_xml = archive.read("xl/workbook.xml"), archive.read(rels)
     for part in (workbook_xml, rels_xml):
         if any(marker in part.lower() for marker in FORBIDDEN_MARKERS):
-            raise UnsafeWorkbook("文件含有 XML 实体声明（DOCTYPE/ENTITY），存在安全风险，已拒绝")
+            raise UnsafeWorkbook(ENTITY_MESSAGE)
     found = sheet_part(workbook_xml, rels_xml, SHEET)
     if found is None or found[0] not in names:
         return None, SHEET
