@@ -78,7 +78,7 @@ def test_a_job_whose_parse_crashed_is_marked_and_not_retried(client_for, user, s
 
 
 def test_the_api_answers_a_parser_failure_with_400(client_for, settings) -> None:
-    settings.IMPORT_PARSE_MEMORY_MB = 40  # not even the interpreter fits: every parse fails
+    settings.IMPORT_PARSE_MEMORY_MB = 12  # not even the interpreter fits: every parse fails
     client = client_for("secretary1")
     before = _counts()
     for dry_run in ("true", "false"):

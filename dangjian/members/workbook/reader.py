@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from dangjian.members.rules import echo
-from dangjian.members.workbook.columns import COLUMNS, SHEET
 from dangjian.members.workbook.extent import MAX_DATA_ROWS
 
 MAX_ROWS = MAX_DATA_ROWS
@@ -53,14 +52,27 @@ def read_rows(data: bytes) -> Sheet:
     )
 
 
-def parse(data: bytes) -> tuple[str, list[str], list[tuple[int, tuple[Any, ...]]], int]:
+# (header, field, required) per template column: what the child needs of ``columns``, passed
+# to it so that it imports no Django at all (the choices behind ``columns`` would).
+Layout = list[tuple[str, str, bool]]
+
+
+def template_layout() -> tuple[str, Layout]:
+    from dangjian.members.workbook.columns import COLUMNS, SHEET
+
+    return SHEET, [(c.header, c.field, c.required) for c in COLUMNS]
+
+
+def parse(
+    data: bytes, preferred: str, layout: Layout
+) -> tuple[str, list[str], list[tuple[int, tuple[Any, ...]]], int]:
     """In the child: the sheet's name, the template fields found, each non-empty row as (row
     number, values in field order), and the number of data rows."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        name = SHEET if SHEET in book.sheet_names else book.sheet_names[0]
+        name = preferred if preferred in book.sheet_names else book.sheet_names[0]
         sheet = book.get_sheet_by_name(name)
     except (CalamineError, IndexError, ValueError) as exc:
         raise WorkbookError("无法读取工作表，请确认文件是用 Excel 或 WPS 保存的 .xlsx") from exc
@@ -74,11 +86,11 @@ def parse(data: bytes) -> tuple[str, list[str], list[tuple[int, tuple[Any, ...]]
     headers = [str(cell).strip().rstrip("*") for cell in first]
     positions: dict[str, int] = {}
     missing = []
-    for column in COLUMNS:
-        if column.header in headers:
-            positions[column.field] = headers.index(column.header)
-        elif column.required:
-            missing.append(column.header)
+    for header, field, required in layout:
+        if header in headers:
+            positions[field] = headers.index(header)
+        elif required:
+            missing.append(header)
     if missing:
         raise WorkbookError(f"工作表“{shown}”缺少必填列：{'、'.join(missing)}（请使用导入模板）")
     fields = list(positions)

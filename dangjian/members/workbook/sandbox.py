@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import fcntl
 import io
+import json
 import os
 import pickle
 import resource
@@ -26,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dangjian.members.workbook.reader import UnreadableWorkbook, WorkbookError
+from dangjian.members.workbook.reader import UnreadableWorkbook, WorkbookError, template_layout
 
 _ALLOWED = {("datetime", name) for name in ("date", "datetime", "time", "timedelta")}
 Parsed = tuple[str, list[str], list[tuple[int, tuple[Any, ...]]], int]
@@ -81,6 +82,7 @@ def parse_in_child(data: bytes) -> Parsed:
         "dangjian.members.workbook.sandbox",
         str(memory_mb),
         str(seconds),
+        json.dumps(template_layout()),
     ]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
     try:
@@ -122,15 +124,16 @@ def parse_in_child(data: bytes) -> Parsed:
         raise UnreadableWorkbook("读取文件时解析程序返回了无法识别的结果，未写入任何数据") from exc
 
 
-def _child(memory_mb: int, seconds: int) -> int:
+def _child(memory_mb: int, seconds: int, layout: str) -> int:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
     from dangjian.members.workbook.reader import parse
 
+    preferred, columns = json.loads(layout)
     data = sys.stdin.buffer.read()
     try:
-        answer: tuple[Any, ...] = ("ok", *parse(data))
+        answer: tuple[Any, ...] = ("ok", *parse(data, preferred, [tuple(c) for c in columns]))
     except WorkbookError as exc:
         answer = ("error", str(exc))
     except MemoryError:
@@ -141,4 +144,4 @@ def _child(memory_mb: int, seconds: int) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(_child(int(sys.argv[1]), int(sys.argv[2])))
+    raise SystemExit(_child(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]))
