@@ -9,6 +9,7 @@ runs on PostgreSQL) and drops the whole database afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -68,6 +70,29 @@ def psql(sql: str) -> None:
         capture_output=True,
         timeout=60,
     )
+
+
+@contextmanager
+def throwaway_environment(prefix: str, **extra: str) -> Iterator[dict[str, str]]:
+    """The environment for real ``manage.py`` processes on a fresh var directory and a fresh
+    database of the suite's kind (an SQLite file there, or a new PostgreSQL database when the
+    suite runs on PostgreSQL); both are removed afterwards."""
+    var_dir = Path(tempfile.mkdtemp(prefix=f"dangjian-{prefix}-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")}
+    env.update(DANGJIAN_VAR_DIR=str(var_dir), LOG_LEVEL="WARNING", **extra)
+    database = ""
+    if urlparse(os.environ.get("DATABASE_URL", "")).scheme.startswith("postgres"):
+        database = f"dangjian_{prefix}_{uuid.uuid4().hex[:10]}"
+        psql(f"CREATE DATABASE {database}")
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
+    else:
+        env.pop("DATABASE_URL", None)
+    try:
+        yield env
+    finally:
+        if database:
+            psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tempfile
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
@@ -22,7 +17,7 @@ from dangjian.core.denials import REPEATED, flush_closed_windows, record_denial
 from dangjian.core.models import AuditEntry, DenialWindow
 from dangjian.core.rules import denial_key, window_is_open
 from dangjian.core.testing.clients import login
-from dangjian.core.testing.live import psql
+from dangjian.core.testing.live import throwaway_environment
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -196,17 +191,11 @@ print("CHAIN", verify_chain().ok)
 def test_concurrent_workers_lose_no_count_and_write_each_kind_once() -> None:
     """Two processes × four threads, as gunicorn runs, on a throw-away database of the suite's
     kind: every denial is either the one written entry of its kind or counted in its window."""
-    var_dir = Path(tempfile.mkdtemp(prefix="dangjian-denials-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")}
-    env.update(DANGJIAN_VAR_DIR=str(var_dir), LOG_LEVEL="WARNING")
-    database = ""
-    if urlparse(os.environ.get("DATABASE_URL", "")).scheme.startswith("postgres"):
-        database = f"dangjian_denials_{uuid.uuid4().hex[:10]}"
-        psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
-    else:
-        env.pop("DATABASE_URL", None)
+    with throwaway_environment("denials") as env:
+        _concurrent_denials(env)
 
+
+def _concurrent_denials(env: dict[str, str]) -> None:
     def manage(*args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "manage.py", *args],
@@ -222,26 +211,17 @@ def test_concurrent_workers_lose_no_count_and_write_each_kind_once() -> None:
         assert process.returncode == 0, err[-3000:]
         return out
 
-    try:
-        finish(manage("migrate", "--noinput", "-v0"))
-        now = datetime.now(UTC).isoformat()
-        threads, per_thread, processes = 4, 15, 2
-        code = WORKER.format(now=now, per_thread=per_thread, threads=threads)
-        workers = [manage("shell", "-c", code) for _ in range(processes)]
-        written = sum(int(finish(w).split("WRITTEN")[1].split()[0]) for w in workers)
-        report = finish(manage("shell", "-c", COUNT)).splitlines()
-        counts = dict(
-            line.split(" ", 1)
-            for line in report
-            if line.startswith(("ENTRIES", "REPEATS", "CHAIN"))
-        )
-        total = threads * per_thread * processes
-        assert written == int(counts["ENTRIES"]) == 2  # one full entry per kind
-        assert int(counts["ENTRIES"]) + int(counts["REPEATS"]) == total
-        assert counts["CHAIN"] == "True"
-    finally:
-        if database:
-            psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        import shutil
-
-        shutil.rmtree(var_dir, ignore_errors=True)
+    finish(manage("migrate", "--noinput", "-v0"))
+    now = datetime.now(UTC).isoformat()
+    threads, per_thread, processes = 4, 15, 2
+    code = WORKER.format(now=now, per_thread=per_thread, threads=threads)
+    workers = [manage("shell", "-c", code) for _ in range(processes)]
+    written = sum(int(finish(w).split("WRITTEN")[1].split()[0]) for w in workers)
+    report = finish(manage("shell", "-c", COUNT)).splitlines()
+    counts = dict(
+        line.split(" ", 1) for line in report if line.startswith(("ENTRIES", "REPEATS", "CHAIN"))
+    )
+    total = threads * per_thread * processes
+    assert written == int(counts["ENTRIES"]) == 2  # one full entry per kind
+    assert int(counts["ENTRIES"]) + int(counts["REPEATS"]) == total
+    assert counts["CHAIN"] == "True"

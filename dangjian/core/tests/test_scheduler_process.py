@@ -4,18 +4,15 @@ PostgreSQL): two runners racing for one lease, and ``manage.py scheduler --once`
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+
+from dangjian.core.testing.live import throwaway_environment
 
 pytestmark = pytest.mark.slow
 
@@ -57,34 +54,11 @@ print("RUNS", list(runs.values_list("outcome", flat=True)))
 """
 
 
-def _psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 @pytest.fixture(scope="module")
 def throwaway() -> Iterator[dict[str, str]]:
-    var_dir = Path(tempfile.mkdtemp(prefix="dangjian-scheduler-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")}
-    env.update(DANGJIAN_VAR_DIR=str(var_dir), LOG_LEVEL="WARNING")
-    database = ""
-    if urlparse(os.environ.get("DATABASE_URL", "")).scheme.startswith("postgres"):
-        database = f"dangjian_sched_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
-    else:
-        env.pop("DATABASE_URL", None)
-    try:
+    with throwaway_environment("sched") as env:
         _manage(env, "migrate", "--noinput", "-v0")
         yield env
-    finally:
-        if database:
-            _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def _manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -9,17 +9,13 @@ and ``load_demo``; the suite's own rolled-back test database could not be shared
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import uuid
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+
+from dangjian.core.testing.live import throwaway_environment
 
 RACE = """
 import json, threading
@@ -80,28 +76,13 @@ print("RESULT " + json.dumps({{
 """
 
 
-def _psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.slow
 def test_two_simultaneous_confirms_exactly_one_wins() -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="dangjian-race-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")}
-    env.update(DANGJIAN_VAR_DIR=str(var_dir), LOG_LEVEL="WARNING", DEMO_PASSWORD="Race-Passw0rd!1")
-    database = ""
-    if urlparse(os.environ.get("DATABASE_URL", "")).scheme.startswith("postgres"):
-        database = f"dangjian_race_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
-    else:
-        env.pop("DATABASE_URL", None)
+    with throwaway_environment("race", DEMO_PASSWORD="Race-Passw0rd!1") as env:
+        _race(env)
 
+
+def _race(env: dict[str, str]) -> None:
     def manage(*args: str) -> str:
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
@@ -114,20 +95,15 @@ def test_two_simultaneous_confirms_exactly_one_wins() -> None:
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
-    try:
-        manage("migrate", "--noinput", "-v0")
-        manage("load_demo")
-        out = manage("shell", "-c", RACE.format(rows=40))
-        result = json.loads(out.split("RESULT ", 1)[1])
-        outcomes = sorted(result["outcomes"], key=lambda o: "won" in o)
-        assert len(outcomes) == 2, outcomes
-        loser, winner = outcomes
-        assert winner.get("won") == "done", outcomes
-        assert loser.get("refused") and "状态已变化" in loser["refused"][0], outcomes
-        assert result["status"] == "done" and result["created"] == result["added"] == 40
-        assert result["steps"] == ["validate", "pass", "confirm", "finish"]
-        assert result["confirms"] == 1 and result["chain"] is True
-    finally:
-        if database:
-            _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        shutil.rmtree(var_dir, ignore_errors=True)
+    manage("migrate", "--noinput", "-v0")
+    manage("load_demo")
+    out = manage("shell", "-c", RACE.format(rows=40))
+    result = json.loads(out.split("RESULT ", 1)[1])
+    outcomes = sorted(result["outcomes"], key=lambda o: "won" in o)
+    assert len(outcomes) == 2, outcomes
+    loser, winner = outcomes
+    assert winner.get("won") == "done", outcomes
+    assert loser.get("refused") and "状态已变化" in loser["refused"][0], outcomes
+    assert result["status"] == "done" and result["created"] == result["added"] == 40
+    assert result["steps"] == ["validate", "pass", "confirm", "finish"]
+    assert result["confirms"] == 1 and result["chain"] is True

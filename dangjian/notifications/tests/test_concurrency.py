@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tempfile
-import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+
+from dangjian.core.testing.live import throwaway_environment
 
 WORKER = """
 import threading
@@ -55,34 +53,17 @@ print("SENT", Notification.objects.filter(email_status="sent").count())
 """
 
 
-def _psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.slow
 def test_concurrent_producers_and_deliverers_send_each_event_once() -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="dangjian-notify-"))
-    sent_log = var_dir / "sent.txt"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DANGJIAN_")}
-    env.update(
-        DANGJIAN_VAR_DIR=str(var_dir),
-        LOG_LEVEL="WARNING",
-        EMAIL_BACKEND="dangjian.notifications.tests.backends.AppendingBackend",
-        NOTIFY_TEST_SENT=str(sent_log),
-    )
-    database = ""
-    if urlparse(os.environ.get("DATABASE_URL", "")).scheme.startswith("postgres"):
-        database = f"dangjian_notify_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
-    else:
-        env.pop("DATABASE_URL", None)
+    with throwaway_environment(
+        "notify", EMAIL_BACKEND="dangjian.notifications.tests.backends.AppendingBackend"
+    ) as env:
+        sent_log = Path(env["DANGJIAN_VAR_DIR"]) / "sent.txt"
+        env["NOTIFY_TEST_SENT"] = str(sent_log)
+        _produce_and_deliver(env, sent_log)
 
+
+def _produce_and_deliver(env: dict[str, str], sent_log: Path) -> None:
     def manage(*args: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "manage.py", *args],
@@ -98,24 +79,17 @@ def test_concurrent_producers_and_deliverers_send_each_event_once() -> None:
         assert process.returncode == 0, err[-3000:]
         return out
 
-    try:
-        finish(manage("migrate", "--noinput", "-v0"))
-        finish(manage("shell", "-c", SETUP))
-        events, threads = 5, 4
-        code = WORKER.format(events=events, threads=threads)
-        workers = [manage("shell", "-c", code) for _ in range(2)]
-        assert all("DONE" in finish(worker) for worker in workers)
-        report = dict(
-            line.split(" ", 1)
-            for line in finish(manage("shell", "-c", COUNT)).splitlines()
-            if line.startswith(("ROWS", "SENT"))
-        )
-        lines = sent_log.read_text(encoding="utf-8").splitlines()
-        assert int(report["ROWS"]) == int(report["SENT"]) == events * 3
-        assert len(lines) == len(set(lines)) == events * 3  # each (recipient, event) mailed once
-    finally:
-        if database:
-            _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        import shutil
-
-        shutil.rmtree(var_dir, ignore_errors=True)
+    finish(manage("migrate", "--noinput", "-v0"))
+    finish(manage("shell", "-c", SETUP))
+    events, threads = 5, 4
+    code = WORKER.format(events=events, threads=threads)
+    workers = [manage("shell", "-c", code) for _ in range(2)]
+    assert all("DONE" in finish(worker) for worker in workers)
+    report = dict(
+        line.split(" ", 1)
+        for line in finish(manage("shell", "-c", COUNT)).splitlines()
+        if line.startswith(("ROWS", "SENT"))
+    )
+    lines = sent_log.read_text(encoding="utf-8").splitlines()
+    assert int(report["ROWS"]) == int(report["SENT"]) == events * 3
+    assert len(lines) == len(set(lines)) == events * 3  # each (recipient, event) mailed once
