@@ -27,6 +27,7 @@ from dangjian.accounts.rules import (
     username_error,
 )
 from dangjian.core import audit, clock
+from dangjian.core.actors import SystemActor
 from dangjian.core.crypto import sm3_hex
 from dangjian.core.permissions import (
     ADMIN_ROLES,
@@ -38,6 +39,21 @@ from dangjian.core.permissions import (
 )
 from dangjian.core.rules import invisible_character_error
 from dangjian.orgs.models import OrgNode
+
+
+def require_admin_authority(actor: Any, role: str) -> None:
+    """The service's own gate for 三员 work: the view checks first, this holds when it does not.
+
+    An operator's command on the server acts as a named ``SystemActor`` (demo loader, factories);
+    a missing actor is a programming error, never a silent pass."""
+    if actor is None:
+        raise TypeError("an account service needs an actor (a user or a SystemActor)")
+    if isinstance(actor, SystemActor):
+        return
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise PermissionDenied("请先登录")
+    if admin_role(actor) != role:
+        raise PermissionDenied(f"只有{Role(role).label}可以执行此操作")
 
 
 def generate_initial_password(length: int = 16) -> str:
@@ -101,6 +117,7 @@ def create_account(
 def grant_role(
     *, actor: Any, user: User, role: str, node: OrgNode, include_descendants: bool = True
 ) -> Grant:
+    require_admin_authority(actor, Role.SYSADMIN)
     if role not in BUSINESS_ROLES:
         raise ValidationError({"role": "只能授予业务角色；三员管理角色在账号上设置"})
     if user.admin_role:
@@ -137,6 +154,7 @@ def grant_role(
 
 @transaction.atomic
 def revoke_grant(grant: Grant, *, actor: Any) -> None:
+    require_admin_authority(actor, Role.SYSADMIN)
     audit.record(
         "accounts.grant.revoke",
         actor=actor,
@@ -207,6 +225,7 @@ def get_policy() -> SecurityPolicy:
 
 @transaction.atomic
 def update_policy(*, actor: Any, values: dict[str, Any]) -> SecurityPolicy:
+    require_admin_authority(actor, Role.SECADMIN)
     row = get_policy()
     before = {f: getattr(row, f) for f in POLICY_FIELDS} if row.pk and row.updated_at else {}
     for field in POLICY_FIELDS:
@@ -223,6 +242,7 @@ def update_policy(*, actor: Any, values: dict[str, Any]) -> SecurityPolicy:
 
 @transaction.atomic
 def unlock_account(*, actor: Any, username: str) -> int:
+    require_admin_authority(actor, Role.SECADMIN)
     from axes.models import AccessAttempt
 
     attempts = AccessAttempt.objects.filter(username=username)

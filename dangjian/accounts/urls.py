@@ -16,6 +16,7 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<pk:pk>/grants/new/", views.grant_add, name="grant_add"),
+    path("users/<pk:pk>/grants/<pk:grant_pk>/revoke/", views.grant_revoke, name="grant_revoke"),
     path("users/<pk:pk>/tokens/", views.user_tokens, name="user_tokens"),
     path("security/", views.security_policy, name="security_policy"),
     path("security/lockouts/", views.lockouts, name="lockouts"),

@@ -32,7 +32,7 @@ from dangjian.accounts.forms import (
     TokenForm,
 )
 from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY
-from dangjian.accounts.models import ApiToken, User
+from dangjian.accounts.models import ApiToken, Grant, User
 from dangjian.accounts.rules import token_holder_error, token_status
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
@@ -213,6 +213,21 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/grant_form.html",
         {"form": form, "target": target, "nav_active": "accounts"},
     )
+
+
+@login_required
+def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    """Ask first (GET), then take the grant away (POST): the account keeps its other grants."""
+    require_action(request, Action.ACCOUNT_MANAGE)
+    grant = get_object_or_404(Grant.objects.select_related("user", "node"), pk=grant_pk, user_id=pk)
+    if request.method == "POST":
+        services.revoke_grant(grant, actor=request.user)
+        messages.success(
+            request,
+            f"已撤销“{grant.user}”在“{grant.node.name}”的{grant.get_role_display()}授权",
+        )
+        return redirect("accounts:user_list")
+    return render(request, "accounts/grant_revoke.html", {"grant": grant, "nav_active": "accounts"})
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 
 from dangjian.core import clock
+from dangjian.core.actors import actor_name
 from dangjian.core.context import RequestContext, current_request
 from dangjian.core.crypto import hmac_sm3
 from dangjian.core.models import AuditEntry, AuditOutcome
@@ -121,7 +122,10 @@ def record(
             seq=seq,
             created_at=clock.now(),
             actor_id=actor.pk if authenticated else None,
-            actor_username=(actor.get_username() if authenticated else username)[:150],
+            # A command or job without an explicit name is named by its SystemActor.
+            actor_username=(
+                actor.get_username() if authenticated else (username or actor_name(actor))
+            )[:150],
             actor_roles=role_snapshot(actor),
             org_path=org_path,
             client_ip=request.client_ip,

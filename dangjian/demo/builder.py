@@ -15,6 +15,7 @@ from django.db import transaction
 from dangjian.accounts import services as account_services
 from dangjian.accounts.models import Grant, User
 from dangjian.core import audit
+from dangjian.core.actors import SystemActor
 from dangjian.core.permissions import Role
 from dangjian.demo.people import populate_county
 from dangjian.orgs import services as org_services
@@ -201,7 +202,7 @@ def build_demo_county(*, password: str) -> DemoCounty:
         if grant is not None:
             role, node_code = grant
             account_services.grant_role(
-                actor=None, user=user, role=role, node=county.nodes[node_code]
+                actor=SystemActor("load_demo"), user=user, role=role, node=county.nodes[node_code]
             )
         county.users[username] = user
     return county
@@ -331,5 +332,7 @@ def grant_for_benchmark(username: str, group_code: str, password: str) -> User:
         )
     node = OrgNode.objects.get(code=group_code)
     if not Grant.objects.filter(user=user, node=node).exists():
-        account_services.grant_role(actor=None, user=user, role=Role.SUPERVISOR, node=node)
+        account_services.grant_role(
+            actor=SystemActor("load_demo"), user=user, role=Role.SUPERVISOR, node=node
+        )
     return user

@@ -10,6 +10,7 @@ from itertools import count
 
 from dangjian.accounts.models import User
 from dangjian.accounts.services import create_account, grant_role
+from dangjian.core.actors import SystemActor
 from dangjian.orgs.models import OrgNode
 
 PASSWORD = "Factory-Passw0rd!"
@@ -35,5 +36,5 @@ def make_account(
     )
     if role:
         assert node is not None, "a business role needs the node it is granted on"
-        grant_role(actor=None, user=user, role=role, node=node)
+        grant_role(actor=SystemActor("tests"), user=user, role=role, node=node)
     return user

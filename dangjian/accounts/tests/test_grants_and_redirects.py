@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dangjian.accounts import services
 from dangjian.accounts.models import Grant
 from dangjian.accounts.rules import grant_error
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.clients import current_token, login
 from dangjian.orgs.models import OrgNode
@@ -69,7 +70,7 @@ def test_no_grant_on_a_dissolved_node(org) -> None:
     OrgNode.objects.filter(pk=node.pk).update(dissolved_on=date(2025, 1, 1))
     node.refresh_from_db()
     with pytest.raises(ValidationError) as caught:
-        services.grant_role(actor=None, user=target, role="observer", node=node)
+        services.grant_role(actor=SystemActor("tests"), user=target, role="observer", node=node)
     assert "已撤销" in caught.value.message_dict["node"][0]
 
 

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from conftest import DEMO_PASSWORD
 from dangjian.accounts import services
 from dangjian.accounts.models import User
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.clients import current_token
 
@@ -155,7 +156,9 @@ def test_business_accounts_may_opt_into_totp(user) -> None:
 
 def test_admin_roles_are_exclusive_with_business_grants(user, org) -> None:
     with pytest.raises(ValidationError, match="三权分立"):
-        services.grant_role(actor=None, user=user("sysadmin"), role="supervisor", node=org("XC"))
+        services.grant_role(
+            actor=SystemActor("tests"), user=user("sysadmin"), role="supervisor", node=org("XC")
+        )
 
 
 @override_settings(ENVIRONMENT="production")

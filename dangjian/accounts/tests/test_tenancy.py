@@ -104,6 +104,24 @@ class TestGrantAddTenancy(SysadminContract):
         return sorted(Grant.objects.filter(user__username="member1").values_list("role", flat=True))
 
 
+class TestGrantRevokeTenancy(SysadminContract):
+    covers = ("accounts:grant_revoke",)
+    audit_action = "accounts.grant.revoke"
+
+    def _grant(self) -> Grant:
+        return Grant.objects.filter(user__username="clerk1").order_by("pk").first()  # type: ignore[return-value]
+
+    def read_url(self) -> str:
+        grant = self._grant()
+        return f"/accounts/users/{grant.user_id}/grants/{grant.pk}/revoke/"
+
+    def write(self, client: Client) -> Any:
+        return client.post(self.read_url())
+
+    def snapshot(self) -> Any:
+        return Grant.objects.filter(user__username="clerk1").count()
+
+
 class TestUserTokensTenancy(SysadminContract):
     covers = ("accounts:user_tokens",)
     audit_action = "accounts.token.create"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
 from dangjian.accounts.services import create_account, grant_role
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry, SealedPeriod
 from dangjian.core.permissions import Role
 from dangjian.core.sealing import SEALED_MESSAGE, ensure_open, seal_period, sealed_period_for
@@ -89,7 +90,7 @@ def test_only_the_county_role_in_scope_may_seal(org, user) -> None:
         password="Seal-Passw0rd!x",
         must_change_password=False,
     )
-    grant_role(actor=None, user=elsewhere, role=Role.SUPERVISOR, node=org("JT01"))
+    grant_role(actor=SystemActor("tests"), user=elsewhere, role=Role.SUPERVISOR, node=org("JT01"))
     before = _unchanged()
     with pytest.raises(PermissionDenied):
         seal_period(org("CT01-ZB1"), "2026-Q1", actor=user("secretary1"), now=MAY_2026)

@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dangjian.accounts.services import create_account, grant_role
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.clients import login
 from dangjian.governance import services
@@ -28,7 +29,7 @@ def _committee_secretary(org, *, descendants: bool):
         must_change_password=False,
     )
     grant_role(
-        actor=None,
+        actor=SystemActor("tests"),
         user=user,
         role="secretary",
         node=org("CT01-DW"),

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from dangjian.accounts.tests.factories import make_account
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.tenancy import TenancyContract
 from dangjian.governance import services
@@ -56,7 +57,12 @@ class TestLeaderPageTenancy(TenancyContract):
             password="Clerk-Passw0rd!",
             must_change_password=False,
         )
-        grant_role(actor=None, user=user, role="clerk", node=OrgNode.objects.get(code="CT01"))
+        grant_role(
+            actor=SystemActor("tests"),
+            user=user,
+            role="clerk",
+            node=OrgNode.objects.get(code="CT01"),
+        )
 
     def inside(self) -> OrgNode:
         return OrgNode.objects.get(code="CT01")

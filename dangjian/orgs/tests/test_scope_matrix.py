@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from dangjian.accounts.services import create_account, grant_role
+from dangjian.core.actors import SystemActor
 from dangjian.core.permissions import ADMIN_ROLES, RULES, Action, Role
 from dangjian.core.testing.clients import login
 from dangjian.orgs.models import OrgNode
@@ -52,7 +53,9 @@ def _account(role: Role):
         password="Matrix-Passw0rd!",
         must_change_password=False,
     )
-    grant_role(actor=None, user=user, role=role, node=OrgNode.objects.get(code="CT01"))
+    grant_role(
+        actor=SystemActor("tests"), user=user, role=role, node=OrgNode.objects.get(code="CT01")
+    )
     return user
 
 
@@ -102,7 +105,7 @@ def test_grant_without_descendants_covers_only_the_node() -> None:
         must_change_password=False,
     )
     grant_role(
-        actor=None,
+        actor=SystemActor("tests"),
         user=user,
         role=Role.OBSERVER,
         node=OrgNode.objects.get(code="CT01"),
