@@ -26,7 +26,7 @@ def _user(username: str) -> User:
 
 def _calls() -> dict[str, Any]:
     """Each named service with arguments that would succeed for the right actor."""
-    clerk_grant = Grant.objects.filter(user__username="clerk1").first()
+    clerk_grant = Grant.objects.filter(user__username="clerk1").earliest("pk")
     return {
         "grant_role": lambda actor: services.grant_role(
             actor=actor,
@@ -85,7 +85,7 @@ def test_service_accepts_its_admin_role_and_audits(service: str, allowed: str) -
     before = AuditEntry.objects.count()
     _calls()[service](_user(allowed))
     assert AuditEntry.objects.count() == before + 1
-    assert AuditEntry.objects.order_by("-seq").first().actor_username == allowed
+    assert AuditEntry.objects.latest("seq").actor_username == allowed
 
 
 def test_missing_actor_is_an_error_not_a_pass() -> None:
@@ -98,14 +98,14 @@ def test_missing_actor_is_an_error_not_a_pass() -> None:
 
 def test_an_operator_command_acts_as_a_named_system_actor() -> None:
     services.unlock_account(actor=SystemActor("unlock_cli"), username="clerk1")
-    entry = AuditEntry.objects.order_by("-seq").first()
+    entry = AuditEntry.objects.latest("seq")
     assert entry.action == "accounts.user.unlock"
     assert entry.actor_username == "system:unlock_cli"
 
 
 def test_sysadmin_revokes_a_grant_from_the_account_page(client_for: Any) -> None:
     client = client_for("sysadmin")
-    grant = Grant.objects.filter(user__username="clerk1").first()
+    grant = Grant.objects.filter(user__username="clerk1").earliest("pk")
     listing = client.get("/accounts/users/").content.decode()
     url = f"/accounts/users/{grant.user_id}/grants/{grant.pk}/revoke/"
     assert url in listing
@@ -116,7 +116,7 @@ def test_sysadmin_revokes_a_grant_from_the_account_page(client_for: Any) -> None
     assert "已撤销" in done.content.decode()
     assert not Grant.objects.filter(pk=grant.pk).exists()
     # The grant must belong to the account named in the address.
-    other = Grant.objects.filter(user__username="secretary1").first()
+    other = Grant.objects.filter(user__username="secretary1").earliest("pk")
     assert (
         client.post(f"/accounts/users/{grant.user_id}/grants/{other.pk}/revoke/").status_code == 404
     )

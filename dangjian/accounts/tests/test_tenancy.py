@@ -109,7 +109,7 @@ class TestGrantRevokeTenancy(SysadminContract):
     audit_action = "accounts.grant.revoke"
 
     def _grant(self) -> Grant:
-        return Grant.objects.filter(user__username="clerk1").order_by("pk").first()  # type: ignore[return-value]
+        return Grant.objects.filter(user__username="clerk1").earliest("pk")
 
     def read_url(self) -> str:
         grant = self._grant()
