@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.scheduler import Cron, JobResult, PeriodicJob, RunContext, register
 
 
@@ -12,7 +13,9 @@ def disable_inactive(context: RunContext) -> JobResult:
     from dangjian.accounts.services import disable_inactive_accounts
 
     with transaction.atomic():
-        names = disable_inactive_accounts(now=context.now)
+        names = disable_inactive_accounts(
+            now=context.now, actor=SystemActor("disable_inactive_accounts")
+        )
     return JobResult(
         counts={"disabled": len(names)}, message=f"已停用：{', '.join(names)}" if names else ""
     )

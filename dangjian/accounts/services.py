@@ -258,7 +258,7 @@ def unlock_account(*, actor: Any, username: str) -> int:
 
 
 @transaction.atomic
-def disable_inactive_accounts(*, now: Any, actor: Any = None) -> list[str]:
+def disable_inactive_accounts(*, now: Any, actor: Any) -> list[str]:
     """Disable accounts unused for the policy's number of days (等保: 及时清理多余账户)."""
     days = get_policy().inactive_days
     disabled = []
@@ -272,7 +272,6 @@ def disable_inactive_accounts(*, now: Any, actor: Any = None) -> list[str]:
                 "accounts.user.disable",
                 actor=actor,
                 obj=account,
-                username="system:disable_inactive_accounts",
                 changes={"reason": "expired" if expired else f"inactive>{days}d"},
             )
             disabled.append(account.username)

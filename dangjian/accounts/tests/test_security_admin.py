@@ -11,6 +11,7 @@ from django.utils import timezone
 from conftest import DEMO_PASSWORD
 from dangjian.accounts import services
 from dangjian.accounts.models import SecurityPolicy, User
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +87,16 @@ def test_inactive_and_expired_accounts_are_disabled(user) -> None:
     User.objects.filter(username="member1").update(last_login=now - timedelta(days=91))
     User.objects.filter(username="observer1").update(valid_until=(now - timedelta(days=1)).date())
     User.objects.filter(username="clerk1").update(last_login=now - timedelta(days=10))
-    disabled = services.disable_inactive_accounts(now=now)
+    disabled = services.disable_inactive_accounts(
+        now=now, actor=SystemActor("disable_inactive_accounts")
+    )
     assert {"member1", "observer1"} <= set(disabled)
     assert "clerk1" not in disabled
     assert not user("member1").is_active and user("clerk1").is_active
     assert AuditEntry.objects.filter(action="accounts.user.disable").count() == len(disabled)
+    names = set(
+        AuditEntry.objects.filter(action="accounts.user.disable").values_list(
+            "actor_username", flat=True
+        )
+    )
+    assert names == {"system:disable_inactive_accounts"}
