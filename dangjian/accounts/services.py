@@ -78,6 +78,7 @@ def create_account(
     now: datetime | None = None,
 ) -> tuple[User, str]:
     """Create an account; returns it with its initial password (shown once, never stored)."""
+    require_admin_authority(actor, Role.SYSADMIN)
     username = username.strip()
     message = username_error(username)
     if message:

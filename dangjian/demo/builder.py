@@ -192,7 +192,7 @@ def build_demo_county(*, password: str) -> DemoCounty:
     populate_county(county.nodes)
     for username, full_name, admin_role, grant in DEMO_ACCOUNTS:
         user, _ = account_services.create_account(
-            actor=None,
+            actor=SystemActor("load_demo"),
             username=username,
             full_name=full_name,
             admin_role=admin_role,
@@ -324,7 +324,7 @@ def grant_for_benchmark(username: str, group_code: str, password: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user, _ = account_services.create_account(
-            actor=None,
+            actor=SystemActor("load_demo"),
             username=username,
             full_name="基准测试账号",
             password=password,

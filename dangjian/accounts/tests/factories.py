@@ -27,7 +27,7 @@ def make_account(
 ) -> User:
     """A business account with one grant (``role`` on ``node`` and below), or a 三员 account."""
     user, _ = create_account(
-        actor=None,
+        actor=SystemActor("tests"),
         username=username or f"factory_user{next(_serial)}",
         full_name=full_name,
         admin_role=admin_role,

@@ -40,7 +40,7 @@ def test_grant_rule(role: str, kind: str, dissolved: bool, refused: bool) -> Non
 
 def _account(name: str):
     user, _ = services.create_account(
-        actor=None,
+        actor=SystemActor("tests"),
         username=name,
         full_name="新账号",
         password="Grant-Passw0rd!9",

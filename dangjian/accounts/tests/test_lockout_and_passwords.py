@@ -14,6 +14,7 @@ from conftest import DEMO_PASSWORD
 from dangjian.accounts import middleware
 from dangjian.accounts.models import User
 from dangjian.accounts.rules import account_locked
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,9 @@ def test_the_change_form_checks_the_current_password_as_typed(client_for) -> Non
 def test_a_new_account_changes_its_initial_password_to_one_with_spaces() -> None:
     from dangjian.accounts import services
 
-    _, initial = services.create_account(actor=None, username="spacey", full_name="空格")
+    _, initial = services.create_account(
+        actor=SystemActor("tests"), username="spacey", full_name="空格"
+    )
     client = Client()
     assert _login("spacey", initial, "10.7.0.1", client).status_code == 302
     spaced = " Leading-Space-77"

@@ -69,7 +69,9 @@ def test_idle_session_is_logged_out(client_for) -> None:
 
 
 def test_initial_password_must_be_changed_first() -> None:
-    user, password = services.create_account(actor=None, username="newclerk", full_name="新同事")
+    user, password = services.create_account(
+        actor=SystemActor("tests"), username="newclerk", full_name="新同事"
+    )
     client = Client()
     assert _login(client, "newclerk", password).status_code == 302
     assert client.get("/orgs/")["Location"] == "/accounts/password/"
@@ -123,7 +125,7 @@ def test_password_history_refuses_the_last_five() -> None:
 @pytest.mark.parametrize("name", ["admin", "root", "test", "Admin"])
 def test_reserved_usernames_are_refused(name: str) -> None:
     with pytest.raises(ValidationError, match="保留名称"):
-        services.create_account(actor=None, username=name, full_name="x")
+        services.create_account(actor=SystemActor("tests"), username=name, full_name="x")
     assert not User.objects.filter(username=name).exists()
 
 

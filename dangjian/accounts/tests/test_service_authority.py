@@ -28,6 +28,9 @@ def _calls() -> dict[str, Any]:
     """Each named service with arguments that would succeed for the right actor."""
     clerk_grant = Grant.objects.filter(user__username="clerk1").earliest("pk")
     return {
+        "create_account": lambda actor: services.create_account(
+            actor=actor, username="authority_probe", full_name="测试"
+        ),
         "grant_role": lambda actor: services.grant_role(
             actor=actor,
             user=_user("member1"),
@@ -43,6 +46,7 @@ def _calls() -> dict[str, Any]:
 def _state() -> tuple[Any, ...]:
     return (
         sorted(Grant.objects.values_list("user_id", "role", "node_id")),
+        User.objects.count(),
         list(SecurityPolicy.objects.values_list(*POLICY)),
         AccessAttempt.objects.count(),
         AuditEntry.objects.count(),
@@ -52,6 +56,7 @@ def _state() -> tuple[Any, ...]:
 @pytest.mark.parametrize(
     ("service", "refused"),
     [
+        ("create_account", ("supervisor", "secadmin", "auditor", "clerk1")),
         ("grant_role", ("supervisor", "secadmin", "auditor", "clerk1")),
         ("revoke_grant", ("supervisor", "secadmin", "auditor", "clerk1")),
         ("update_policy", ("supervisor", "sysadmin", "auditor", "clerk1")),
@@ -75,6 +80,7 @@ def test_service_refuses_actors_without_the_admin_role(
 @pytest.mark.parametrize(
     ("service", "allowed"),
     [
+        ("create_account", "sysadmin"),
         ("grant_role", "sysadmin"),
         ("revoke_grant", "sysadmin"),
         ("update_policy", "secadmin"),

@@ -24,6 +24,7 @@ from django.forms import BaseForm
 from django.test import Client
 
 from dangjian.accounts.services import create_account
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.clients import login
 
@@ -66,7 +67,7 @@ class EndpointContract:
 
     def no_role_client(self) -> Client:
         user, _ = create_account(
-            actor=None,
+            actor=SystemActor("tests"),
             username="norole_tester",
             full_name="无授权",
             password="No-Role-Passw0rd!",

@@ -84,7 +84,7 @@ def test_a_period_is_sealed_once_including_by_a_coarser_period_above(org, user) 
 
 def test_only_the_county_role_in_scope_may_seal(org, user) -> None:
     elsewhere, _ = create_account(
-        actor=None,
+        actor=SystemActor("tests"),
         username="seal_elsewhere",
         full_name="另一集团",
         password="Seal-Passw0rd!x",

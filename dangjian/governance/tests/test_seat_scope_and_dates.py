@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _committee_secretary(org, *, descendants: bool):
     user, _ = create_account(
-        actor=None,
+        actor=SystemActor("tests"),
         username=f"dw_secretary_{int(descendants)}",
         full_name="党委书记",
         password="Committee-Passw0rd!",

@@ -51,7 +51,7 @@ class TestLeaderPageTenancy(TenancyContract):
         from dangjian.accounts.services import create_account, grant_role
 
         user, _ = create_account(
-            actor=None,
+            actor=SystemActor("tests"),
             username="ct01_clerk",
             full_name="企业党务",
             password="Clerk-Passw0rd!",

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.governance import services as governance
 from dangjian.members import movements, services
@@ -434,6 +435,8 @@ def test_account_full_names_are_checked() -> None:
     from dangjian.accounts.models import User
 
     with pytest.raises(ValidationError) as caught:
-        accounts.create_account(actor=None, username="rlo-user", full_name="王\u202e五")
+        accounts.create_account(
+            actor=SystemActor("tests"), username="rlo-user", full_name="王\u202e五"
+        )
     assert "不可见的控制字符" in caught.value.message_dict["full_name"][0]
     assert not User.objects.filter(username="rlo-user").exists()

@@ -38,7 +38,7 @@ CASES = list(itertools.product(list(Role), ORG_ACTIONS, list(TARGETS)))
 def _account(role: Role):
     if role in ADMIN_ROLES:
         user, _ = create_account(
-            actor=None,
+            actor=SystemActor("tests"),
             username=f"m_{role}",
             full_name=role.label,
             admin_role=role,
@@ -47,7 +47,7 @@ def _account(role: Role):
         )
         return user
     user, _ = create_account(
-        actor=None,
+        actor=SystemActor("tests"),
         username=f"m_{role}",
         full_name=role.label,
         password="Matrix-Passw0rd!",
@@ -98,7 +98,7 @@ def test_scope_matrix_through_the_api(role: Role) -> None:
 @pytest.mark.django_db
 def test_grant_without_descendants_covers_only_the_node() -> None:
     user, _ = create_account(
-        actor=None,
+        actor=SystemActor("tests"),
         username="only_node",
         full_name="单节点",
         password="Matrix-Passw0rd!",
