@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.exceptions import ValidationError
@@ -59,12 +60,28 @@ class ScopedViewSet(
     def scoped_queryset(self) -> Any:
         raise NotImplementedError
 
+    def handle_exception(self, exc: Exception) -> Any:
+        # One place turns a service's refusal into a 400 keyed by field, for every app's viewset.
+        if isinstance(exc, DjangoValidationError):
+            exc = service_error(exc)
+        return super().handle_exception(exc)
+
     def get_object(self) -> Any:
         try:
             return super().get_object()
         except Http404:
             record_denial_if_exists(self.request, self.scoped_queryset(), self.kwargs.get("pk"))
             raise
+
+
+def service_error(exc: DjangoValidationError) -> ValidationError:
+    """A service ``ValidationError`` (dict or list) as a DRF 400 with field keys; ``__all__`` and
+    a bare list become ``non_field_errors``, so each field is named once."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(
+            {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
+        )
+    return ValidationError({"non_field_errors": exc.messages})
 
 
 def record_denial_if_exists(request: Any, unrestricted: Any, pk: Any) -> None:

@@ -14,7 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dangjian.core import clock
-from dangjian.core.api import ScopedViewSet, record_denial_if_exists, require_version
+from dangjian.core.api import (
+    ScopedViewSet,
+    record_denial_if_exists,
+    require_version,
+    service_error,
+)
 from dangjian.core.permissions import Action
 from dangjian.core.scoping import permits
 from dangjian.members import services
@@ -98,13 +103,6 @@ def _data(validated: dict[str, Any]) -> services.MemberData:
     )
 
 
-def _service_error(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        mapping = {"__all__": "non_field_errors", "party_group": "party_group"}
-        return ValidationError({mapping.get(k, k): v for k, v in exc.message_dict.items()})
-    return ValidationError({"non_field_errors": exc.messages})
-
-
 class MemberViewSet(ScopedViewSet):
     filterset_class = MemberFilterSet
     serializer_class = MemberSerializer
@@ -158,7 +156,7 @@ class MemberViewSet(ScopedViewSet):
                 today=clock.today(),
             )
         except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+            raise service_error(exc) from exc
         return Response(
             MemberSerializer(member, context={"reveal_ids": set()}).data,
             status=status.HTTP_201_CREATED,
@@ -195,7 +193,7 @@ class MemberViewSet(ScopedViewSet):
                 data=_data(merged),
             )
         except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+            raise service_error(exc) from exc
         return Response(MemberSerializer(member, context={"reveal_ids": set()}).data)
 
     @action(
@@ -244,7 +242,7 @@ class MemberViewSet(ScopedViewSet):
                 org=scope_root(request.user, Action.MEMBER_IMPORT),
             )
         except DjangoValidationError as exc:  # the stored-file checks (type, size, disk)
-            raise _service_error(exc) from exc
+            raise service_error(exc) from exc
         report = jobs.validate_job(job, actor=request.user)
         if report.unreadable:
             raise ValidationError(

@@ -13,7 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dangjian.core import clock
-from dangjian.core.api import ScopedViewSet, record_denial_if_exists, require_version
+from dangjian.core.api import (
+    ScopedViewSet,
+    record_denial_if_exists,
+    require_version,
+    service_error,
+)
 from dangjian.core.permissions import Action
 from dangjian.orgs import services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
@@ -109,14 +114,6 @@ class DissolveSerializer(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.CharField(max_length=200)
 
 
-def _service_error(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError(
-            {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
-        )
-    return ValidationError({"non_field_errors": exc.messages})
-
-
 class OrgNodeViewSet(ScopedViewSet):
     filterset_class = OrgNodeFilterSet
     actions = {
@@ -179,7 +176,7 @@ class OrgNodeViewSet(ScopedViewSet):
                 enterprise=services.EnterpriseFacts(**ent) if ent else None,
             )
         except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+            raise service_error(exc) from exc
         node = OrgNode.objects.select_related("enterprise").get(pk=node.pk)
         return Response(OrgNodeSerializer(node).data, status=status.HTTP_201_CREATED)
 
@@ -224,7 +221,7 @@ class OrgNodeViewSet(ScopedViewSet):
                 enterprise=facts,
             )
         except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+            raise service_error(exc) from exc
         return Response(OrgNodeSerializer(node).data)
 
     @extend_schema(request=MoveSerializer, responses=OrgNodeSerializer)
@@ -237,7 +234,7 @@ class OrgNodeViewSet(ScopedViewSet):
         try:
             node = services.move_org(node, actor=request.user, new_parent=target)
         except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+            raise service_error(exc) from exc
         node = OrgNode.objects.select_related("enterprise").get(pk=node.pk)
         return Response(OrgNodeSerializer(node).data)
 
@@ -256,6 +253,6 @@ class OrgNodeViewSet(ScopedViewSet):
                 reason=serializer.validated_data["reason"],
             )
         except DjangoValidationError as exc:
-            raise _service_error(exc) from exc
+            raise service_error(exc) from exc
         node = OrgNode.objects.select_related("enterprise").get(pk=node.pk)
         return Response(OrgNodeSerializer(node).data)
