@@ -27,6 +27,7 @@ from dangjian.accounts.models import User
 from dangjian.benchmarks.orgs_list import BenchmarkError, side_by_side
 from dangjian.core.context import command_context
 from dangjian.core.permissions import Action
+from dangjian.core.scoping import subtree_q
 from dangjian.core.testing.clients import login
 from dangjian.demo.builder import build_scale, grant_for_benchmark
 from dangjian.demo.people import make_id_number
@@ -68,7 +69,7 @@ def generate_members(total: int, *, password: str) -> int:
         build_scale(enterprises=500, groups=1)
     grant_for_benchmark(USER, GROUP, password)
     group = OrgNode.objects.get(code=GROUP)
-    branches = list(OrgNode.objects.filter(path__startswith=group.path, kind=OrgKind.BRANCH))
+    branches = list(OrgNode.objects.filter(subtree_q("path", group.path), kind=OrgKind.BRANCH))
     born = date(1960, 1, 1)
     batch: list[Member] = []
     made = 0

@@ -1,12 +1,18 @@
 """Scope as SQL: a user's grants become path-prefix predicates on the tree.
 
-A grant with descendants on node N becomes ``path LIKE 'N.path%'`` (an indexed range scan); without
-descendants it becomes ``node_id = N.id``. The grant list is one query, cached on the user object,
-so the number of queries never depends on the size of the tree.
+One decision, two spellings. ``reaches`` says where a user's grants reach for an action: nowhere,
+everywhere (platform scope), or a list of ``Reach`` — a node, and its subtree when the grant
+includes descendants. Each ``Reach`` is written once as SQL (``Reach.q``: ``path LIKE 'N.path%'``,
+an indexed range scan, or ``node_id = N.id``) and once as Python (``Reach.covers``, for a node
+already loaded), so ``visible_to``, ``permits`` and ``roles_at`` cannot disagree (a property test
+in ``core/tests/test_scope_agreement.py`` holds them to it). The grant list is one query, cached
+on the user object, so the number of queries never depends on the size of the tree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Self
 
 from django.db import connection, models
@@ -27,78 +33,114 @@ def subtree_q(path_field: str, path: str) -> Q:
     return Q(**{f"{path_field}__startswith": path})
 
 
-def scope_q(user: Any, action: str, *, path_field: str, pk_field: str) -> Q | None:
-    """The predicate for ``action``: ``None`` is unrestricted, ``Q(pk__in=[])`` is nothing."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Q(pk__in=[])
+def in_subtree(path: str, root_path: str) -> bool:
+    """The Python twin of ``subtree_q``: whether the node at ``path`` is ``root_path`` or below."""
+    return path.startswith(root_path)
+
+
+NOTHING = Q(pk__in=[])  # the predicate no row satisfies
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where one grant reaches: the node ``pk`` at ``path``, and its subtree when ``subtree``."""
+
+    pk: int
+    path: str
+    subtree: bool
+
+    def q(self, *, path_field: str, pk_field: str) -> Q:
+        return subtree_q(path_field, self.path) if self.subtree else Q(**{pk_field: self.pk})
+
+    def covers(self, *, path: str, pk: int) -> bool:
+        return in_subtree(path, self.path) if self.subtree else pk == self.pk
+
+
+def _acting(user: Any) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def role_reaches(user: Any) -> list[tuple[str, Reach]]:
+    """Each business role the user holds and where it reaches (nothing for an inactive user)."""
+    if not _acting(user):
+        return []
+    return [
+        (grant.role, Reach(grant.node_id, grant.node.path, grant.include_descendants))
+        for grant in user_grants(user)
+    ]
+
+
+def reaches(user: Any, action: str) -> list[Reach] | None:
+    """Where ``user`` may perform ``action``: ``None`` is everywhere, ``[]`` is nowhere."""
+    if not _acting(user):
+        return []
     if has_platform_scope(user, action):
         return None
     allowed = roles_for(action)
-    predicate = Q(pk__in=[])
-    for grant in user_grants(user):
-        if grant.role not in allowed:
-            continue
-        if grant.include_descendants:
-            predicate |= subtree_q(path_field, grant.node.path)
-        else:
-            predicate |= Q(**{pk_field: grant.node_id})
+    return [reach for role, reach in role_reaches(user) if role in allowed]
+
+
+def reach_q(found: Iterable[Reach], *, path_field: str, pk_field: str) -> Q:
+    predicate = NOTHING
+    for reach in found:
+        predicate |= reach.q(path_field=path_field, pk_field=pk_field)
     return predicate
 
 
-class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    """Base queryset for everything owned by an organisation node.
+def top_reaches(found: Iterable[Reach]) -> list[Reach]:
+    """The reaches whose node has no other reached node above it, one per node, by path.
 
-    Subclasses name how to reach the owning node's path and id (``org__path`` / ``org_id`` for an
-    owned model, ``path`` / ``pk`` for the node itself).
-    """
+    Every visible node is either a reached node or lies below one, so the top-most visible nodes
+    are exactly these (whatever their ``subtree`` flag: a node whose parent is visible is not a
+    top-most node even when the parent's grant stops at the parent)."""
+    by_pk: dict[int, Reach] = {}
+    for reach in found:
+        by_pk.setdefault(reach.pk, reach)
+    paths = {reach.path for reach in by_pk.values()}
+    return sorted(
+        (
+            reach
+            for reach in by_pk.values()
+            if not any(p != reach.path and in_subtree(reach.path, p) for p in paths)
+        ),
+        key=lambda reach: reach.path,
+    )
 
-    scope_path_field = "org__path"
-    scope_pk_field = "org_id"
 
-    def visible_to(self, user: Any, action: str) -> Self:
-        predicate = scope_q(
-            user, action, path_field=self.scope_path_field, pk_field=self.scope_pk_field
-        )
-        return self if predicate is None else self.filter(predicate)
+def scope_q(user: Any, action: str, *, path_field: str, pk_field: str) -> Q | None:
+    """The predicate for ``action``: ``None`` is unrestricted, ``NOTHING`` is nothing."""
+    found = reaches(user, action)
+    return None if found is None else reach_q(found, path_field=path_field, pk_field=pk_field)
 
 
 def permits(user: Any, action: str, *, path: str, pk: int) -> bool:
     """The same decision as ``scope_q`` for one already-loaded node, without a query."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if has_platform_scope(user, action):
-        return True
-    allowed = roles_for(action)
-    return any(
-        grant.role in allowed and _covers(grant, path=path, pk=pk) for grant in user_grants(user)
-    )
-
-
-def _covers(grant: Any, *, path: str, pk: int) -> bool:
-    """Whether one grant reaches the node (``path``, ``pk``): the Python twin of ``scope_q``."""
-    return grant.node_id == pk or (grant.include_descendants and path.startswith(grant.node.path))
+    found = reaches(user, action)
+    return found is None or any(reach.covers(path=path, pk=pk) for reach in found)
 
 
 def roles_at(user: Any, *, path: str, pk: int) -> frozenset[str]:
     """Every role ``user`` holds at one node: its admin role (platform-wide) and the roles of
     the grants that reach the node. Workflow steps are allowed per role, not per action."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _acting(user):
         return frozenset()
-    roles = {grant.role for grant in user_grants(user) if _covers(grant, path=path, pk=pk)}
+    roles = {role for role, reach in role_reaches(user) if reach.covers(path=path, pk=pk)}
     if admin := admin_role(user):
         roles.add(admin)
     return frozenset(roles)
 
 
-def scope_root(user: Any, action: str) -> Any:
-    """The highest node where the user may perform ``action`` (the root for platform scope)."""
-    from dangjian.orgs.models import OrgNode
+class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    """Base queryset for everything owned by an organisation node.
 
-    if has_platform_scope(user, action):
-        return OrgNode.objects.get(depth=1)
-    allowed = roles_for(action)
-    nodes = [g.node for g in user_grants(user) if g.role in allowed]
-    if not nodes:
-        return None
-    top = min(nodes, key=lambda node: (len(node.path), node.path))
-    return OrgNode.objects.get(pk=top.pk)
+    The model says how to reach the owning node's path and id, once, as ``scope_path_field`` /
+    ``scope_pk_field`` (``org__path`` / ``org_id`` for an owned model, ``path`` / ``pk`` for the
+    node itself; see ``dangjian.core.ownership``).
+    """
+
+    def visible_to(self, user: Any, action: str) -> Self:
+        model: Any = self.model
+        predicate = scope_q(
+            user, action, path_field=model.scope_path_field, pk_field=model.scope_pk_field
+        )
+        return self if predicate is None else self.filter(predicate)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from dangjian.core.ownership import OrgOwned, OwnedViaParent
 from dangjian.governance.choices import CommitteePost, LeaderPosition
-from dangjian.governance.querysets import OrgOwnedQuerySet, TermOwnedQuerySet
 
 
-class CommitteeTerm(models.Model):
+class CommitteeTerm(OrgOwned):
     """One elected term of a Party organisation's committee (or its lone secretary)."""
 
     org = models.ForeignKey(
@@ -19,9 +19,6 @@ class CommitteeTerm(models.Model):
     extended_until = models.DateField("延期至", null=True, blank=True)
     extension_approval = models.CharField("延期批复文号", max_length=80, blank=True)
     ended_on = models.DateField("届满换届日期", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-elected_on"]
@@ -37,7 +34,7 @@ class CommitteeTerm(models.Model):
         return f"{self.org_id} {self.elected_on}"
 
 
-class CommitteeSeat(models.Model):
+class CommitteeSeat(OwnedViaParent):
     term = models.ForeignKey(CommitteeTerm, on_delete=models.CASCADE, related_name="seats")
     post = models.CharField("职务", max_length=20, choices=CommitteePost.choices)
     post_label = models.CharField("职务名称", max_length=20, blank=True)
@@ -46,7 +43,8 @@ class CommitteeSeat(models.Model):
     )
     assigned_on = models.DateField("任职日期")
 
-    objects = TermOwnedQuerySet.as_manager()
+    scope_path_field = "term__org__path"
+    scope_pk_field = "term__org_id"
 
     class Meta:
         verbose_name = "委员"
@@ -66,7 +64,7 @@ class CommitteeSeat(models.Model):
         return f"{self.get_post_display()} {self.member_id}"
 
 
-class EnterpriseLeader(models.Model):
+class EnterpriseLeader(OrgOwned):
     """Who holds a leadership position in an enterprise now (history kept by ``ended_on``)."""
 
     org = models.ForeignKey(
@@ -83,8 +81,6 @@ class EnterpriseLeader(models.Model):
     since = models.DateField("任职日期")
     ended_on = models.DateField("离任日期", null=True, blank=True)
 
-    objects = OrgOwnedQuerySet.as_manager()
-
     class Meta:
         verbose_name = "企业领导人员"
         verbose_name_plural = "企业领导人员"
@@ -100,7 +96,7 @@ class EnterpriseLeader(models.Model):
         return f"{self.get_position_display()} {self.person_name}"
 
 
-class UnityException(models.Model):
+class UnityException(OrgOwned):
     """Why the chairman is not the Party secretary (一肩挑 exception), as recorded."""
 
     org = models.OneToOneField(
@@ -112,8 +108,6 @@ class UnityException(models.Model):
     reason = models.CharField("原因", max_length=300)
     approval_ref = models.CharField("批准文号", max_length=80, blank=True)
     recorded_on = models.DateField("记录日期")
-
-    objects = OrgOwnedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "一肩挑例外"

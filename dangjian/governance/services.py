@@ -295,18 +295,19 @@ def record_unity_exception(
 
 def unity_gaps(enterprises: Any) -> list[dict[str, Any]]:
     """Enterprises whose chairman is not the Party secretary and no reason is recorded."""
-    ids = list(enterprises.values_list("pk", flat=True))
+    # Subqueries on the caller's scoped queryset: no id list leaves the database.
+    scoped = enterprises.order_by().values("pk")
     current = EnterpriseLeader.objects.filter(
-        org_id__in=ids,
+        org_id__in=scoped,
         ended_on__isnull=True,
         position__in=[LeaderPosition.CHAIRMAN, LeaderPosition.PARTY_SECRETARY],
     )
     by_org: dict[int, dict[str, EnterpriseLeader]] = {}
     for leader in current:
         by_org.setdefault(leader.org_id, {})[leader.position] = leader
-    excused = set(UnityException.objects.filter(org_id__in=ids).values_list("org_id", flat=True))
+    excused = set(UnityException.objects.filter(org_id__in=scoped).values_list("org_id", flat=True))
     rows = []
-    for org in enterprises.filter(pk__in=by_org.keys()).order_by("path"):
+    for org in enterprises.filter(pk__in=current.values("org_id")).order_by("path"):
         pair = by_org[org.pk]
         chair, secretary = (
             pair.get(LeaderPosition.CHAIRMAN),

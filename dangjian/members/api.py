@@ -205,10 +205,10 @@ class MemberViewSet(ScopedViewSet):
     def import_file(self, request: Request) -> Response:
         """Upload field ``file``; ``dry_run=true`` validates and writes nothing. A hostile file is
         refused with 400 whatever ``dry_run`` says."""
-        from dangjian.core.scoping import scope_root
         from dangjian.members.views.imports import MAX_UPLOAD
         from dangjian.members.workbook import importer, jobs
         from dangjian.members.workbook.safety import UnsafeWorkbook, check_xlsx
+        from dangjian.orgs.scope import scope_root
 
         upload = request.FILES.get("file")
         if upload is None:

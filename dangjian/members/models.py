@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from django.db import models
 
+from dangjian.core.ownership import OrgOwned, OwnedViaParent
 from dangjian.members.choices import Education, EventKind, Gender, MemberStatus, TransferStatus
-from dangjian.members.querysets import MemberQuerySet, OwnedByMemberQuerySet
 
 ID_CONTEXT = "members.member.id_number"
 PHONE_CONTEXT = "members.member.phone"
 
 
-class Member(models.Model):
+class Member(OrgOwned):
     org = models.ForeignKey(
         "orgs.OrgNode", verbose_name="所在党支部", on_delete=models.PROTECT, related_name="members"
     )
@@ -43,12 +43,6 @@ class Member(models.Model):
     full_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField("党籍状态", max_length=20, choices=MemberStatus.choices)
     lost_contact_since = models.DateField("失联日期", null=True, blank=True)
-    version = models.PositiveIntegerField("版本", default=1)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-
-    objects = MemberQuerySet.as_manager()
-
     ENCRYPTED_FIELDS = {"id_number_enc": ID_CONTEXT, "phone_enc": PHONE_CONTEXT}
 
     class Meta:
@@ -68,7 +62,7 @@ class Member(models.Model):
         return self.name
 
 
-class MemberEvent(models.Model):
+class MemberEvent(OwnedViaParent):
     """The member's timeline: every movement and status change, in order."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
@@ -76,9 +70,9 @@ class MemberEvent(models.Model):
     occurred_on = models.DateField("日期")
     summary = models.CharField("说明", max_length=300)
     actor_username = models.CharField("经办人", max_length=150, blank=True)
-    created_at = models.DateTimeField("记录时间", auto_now_add=True)
 
-    objects = OwnedByMemberQuerySet.as_manager()
+    scope_path_field = "member__org__path"
+    scope_pk_field = "member__org_id"
 
     class Meta:
         ordering = ["-occurred_on", "-id"]
@@ -89,7 +83,7 @@ class MemberEvent(models.Model):
         return f"{self.member_id} {self.kind} {self.occurred_on}"
 
 
-class TransferOut(models.Model):
+class TransferOut(OwnedViaParent):
     """组织关系转出: a letter to an organisation outside the platform."""
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="transfers_out")
@@ -103,7 +97,8 @@ class TransferOut(models.Model):
     closed_on = models.DateField("办结日期", null=True, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
 
-    objects = OwnedByMemberQuerySet.as_manager()
+    scope_path_field = "member__org__path"
+    scope_pk_field = "member__org_id"
 
     class Meta:
         verbose_name = "组织关系转出"
@@ -120,14 +115,15 @@ class TransferOut(models.Model):
         return f"{self.letter_no} → {self.destination}"
 
 
-class CommunityRegistration(models.Model):
+class CommunityRegistration(OwnedViaParent):
     """双报到: an in-service member registered with the residential community."""
 
     member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="community")
     community = models.CharField("报到社区", max_length=120)
     registered_on = models.DateField("报到日期")
 
-    objects = OwnedByMemberQuerySet.as_manager()
+    scope_path_field = "member__org__path"
+    scope_pk_field = "member__org_id"
 
     class Meta:
         verbose_name = "社区报到"
@@ -137,13 +133,14 @@ class CommunityRegistration(models.Model):
         return f"{self.member_id} @ {self.community}"
 
 
-class ServiceRecord(models.Model):
+class ServiceRecord(OwnedViaParent):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="services")
     served_on = models.DateField("服务日期")
     content = models.CharField("服务内容", max_length=200)
     hours = models.DecimalField("时长（小时）", max_digits=5, decimal_places=1, default=0)
 
-    objects = OwnedByMemberQuerySet.as_manager()
+    scope_path_field = "member__org__path"
+    scope_pk_field = "member__org_id"
 
     class Meta:
         ordering = ["-served_on"]
@@ -154,7 +151,7 @@ class ServiceRecord(models.Model):
         return f"{self.member_id} {self.served_on}"
 
 
-class TransferIn(models.Model):
+class TransferIn(OrgOwned):
     """组织关系转入: an incoming letter; accepting it creates or reactivates a member."""
 
     org = models.ForeignKey(
@@ -182,8 +179,6 @@ class TransferIn(models.Model):
         Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = MemberQuerySet.as_manager()
-
     ENCRYPTED_FIELDS = {"id_number_enc": ID_CONTEXT}
 
     class Meta:
@@ -194,7 +189,7 @@ class TransferIn(models.Model):
         return f"{self.name}（{self.letter_no}）"
 
 
-class MobileRecord(models.Model):
+class MobileRecord(OwnedViaParent):
     """流动党员: away from the branch, where, since when, and the certificate carried."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="mobility")
@@ -203,7 +198,8 @@ class MobileRecord(models.Model):
     returned_on = models.DateField("返回日期", null=True, blank=True)
     certificate_no = models.CharField("活动证编号", max_length=40, blank=True)
 
-    objects = OwnedByMemberQuerySet.as_manager()
+    scope_path_field = "member__org__path"
+    scope_pk_field = "member__org_id"
 
     class Meta:
         ordering = ["-left_on"]
@@ -225,7 +221,7 @@ class ImportStatus(models.TextChoices):
     UNREADABLE = "unreadable", "文件无法解析"
 
 
-class ImportJob(models.Model):
+class ImportJob(OrgOwned):
     """One uploaded member workbook and its way through validation and import.
 
     The file is a stored file (SM4-GCM encrypted, it holds ID numbers; ``dangjian.core.files``); job
@@ -257,11 +253,8 @@ class ImportJob(models.Model):
     created_count = models.PositiveIntegerField("新增", default=0)
     reactivated_count = models.PositiveIntegerField("重新登记", default=0)
     message = models.CharField("说明", max_length=300, blank=True)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
     heartbeat_at = models.DateTimeField("最近进度时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-
-    objects = MemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dangjian.core import audit, clock
+from dangjian.core.ownership import save_versioned
 from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
@@ -94,8 +95,7 @@ def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Mem
     check_date(on, "on")
     source = locked.org
     locked.org, locked.party_group = to_org, None
-    locked.version += 1
-    locked.save(update_fields=["org", "party_group", "version", "updated_at"])
+    save_versioned(locked, expected_version=locked.version, fields=["org", "party_group"])
     add_event(locked, EventKind.MOVED, on, f"由{source.name}转入{to_org.name}", actor)
     audit.record(
         "members.member.move",

@@ -42,6 +42,10 @@ class OrgNode(MP_Node):
 
     objects = OrgNodeManager()
 
+    # The tree is scoped by its own place in it (owned models reach it through ``org``).
+    scope_path_field = "path"
+    scope_pk_field = "pk"
+
     class Meta:
         verbose_name = "组织"
         verbose_name_plural = "组织"

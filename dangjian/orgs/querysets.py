@@ -8,8 +8,7 @@ from dangjian.core.scoping import ScopedQuerySet
 
 
 class OrgNodeQuerySet(ScopedQuerySet, MP_NodeQuerySet):
-    scope_path_field = "path"
-    scope_pk_field = "pk"
+    """The tree is scoped by its own path (``OrgNode.scope_path_field``)."""
 
     def active(self) -> Self:
         return self.filter(dissolved_on__isnull=True)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import Http404
 
 from dangjian.core import audit, clock
+from dangjian.core.ownership import ensure_version, save_versioned
 from dangjian.core.permissions import Action
 from dangjian.core.rules import (
     EARLIEST_ENTERPRISE_DATE,
@@ -24,7 +25,7 @@ from dangjian.core.rules import (
     date_range_error,
     invisible_character_error,
 )
-from dangjian.core.scoping import subtree_q
+from dangjian.core.scoping import in_subtree, subtree_q
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, EnterpriseProfile, OrgNode, code_validator
 from dangjian.orgs.rules import credit_code_error, parent_kind_error
@@ -33,6 +34,7 @@ NODE_FIELDS = ("code", "kind", "name", "short_name", "founded_on")
 # Companies may be older than the Party; a Party organisation or the 国资中心 cannot.
 COMPANY_KINDS = frozenset({OrgKind.GROUP, OrgKind.ENTERPRISE})
 MAX_HEADCOUNT = 1_000_000  # far above any county enterprise; keeps the column inside int4
+STALE_ORG = "该组织已被他人修改，请刷新页面后再保存（您的修改未保存）"
 
 ENTERPRISE_FIELDS = (
     "credit_code",
@@ -205,10 +207,7 @@ def update_org(
     today = today or clock.today()
     _require_scope(actor, node, Action.ORG_CHANGE)
     locked = OrgNode.objects.select_for_update().get(pk=node.pk)
-    if locked.version != expected_version:
-        raise ValidationError(
-            {"__all__": "该组织已被他人修改，请刷新页面后再保存（您的修改未保存）"}
-        )
+    ensure_version(locked, expected_version, message=STALE_ORG)
     if locked.is_dissolved:
         raise ValidationError({"__all__": "已撤销的组织不能修改"})
     if not name.strip():
@@ -224,8 +223,12 @@ def update_org(
     before = _snapshot(locked)
     locked.name, locked.code, locked.short_name = name.strip(), code, short_name.strip()
     locked.founded_on = founded_on
-    locked.version += 1
-    locked.save(update_fields=["name", "code", "short_name", "founded_on", "version", "updated_at"])
+    save_versioned(
+        locked,
+        expected_version=expected_version,
+        fields=["name", "code", "short_name", "founded_on"],
+        message=STALE_ORG,
+    )
     if locked.kind == OrgKind.ENTERPRISE and enterprise is not None:
         if profile is None:
             EnterpriseProfile.objects.create(org=locked, **vars(enterprise))
@@ -248,7 +251,7 @@ def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
     target = OrgNode.objects.select_for_update().get(pk=new_parent.pk)
     if node.parent_id is None:
         raise ValidationError({"parent": "根节点不能移动"})
-    if target.path.startswith(node.path):
+    if in_subtree(target.path, node.path):
         raise ValidationError({"parent": "不能把组织移动到它自己或它的下级组织之下"})
     if target.pk == node.parent_id:
         raise ValidationError({"parent": "新的上级组织与当前上级相同"})
@@ -261,8 +264,7 @@ def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
     OrgNode.objects.move(node, target, pos="last-child")
     node = OrgNode.objects.get(pk=node.pk)
     node.parent = target
-    node.version += 1
-    node.save(update_fields=["parent", "version", "updated_at"])
+    save_versioned(node, expected_version=node.version, fields=["parent"], message=STALE_ORG)
     audit.record(
         "orgs.org.move",
         actor=actor,

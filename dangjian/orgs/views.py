@@ -12,14 +12,8 @@ from django.shortcuts import redirect, render
 
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.permissions import (
-    Action,
-    can_anywhere,
-    has_platform_scope,
-    roles_for,
-    user_grants,
-)
-from dangjian.core.scoping import permits
+from dangjian.core.permissions import Action, can_anywhere
+from dangjian.core.scoping import permits, subtree_q
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.governance.services import governance_context
 from dangjian.orgs import services
@@ -33,6 +27,7 @@ from dangjian.orgs.forms import (
 )
 from dangjian.orgs.models import CountySettings, OrgNode
 from dangjian.orgs.rules import allowed_child_kinds
+from dangjian.orgs.scope import scope_roots
 
 NODE_LIST_FIELDS = (
     "id",
@@ -45,22 +40,6 @@ NODE_LIST_FIELDS = (
     "dissolved_on",
     "parent_id",
 )
-
-
-def scope_roots(user: Any) -> list[OrgNode]:
-    """The top-most nodes the user may view: where their tree starts."""
-    base = OrgNode.objects.only(*NODE_LIST_FIELDS)
-    if has_platform_scope(user, Action.ORG_VIEW):
-        return list(base.filter(depth=1))
-    allowed = roles_for(Action.ORG_VIEW)
-    grants = [g for g in user_grants(user) if g.role in allowed]
-    covering = [g.node.path for g in grants if g.include_descendants]
-    ids = {
-        g.node_id
-        for g in grants
-        if not any(g.node.path != p and g.node.path.startswith(p) for p in covering)
-    }
-    return list(base.filter(pk__in=ids))
 
 
 def _breadcrumb(user: Any, node: OrgNode) -> list[tuple[OrgNode, bool]]:
@@ -87,7 +66,7 @@ def tree(request: HttpRequest) -> HttpResponse:
         context["page"] = Paginator(results, 50).get_page(request.GET.get("page"))
         context["query"] = f"q={query}"
     else:
-        context["roots"] = scope_roots(request.user)
+        context["roots"] = scope_roots(request.user, Action.ORG_VIEW, only=NODE_LIST_FIELDS)
     return render(request, "orgs/tree.html", context)
 
 
@@ -278,7 +257,7 @@ def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
     node = get_scoped_or_404(request, OrgNode.objects.all(), Action.ORG_DISSOLVE, pk)
     form = DissolveForm(request.POST or None, initial={"dissolved_on": clock.today()})
     active_below = (
-        OrgNode.objects.filter(path__startswith=node.path, dissolved_on__isnull=True)
+        OrgNode.objects.filter(subtree_q("path", node.path), dissolved_on__isnull=True)
         .exclude(pk=node.pk)
         .count()
     )

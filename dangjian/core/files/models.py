@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.ownership import OrgOwned
 from dangjian.core.scoping import ScopedQuerySet
 
 
@@ -24,7 +25,7 @@ class StoredFileQuerySet(ScopedQuerySet):
         return self.filter(purged_at__isnull=True)
 
 
-class StoredFile(models.Model):
+class StoredFile(OrgOwned):
     """One upload, SM4-GCM encrypted in the file storage, its digests taken at upload.
 
     The row outlives the content: purging (retention) deletes the bytes and stamps
@@ -33,9 +34,6 @@ class StoredFile(models.Model):
 
     key = models.UUIDField("文件标识", default=uuid.uuid4, unique=True, editable=False)
     purpose = models.CharField("用途", max_length=64, db_index=True)
-    org = models.ForeignKey(
-        "orgs.OrgNode", verbose_name="所属组织", on_delete=models.PROTECT, related_name="+"
-    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="上传人",
@@ -51,7 +49,6 @@ class StoredFile(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     storage_name = models.CharField("存储位置", max_length=300, unique=True)
     key_version = models.PositiveSmallIntegerField("加密密钥版本")
-    created_at = models.DateTimeField("上传时间")
     purged_at = models.DateTimeField("删除时间", null=True, blank=True)
 
     objects = StoredFileQuerySet.as_manager()

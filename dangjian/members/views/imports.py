@@ -14,13 +14,13 @@ from django.urls import reverse
 
 from dangjian.core import clock
 from dangjian.core.permissions import Action, can_anywhere
-from dangjian.core.scoping import scope_root
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members.forms import UploadForm
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.views.registry import filtered_members, id_search
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
+from dangjian.orgs.scope import scope_root
 
 logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -180,7 +180,7 @@ def _scope(actor: Any) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
         branches = branches.visible_to(actor, Action.MEMBER_IMPORT)
     by_code = dict(branches.values_list("code", "pk"))
     groups = OrgNode.objects.filter(
-        kind=OrgKind.PARTY_GROUP, dissolved_on__isnull=True, parent_id__in=list(by_code.values())
+        kind=OrgKind.PARTY_GROUP, dissolved_on__isnull=True, parent__in=branches
     )
     return by_code, {
         code: (pk, parent) for code, pk, parent in groups.values_list("code", "pk", "parent_id")
@@ -207,7 +207,7 @@ def _existing(indexes: list[str], actor: Any) -> dict[str, Existing]:
         )
         if not rows:
             continue
-        readable = Member.objects.filter(pk__in=[pk for _, pk, _ in rows])
+        readable = Member.objects.filter(id_number_index__in=chunk)
         if actor is not None:
             readable = readable.visible_to(actor, Action.MEMBER_VIEW)
         names = dict(readable.values_list("pk", "org__name"))
@@ -457,7 +457,16 @@ def _bulk_events(new_members: Any, now: datetime, who: str) -> None:
     quote = connection.ops.quote_name
     columns = ", ".join(
         quote(_column(MemberEvent, n))
-        for n in ("member", "kind", "occurred_on", "summary", "actor_username", "created_at")
+        for n in (
+            "member",
+            "kind",
+            "occurred_on",
+            "summary",
+            "actor_username",
+            "version",
+            "created_at",
+            "updated_at",
+        )
     )
     pk_sql, params = (
         new_members.order_by().annotate(ref=F("pk")).values_list("ref").query.sql_with_params()
@@ -465,12 +474,14 @@ def _bulk_events(new_members: Any, now: datetime, who: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(event.db_table)} ({columns}) "
-            f"SELECT sub.ref, %s, %s, %s, %s, %s FROM ({pk_sql}) AS sub",
+            f"SELECT sub.ref, %s, %s, %s, %s, %s, %s, %s FROM ({pk_sql}) AS sub",
             [
                 EventKind.CREATED,
                 connection.ops.adapt_datefield_value(timezone.localdate(now)),
                 "批量导入",
                 who,
+                1,
+                connection.ops.adapt_datetimefield_value(now),
                 connection.ops.adapt_datetimefield_value(now),
                 *params,
             ],
