@@ -51,7 +51,7 @@ class StoredFile(OrgOwned):
     key_version = models.PositiveSmallIntegerField("加密密钥版本")
     purged_at = models.DateTimeField("删除时间", null=True, blank=True)
 
-    objects = StoredFileQuerySet.as_manager()
+    objects = StoredFileQuerySet.as_manager()  # type: ignore[misc]  # a narrower scoped manager
 
     class Meta:
         ordering = ["-created_at", "-pk"]
