@@ -68,6 +68,14 @@ class OwnedViaParent(Scoped):
         abstract = True
 
 
+def owner_lookup(model: type[models.Model]) -> str:
+    """The relation path from ``model`` to its owning node (``org``, ``member__org``)."""
+    path_field: str = getattr(model, "scope_path_field", "")
+    if not path_field.endswith("__path"):
+        raise LookupError(f"{model._meta.label} does not say how its owning node is reached")
+    return path_field.removesuffix("__path")
+
+
 def ensure_version(
     row: Any,
     expected_version: int,

@@ -85,9 +85,11 @@ def step(
 class Workflow:
     """The transition table of one model.
 
-    ``node`` is the lookup from the model to its owning ``OrgNode`` (``org``, ``member__org``):
-    the actor's roles are the ones it holds there. ``touch`` fields get the transition's time on
-    every step (``updated_at``, a heartbeat); ``version_field`` is bumped (optimistic locking).
+    The actor's roles are the ones it holds at the row's owning node, reached the way the model
+    declares it once (``scope_path_field`` without ``__path``: ``org``, ``member__org``); ``node``
+    overrides that lookup for a model that is not organisation-owned. ``touch`` fields get the
+    transition's time on every step (``updated_at``, a heartbeat); ``version_field`` is bumped
+    (optimistic locking).
     """
 
     model: str  # "app_label.modelname"
@@ -95,7 +97,7 @@ class Workflow:
     state_labels: Mapping[str, str]
     audit_prefix: str
     state_field: str = "status"
-    node: str = "org"
+    node: str = ""
     touch: tuple[str, ...] = ()
     version_field: str = ""
     _by_action: dict[str, Step] = field(init=False, repr=False, compare=False)
@@ -216,8 +218,11 @@ def transition(
     with transaction.atomic():
         audit.lock_chain()  # the audit lock first, then the row: one order for every writer
         manager = model._default_manager
-        locked = manager.select_for_update(of=("self",)).select_related(flow.node).get(pk=obj.pk)
-        node = _node_of(locked, flow.node)
+        from dangjian.core.ownership import owner_lookup  # defines models: not at import time
+
+        lookup = flow.node or owner_lookup(model)
+        locked = manager.select_for_update(of=("self",)).select_related(lookup).get(pk=obj.pk)
+        node = _node_of(locked, lookup)
         declared = flow.check(expected, action, actor_roles(actor, node))
         current = str(getattr(locked, flow.state_field))
         if current != expected:

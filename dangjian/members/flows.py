@@ -160,7 +160,6 @@ TRANSFER_OUT = Workflow(
     model="members.transferout",
     state_labels=dict(_T.choices),
     audit_prefix="members.transfer_out",
-    node="member__org",
     steps=(
         step(
             "complete",
