@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 from dangjian.members.rules import mask_id
-from dangjian.members.services import MemberData, id_index, stored_values
+from dangjian.members.services import MemberData, id_index
 from dangjian.members.workbook.reader import Sheet
 
 PARALLEL_MIN_ROWS = 5000
 CHUNKS_PER_WORKER = 8
 
-# (row number, branch id, blind index, masked ID, stored values or None, data or None)
+# (row number, branch id, blind index, masked ID, insert-ready values or None, data or None)
 Parsed = tuple[int, int, str, str, list[Any] | None, MemberData | None]
 
 _SHEET: Sheet | None = None
@@ -28,7 +28,7 @@ _CONTEXT: dict[str, Any] = {}
 
 
 def _work(bounds: tuple[int, int]) -> tuple[list[Parsed], list[dict[str, Any]]]:
-    from dangjian.members.workbook.importer import Report, _parse
+    from dangjian.members.workbook.importer import Report, _parse, insert_values
 
     start, end = bounds
     ctx = _CONTEXT
@@ -41,7 +41,7 @@ def _work(bounds: tuple[int, int]) -> tuple[list[Parsed], list[dict[str, Any]]]:
             continue
         org_id, data = result
         index = id_index(data.id_number)
-        values = list(stored_values(data, index=index).values()) if ctx["prepare"] else None
+        values = insert_values(data, index) if ctx["prepare"] else None
         keep = data if ctx["keep_data"] else None
         parsed.append((number, org_id, index, mask_id(data.id_number), values, keep))
     return parsed, report.errors
