@@ -47,9 +47,11 @@ check: $(STAMP)
 	DANGJIAN_ENV=production DANGJIAN_KEY_FILE=$${DANGJIAN_KEY_FILE:-var/keys.json} \
 	  DJANGO_ALLOWED_HOSTS=dangjian.example.gov.cn $(PY) manage.py check --deploy --fail-level WARNING
 
+# The audited-writes benchmark needs PostgreSQL (BENCH_PG_URL, default the local server).
 bench: $(STAMP)
 	$(PY) -m dangjian.benchmarks.run
 	$(PY) -m dangjian.benchmarks.members_run
+	$(PY) -m dangjian.benchmarks.audit_writes
 
 clean:
 	rm -rf $(VENV) var

@@ -7,9 +7,12 @@ Messages name sheet, row and column; ID numbers in messages are masked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -198,13 +201,19 @@ def _existing(indexes: list[str], actor: Any) -> dict[str, Existing]:
     """Records already holding these ID numbers. Whether the importer may read each one decides
     what the message says: a record outside its scope is reported without name or place."""
     found: dict[str, Existing] = {}
+    meta, quote = Member._meta, connection.ops.quote_name
+    # Plain SQL: the ORM spent several times the query's own cost compiling 900 parameters,
+    # 112 times for a 100,000-row file that usually matches nothing.
+    columns = ", ".join(quote(_column(Member, n)) for n in ("id_number_index", "id", "status"))
+    select = (
+        f"SELECT {columns} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(_column(Member, 'id_number_index'))} IN "
+    )
     for start in range(0, len(indexes), LOOKUP_CHUNK):
         chunk = indexes[start : start + LOOKUP_CHUNK]
-        rows = list(
-            Member.objects.filter(id_number_index__in=chunk).values_list(
-                "id_number_index", "pk", "status"
-            )
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"{select}({', '.join(['%s'] * len(chunk))})", chunk)
+            rows = cursor.fetchall()
         if not rows:
             continue
         readable = Member.objects.filter(id_number_index__in=chunk)
@@ -225,6 +234,23 @@ def duplicate_message(masked: str, match: Existing) -> str:
     )
 
 
+@contextmanager
+def _rows_kept_out_of_gc() -> Iterator[None]:
+    """The rows read so far stay out of the cyclic collector until the import ends.
+
+    100,000 rows are a few million objects; every full collection walked them all (over a
+    second of a 100,000-row import), and in the forked workers that walk also writes to every
+    object's header, copying the pages they inherited. Frozen objects are still freed by
+    reference counting; only cycles among them wait for ``unfreeze``. Freezing is process-wide
+    and harmless to other threads: their objects, too, are merely collected a few seconds later.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def validate(
     data: bytes,
     *,
@@ -238,6 +264,21 @@ def validate(
     on all cores for large files. ``sink`` receives new rows chunk by chunk while no error has
     been found, so ``import_file`` writes while the workers parse; its caller's transaction
     undoes those writes if an error turns up later."""
+    with _rows_kept_out_of_gc():
+        return _validate(
+            data, actor=actor, progress=progress, prepare=prepare, sink=sink, today=today
+        )
+
+
+def _validate(
+    data: bytes,
+    *,
+    actor: Any,
+    progress: Progress | None,
+    prepare: bool,
+    sink: Callable[[list[Planned]], None] | None,
+    today: date | None,
+) -> Report:
     from dangjian.members.workbook.parallel import parse_chunks
 
     try:
@@ -251,11 +292,11 @@ def validate(
     report = Report(sheet=sheet, total=total)
     today = today or clock.today()
     branches, groups = _scope(actor)
-    rows = read.rows
     first_row: dict[str, int] = {}
     done = 0
+    gc.freeze()  # the rows just read; the forked workers inherit them frozen
     for parsed, errors in parse_chunks(
-        rows, sheet=sheet, today=today, branches=branches, groups=groups, prepare=prepare
+        read, sheet=sheet, today=today, branches=branches, groups=groups, prepare=prepare
     ):
         report.errors.extend(errors)
         chunk: list[Planned] = []
@@ -274,14 +315,17 @@ def validate(
             for written in fresh:
                 written.values = None  # stored: no need to hold the ciphertexts any longer
         done += len(parsed) + len({e["row"] for e in errors})
+        gc.freeze()  # this chunk's rows too: later collections walk only what is new
         if progress is not None:
             progress(min(done, total))
-    by_number = {raw.number: raw for raw in rows}
+    position: dict[int, int] | None = None
     for planned in report.planned:
         if planned.existing_pk is not None and planned.data is None:
             # Parsed in a worker, which keeps no MemberData: parse again here, it is one row.
-            raw = by_number[planned.row]
-            again = _parse(today, Report(sheet=sheet), raw.number, raw.cells, branches, groups)
+            if position is None:
+                position = {number: at for at, number in enumerate(read.numbers)}
+            cells = read.cells(position[planned.row])
+            again = _parse(today, Report(sheet=sheet), planned.row, cells, branches, groups)
             planned.data = again[1] if again else None
     if report.errors:
         report.errors.sort(key=lambda e: (e["row"], e["column"]))
@@ -325,6 +369,26 @@ def _column(model: Any, name: str) -> str:
     return str(field.column)
 
 
+@cache
+def _date_positions() -> tuple[int, ...]:
+    return tuple(
+        at
+        for at, name in enumerate(STORED_COLUMNS)
+        if Member._meta.get_field(name).get_internal_type() == "DateField"
+    )
+
+
+def insert_values(data: MemberData, index: str) -> list[Any]:
+    """A new row's stored columns as the insert sends them, dates already adapted by the
+    backend (an ISO string on SQLite): done in the workers, and a string is also several times
+    cheaper than a date to pass back from one."""
+    values = list(stored_values(data, index=index).values())
+    adapt = connection.ops.adapt_datefield_value
+    for at in _date_positions():
+        values[at] = adapt(values[at])
+    return values
+
+
 def _insert_members(planned: list[Planned], now: datetime, progress: Progress | None) -> None:
     """Plain executemany: Django's bulk_create spends most of its time compiling SQL per value,
     which dominates at 100,000 rows. Columns come from the model so they cannot drift."""
@@ -345,7 +409,7 @@ def _insert_members(planned: list[Planned], now: datetime, progress: Progress | 
                 values = row.values
             else:
                 assert row.data is not None
-                values = list(stored_values(row.data, index=row.index).values())
+                values = insert_values(row.data, row.index)
             batch.append([row.org_id, *values, 1, stamp, stamp])
             if len(batch) == INSERT_BATCH:
                 cursor.executemany(sql, batch)

@@ -14,40 +14,41 @@ from datetime import date
 from typing import Any
 
 from dangjian.members.rules import mask_id
-from dangjian.members.services import MemberData, id_index, stored_values
-from dangjian.members.workbook.reader import RawRow
+from dangjian.members.services import MemberData, id_index
+from dangjian.members.workbook.reader import Sheet
 
 PARALLEL_MIN_ROWS = 5000
 CHUNKS_PER_WORKER = 8
 
-# (row number, branch id, blind index, masked ID, stored values or None, data or None)
+# (row number, branch id, blind index, masked ID, insert-ready values or None, data or None)
 Parsed = tuple[int, int, str, str, list[Any] | None, MemberData | None]
 
-_ROWS: list[RawRow] = []
+_SHEET: Sheet | None = None
 _CONTEXT: dict[str, Any] = {}
 
 
 def _work(bounds: tuple[int, int]) -> tuple[list[Parsed], list[dict[str, Any]]]:
-    from dangjian.members.workbook.importer import Report, _parse
+    from dangjian.members.workbook.importer import Report, _parse, insert_values
 
     start, end = bounds
     ctx = _CONTEXT
     report = Report(sheet=ctx["sheet"])
     parsed: list[Parsed] = []
-    for raw in _ROWS[start:end]:
-        result = _parse(ctx["today"], report, raw.number, raw.cells, ctx["branches"], ctx["groups"])
+    assert _SHEET is not None
+    for number, cells in _SHEET.slice(start, end):
+        result = _parse(ctx["today"], report, number, cells, ctx["branches"], ctx["groups"])
         if result is None:
             continue
         org_id, data = result
         index = id_index(data.id_number)
-        values = list(stored_values(data, index=index).values()) if ctx["prepare"] else None
+        values = insert_values(data, index) if ctx["prepare"] else None
         keep = data if ctx["keep_data"] else None
-        parsed.append((raw.number, org_id, index, mask_id(data.id_number), values, keep))
+        parsed.append((number, org_id, index, mask_id(data.id_number), values, keep))
     return parsed, report.errors
 
 
 def parse_chunks(
-    rows: list[RawRow],
+    rows: Sheet,
     *,
     sheet: str,
     today: date,
@@ -57,10 +58,10 @@ def parse_chunks(
 ) -> Iterator[tuple[list[Parsed], list[dict[str, Any]]]]:
     """Parse every row, chunk by chunk in file order; with ``prepare`` also compute what the
     insert stores. A caller may write one chunk while the workers parse the next."""
-    global _ROWS, _CONTEXT
+    global _SHEET, _CONTEXT
     workers = min(os.cpu_count() or 1, 4)
     forked = prepare and len(rows) >= PARALLEL_MIN_ROWS and workers > 1
-    _ROWS = rows
+    _SHEET = rows
     _CONTEXT = {
         "sheet": sheet,
         "today": today,
@@ -82,4 +83,4 @@ def parse_chunks(
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_work, chunks)
     finally:
-        _ROWS, _CONTEXT = [], {}
+        _SHEET, _CONTEXT = None, {}

@@ -10,6 +10,7 @@ it reads the file from stdin and writes plain values back (see ``sandbox``).
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,20 +37,39 @@ class RawRow:
 
 @dataclass(frozen=True)
 class Sheet:
+    """The non-empty data rows, in file order, kept column by column as the child sent them:
+    the importer's workers build each row's cells themselves, in parallel, so the parent never
+    holds 100,000 row objects."""
+
     name: str
-    rows: list[RawRow]  # non-empty data rows, in file order
+    fields: list[str]  # the template fields found, in the order of ``columns``
+    numbers: list[int]  # each row's number as Excel shows it (the header is row 1)
+    columns: list[list[Any]]  # one list per field, ``len(numbers)`` long
     total: int  # data rows below the header, empty ones included
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def cells(self, position: int) -> dict[str, Any]:
+        return {f: column[position] for f, column in zip(self.fields, self.columns, strict=True)}
+
+    def slice(self, start: int, end: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(row number, cells) for the rows at positions start..end-1."""
+        fields = self.fields
+        values = zip(*(column[start:end] for column in self.columns), strict=True)
+        for number, row in zip(self.numbers[start:end], values, strict=True):
+            yield number, dict(zip(fields, row, strict=True))
+
+    @property
+    def rows(self) -> list[RawRow]:
+        return [RawRow(number, cells) for number, cells in self.slice(0, len(self))]
 
 
 def read_rows(data: bytes) -> Sheet:
     from dangjian.members.workbook.sandbox import parse_in_child
 
-    name, fields, rows, total = parse_in_child(data)
-    return Sheet(
-        name=name,
-        rows=[RawRow(number, dict(zip(fields, values, strict=True))) for number, values in rows],
-        total=total,
-    )
+    name, fields, numbers, columns, total = parse_in_child(data)
+    return Sheet(name=name, fields=fields, numbers=numbers, columns=columns, total=total)
 
 
 # (header, field, required) per template column: what the child needs of ``columns``, passed
@@ -65,9 +85,9 @@ def template_layout() -> tuple[str, Layout]:
 
 def parse(
     data: bytes, preferred: str, layout: Layout
-) -> tuple[str, list[str], list[tuple[int, tuple[Any, ...]]], int]:
-    """In the child: the sheet's name, the template fields found, each non-empty row as (row
-    number, values in field order), and the number of data rows."""
+) -> tuple[str, list[str], list[int], list[list[Any]], int]:
+    """In the child: the sheet's name, the template fields found, the non-empty rows' numbers,
+    their values column by column (in field order), and the number of data rows."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -95,14 +115,18 @@ def parse(
         raise WorkbookError(f"工作表“{shown}”缺少必填列：{'、'.join(missing)}（请使用导入模板）")
     fields = list(positions)
     wanted = list(positions.values())
-    kept: list[tuple[int, tuple[Any, ...]]] = []
+    numbers: list[int] = []
+    columns: list[list[Any]] = [[] for _ in wanted]
     total = 0
     for number, row in enumerate(rows, start=2):
         total += 1
         if total > MAX_ROWS:
             raise WorkbookError(f"工作表“{shown}”超过 {MAX_ROWS} 行的上限")
-        values = tuple(row[pos] if pos < len(row) else "" for pos in wanted)
+        width = len(row)
+        values = [row[pos] if pos < width else "" for pos in wanted]
         if all(value in ("", None) for value in values):
             continue
-        kept.append((number, values))
-    return name, fields, kept, total
+        numbers.append(number)
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    return name, fields, numbers, columns, total

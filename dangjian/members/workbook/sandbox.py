@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import fcntl
+import gc
 import io
 import json
 import os
@@ -30,7 +31,7 @@ from typing import Any
 from dangjian.members.workbook.reader import UnreadableWorkbook, WorkbookError, template_layout
 
 _ALLOWED = {("datetime", name) for name in ("date", "datetime", "time", "timedelta")}
-Parsed = tuple[str, list[str], list[tuple[int, tuple[Any, ...]]], int]
+Parsed = tuple[str, list[str], list[int], list[list[Any]], int]
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -66,7 +67,8 @@ def parse_slot(directory: Path, slots: int, wait_seconds: float) -> Iterator[Non
 
 
 def parse_in_child(data: bytes) -> Parsed:
-    """The sheet's name, its template fields, its non-empty rows and its data-row count; raises
+    """The sheet's name, its template fields, its non-empty rows' numbers and values (column by
+    column, in field order) and its data-row count; raises
     ``WorkbookError`` for a sheet the user can fix and ``UnreadableWorkbook`` when the parser
     failed."""
     from django.conf import settings
@@ -117,7 +119,8 @@ def parse_in_child(data: bytes) -> Parsed:
         _, name, fields, numbers, columns, total = answer
         if not (isinstance(name, str) and isinstance(numbers, list) and isinstance(total, int)):
             raise TypeError("answer")
-        return name, [str(f) for f in fields], _rows(numbers, columns), total
+        fields = [str(f) for f in fields]
+        return name, fields, numbers, _unpack(columns, len(numbers), len(fields)), total
     except WorkbookError:
         raise
     except (pickle.UnpicklingError, EOFError, TypeError, ValueError, IndexError) as exc:
@@ -130,38 +133,41 @@ def parse_in_child(data: bytes) -> Parsed:
 _JOIN = "\x00"
 
 
-def _columns(rows: list[tuple[int, tuple[Any, ...]]], width: int) -> list[Any]:
-    columns: list[Any] = []
-    for index in range(width):
-        values = [cells[index] for _, cells in rows]
+def _pack(columns: list[list[Any]]) -> list[Any]:
+    packed: list[Any] = []
+    for values in columns:
         if values and all(type(value) is str for value in values):
             joined = _JOIN.join(values)
             if joined.count(_JOIN) == len(values) - 1:
-                columns.append(joined)
+                packed.append(joined)
                 continue
-        columns.append(values)
-    return columns
+        packed.append(values)
+    return packed
 
 
-def _rows(numbers: list[int], columns: list[Any]) -> list[tuple[int, tuple[Any, ...]]]:
+def _unpack(columns: list[Any], height: int, width: int) -> list[list[Any]]:
+    if not isinstance(columns, list) or len(columns) != width:
+        raise ValueError("one column per field")
     unpacked = [c.split(_JOIN) if isinstance(c, str) else c for c in columns]
-    if any(not isinstance(c, list) or len(c) != len(numbers) for c in unpacked):
+    if any(not isinstance(c, list) or len(c) != height for c in unpacked):
         raise ValueError("columns of unequal length")
-    return list(zip(numbers, zip(*unpacked, strict=True), strict=True)) if unpacked else []
+    return unpacked
 
 
 def _child(memory_mb: int, seconds: int, layout: str) -> int:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+    # A short-lived process building a few long lists: the cyclic collector would only walk
+    # them again and again (memory stays bounded by RLIMIT_AS all the same).
+    gc.disable()
     from dangjian.members.workbook.reader import parse
 
     preferred, columns = json.loads(layout)
     data = sys.stdin.buffer.read()
     try:
-        name, fields, rows, total = parse(data, preferred, [tuple(c) for c in columns])
-        numbers = [number for number, _ in rows]
-        answer: tuple[Any, ...] = ("ok", name, fields, numbers, _columns(rows, len(fields)), total)
+        name, fields, numbers, values, total = parse(data, preferred, [tuple(c) for c in columns])
+        answer: tuple[Any, ...] = ("ok", name, fields, numbers, _pack(values), total)
     except WorkbookError as exc:
         answer = ("error", str(exc))
     except MemoryError:
