@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.governance",
+    "dangjian.dashboard",
     "dangjian.demo",
 ]
 

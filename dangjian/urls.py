@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from dangjian.core import views as core_views
+from dangjian.dashboard import views as dashboard_views
 from dangjian.members.api import MemberViewSet
 from dangjian.orgs.api import OrgNodeViewSet
 
@@ -20,7 +21,7 @@ audit_patterns = (
 )
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", dashboard_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),

@@ -29,14 +29,7 @@ from dangjian.accounts.rules import (
 from dangjian.core import audit, clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.crypto import sm3_hex
-from dangjian.core.permissions import (
-    ADMIN_ROLES,
-    BUSINESS_ROLES,
-    Action,
-    Role,
-    admin_role,
-    roles_for,
-)
+from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role, admin_role, identity_roles
 from dangjian.core.rules import invisible_character_error
 from dangjian.orgs.models import OrgNode
 
@@ -129,7 +122,7 @@ def grant_role(
         role=role,
         node_kind=node.kind,
         node_dissolved=node.dissolved_on is not None,
-        reveal_roles=roles_for(Action.MEMBER_REVEAL),
+        reveal_roles=identity_roles(),
     )
     if problem is not None:
         raise ValidationError({problem[0]: problem[1]})

@@ -33,10 +33,10 @@ from dangjian.accounts.forms import (
 )
 from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY
 from dangjian.accounts.models import ApiToken, Grant, User
+from dangjian.accounts.permissions import AccountAction
 from dangjian.accounts.rules import token_holder_error, token_status
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.permissions import Action
 from dangjian.core.views import require_action
 from dangjian.orgs.models import OrgNode
 
@@ -160,14 +160,14 @@ def profile(request: HttpRequest, token_form: ApiTokenForm | None = None) -> Htt
 
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.ACCOUNT_MANAGE)
+    require_action(request, AccountAction.MANAGE)
     users = User.objects.order_by("username").prefetch_related("grants__node")
     return render(request, "accounts/user_list.html", {"users": users, "nav_active": "accounts"})
 
 
 @login_required
 def user_create(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.ACCOUNT_MANAGE)
+    require_action(request, AccountAction.MANAGE)
     form = AccountCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,7 +187,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_action(request, Action.ACCOUNT_MANAGE)
+    require_action(request, AccountAction.MANAGE)
     target = get_object_or_404(User, pk=pk)
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -218,7 +218,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     """Ask first (GET), then take the grant away (POST): the account keeps its other grants."""
-    require_action(request, Action.ACCOUNT_MANAGE)
+    require_action(request, AccountAction.MANAGE)
     grant = get_object_or_404(Grant.objects.select_related("user", "node"), pk=grant_pk, user_id=pk)
     if request.method == "POST":
         services.revoke_grant(grant, actor=request.user)
@@ -232,7 +232,7 @@ def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
 
 @login_required
 def security_policy(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.SECURITY_MANAGE)
+    require_action(request, AccountAction.SECURITY)
     policy = services.get_policy()
     form = SecurityPolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
@@ -246,7 +246,7 @@ def security_policy(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def lockouts(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.SECURITY_MANAGE)
+    require_action(request, AccountAction.SECURITY)
     if request.method == "POST":
         username = request.POST.get("username", "")
         count = services.unlock_account(actor=request.user, username=username)
@@ -324,7 +324,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_tokens(request: HttpRequest, pk: int) -> HttpResponse:
     """系统管理员: another account's tokens, and a token made for it."""
-    require_action(request, Action.ACCOUNT_MANAGE)
+    require_action(request, AccountAction.MANAGE)
     holder = get_object_or_404(User, pk=pk)
     form = ApiTokenForm(request.POST or None)
     if request.method == "POST":

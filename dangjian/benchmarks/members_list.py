@@ -26,12 +26,12 @@ from django.test.utils import CaptureQueriesContext
 from dangjian.accounts.models import User
 from dangjian.benchmarks.orgs_list import BenchmarkError, side_by_side
 from dangjian.core.context import command_context
-from dangjian.core.permissions import Action
 from dangjian.core.scoping import subtree_q
 from dangjian.core.testing.clients import login
 from dangjian.demo.builder import build_scale, grant_for_benchmark
 from dangjian.demo.people import make_id_number
 from dangjian.members.models import Member
+from dangjian.members.permissions import MemberAction
 from dangjian.members.services import MemberData, build_member
 from dangjian.members.views.registry import LIST_FIELDS
 from dangjian.orgs.choices import OrgKind
@@ -98,7 +98,7 @@ def orm_page(username: str) -> tuple[int, tuple[int, list[Any]]]:
     user = User.objects.get(username=username)
     start = time.perf_counter_ns()
     queryset = (
-        Member.objects.visible_to(user, Action.MEMBER_VIEW)
+        Member.objects.visible_to(user, MemberAction.VIEW)
         .select_related("org", "party_group")
         .only(*LIST_FIELDS)
         .order_by("org__path", "name", "id")

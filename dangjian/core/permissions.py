@@ -1,13 +1,18 @@
 """Roles, actions and which role may do what: the one place that answers "may this role …".
 
 Scope (where on the tree) is decided by grants in ``dangjian.core.scoping``; this module only says
-which roles an action needs. Deny by default: an action missing here is allowed to nobody.
+which roles an action needs. Each app declares its own actions with ``declare_actions`` in its
+``permissions.py`` (imported from its ``apps.py``); deny by default: an undeclared action is allowed
+to nobody.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -29,60 +34,68 @@ BUSINESS_ROLES = frozenset(set(Role) - ADMIN_ROLES)
 
 
 class Action:
-    ORG_VIEW = "org.view"
-    ORG_ADD = "org.add"
-    ORG_CHANGE = "org.change"
-    ORG_MOVE = "org.move"
-    ORG_DISSOLVE = "org.dissolve"
-    MEMBER_VIEW = "member.view"
-    MEMBER_ADD = "member.add"
-    MEMBER_CHANGE = "member.change"
-    MEMBER_REVEAL = "member.reveal_id"
-    MEMBER_EXPORT = "member.export"
-    MEMBER_IMPORT = "member.import"
-    GOVERNANCE_CHANGE = "governance.change"
-    COUNTY_SETTINGS = "county.settings"
-    PERIOD_SEAL = "period.seal"
+    """The platform's own actions; each domain app declares its own in its ``permissions.py``."""
+
     AUDIT_VIEW = "audit.view"
-    ACCOUNT_MANAGE = "account.manage"
-    SECURITY_MANAGE = "security.manage"
+    PERIOD_SEAL = "period.seal"
     SCHEDULER_VIEW = "scheduler.view"
     SCHEDULER_RUN = "scheduler.run"
 
 
-_READERS = frozenset(
+# Who reads an organisation's records: every business role (admin roles read nothing by default).
+READERS = frozenset(
     {Role.SUPERVISOR, Role.SECRETARY, Role.CLERK, Role.EXECUTIVE, Role.MEMBER, Role.OBSERVER}
 )
+# Who keeps an organisation's records.
+KEEPERS = frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK})
 
-RULES: dict[str, frozenset[str]] = {
-    # 系统管理员 sees the tree (names only matter to it) so it can place grants.
-    Action.ORG_VIEW: _READERS | {Role.SYSADMIN},
-    Action.ORG_ADD: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
-    Action.ORG_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
-    Action.ORG_MOVE: frozenset({Role.SUPERVISOR}),
-    Action.ORG_DISSOLVE: frozenset({Role.SUPERVISOR}),
-    # Personal data: only those who keep the registry, the county, and observers (read-only).
-    Action.MEMBER_VIEW: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK, Role.OBSERVER}),
-    Action.MEMBER_ADD: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
-    Action.MEMBER_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
-    Action.MEMBER_REVEAL: frozenset({Role.SECRETARY, Role.CLERK}),
-    Action.MEMBER_EXPORT: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
-    Action.MEMBER_IMPORT: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
-    Action.GOVERNANCE_CHANGE: frozenset({Role.SUPERVISOR, Role.SECRETARY, Role.CLERK}),
-    Action.COUNTY_SETTINGS: frozenset({Role.SUPERVISOR}),
-    # Closing a reporting period is the county's call, over the subtree it grants.
-    Action.PERIOD_SEAL: frozenset({Role.SUPERVISOR}),
-    Action.AUDIT_VIEW: frozenset({Role.AUDITOR}),
-    Action.ACCOUNT_MANAGE: frozenset({Role.SYSADMIN}),
-    Action.SECURITY_MANAGE: frozenset({Role.SECADMIN}),
-    # Running the platform's periodic jobs is system administration (三员: 系统管理员).
-    Action.SCHEDULER_VIEW: frozenset({Role.SYSADMIN}),
-    Action.SCHEDULER_RUN: frozenset({Role.SYSADMIN}),
-}
+_RULES: dict[str, frozenset[str]] = {}
+_IDENTITY_ACTIONS: set[str] = set()
+# Read-only view of every declared action and its roles (tests and docs walk it).
+RULES: Mapping[str, frozenset[str]] = MappingProxyType(_RULES)
+
+
+def declare_actions(
+    rules: Mapping[str, Iterable[str]], *, reveals_identity: Iterable[str] = ()
+) -> None:
+    """Declare an app's actions and the roles allowed them, once, from the app's permissions.py.
+
+    ``reveals_identity`` names the actions that show a full identity number: the accounts app
+    keeps the roles holding them off county-wide grants without knowing which app declared them.
+    """
+    for action, roles in rules.items():
+        allowed = frozenset(roles)
+        if unknown := allowed - set(Role):
+            raise ImproperlyConfigured(f"action {action!r} names unknown roles {sorted(unknown)}")
+        if _RULES.get(action, allowed) != allowed:
+            raise ImproperlyConfigured(f"action {action!r} is declared twice with different roles")
+        _RULES[action] = allowed
+    for action in reveals_identity:
+        if action not in _RULES:
+            raise ImproperlyConfigured(f"action {action!r} reveals identity but is not declared")
+        _IDENTITY_ACTIONS.add(action)
+
+
+declare_actions(
+    {
+        Action.AUDIT_VIEW: {Role.AUDITOR},
+        # Closing a reporting period is the county's call, over the subtree it grants.
+        Action.PERIOD_SEAL: {Role.SUPERVISOR},
+        # Running the platform's periodic jobs is system administration (三员: 系统管理员).
+        Action.SCHEDULER_VIEW: {Role.SYSADMIN},
+        Action.SCHEDULER_RUN: {Role.SYSADMIN},
+    }
+)
 
 
 def roles_for(action: str) -> frozenset[str]:
-    return RULES.get(action, frozenset())
+    """The roles allowed ``action``; deny by default: an undeclared action is allowed to nobody."""
+    return _RULES.get(action, frozenset())
+
+
+def identity_roles() -> frozenset[str]:
+    """Every role holding an action declared as revealing full identity numbers."""
+    return frozenset().union(*(_RULES[action] for action in _IDENTITY_ACTIONS))
 
 
 def user_grants(user: Any) -> list[Any]:

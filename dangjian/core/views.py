@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -21,8 +21,6 @@ from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.heartbeat import scheduler_check, worker_check
 from dangjian.core.models import AuditEntry, AuditOutcome
 from dangjian.core.permissions import Action, can_anywhere
-from dangjian.orgs.choices import OperatingStatus, OrgKind
-from dangjian.orgs.models import EnterpriseProfile, OrgNode
 
 
 def get_scoped_or_404(request: HttpRequest, queryset: Any, action: str, pk: Any) -> Any:
@@ -51,35 +49,6 @@ def require_action(request: HttpRequest, action: str) -> None:
             changes={"action": action, "path": request.path},
         )
         raise PermissionDenied
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Counts straight from the tree, restricted to the user's scope."""
-    visible = OrgNode.objects.visible_to(request.user, Action.ORG_VIEW).filter(
-        dissolved_on__isnull=True
-    )
-    by_kind = dict(visible.order_by().values_list("kind").annotate(n=Count("id")))
-    enterprises = EnterpriseProfile.objects.filter(
-        org__in=visible.filter(kind=OrgKind.ENTERPRISE).values("pk")
-    )
-    by_status = dict(enterprises.order_by().values_list("operating_status").annotate(n=Count("id")))
-    kind_rows = [(k.value, k.label, by_kind.get(k.value, 0)) for k in OrgKind]
-    status_rows = [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
-    charted = [(label, n) for code, label, n in kind_rows if code != OrgKind.SUPERVISOR]
-    chart = {"labels": [label for label, _ in charted], "values": [n for _, n in charted]}
-    return render(
-        request,
-        "core/home.html",
-        {
-            "nav_active": "home",
-            "kind_rows": kind_rows,
-            "status_rows": status_rows,
-            "total": sum(by_kind.values()),
-            "chart": chart,
-            "can_view_orgs": can_anywhere(request.user, Action.ORG_VIEW),
-        },
-    )
 
 
 @never_cache

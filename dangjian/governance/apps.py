@@ -5,3 +5,22 @@ class GovernanceConfig(AppConfig):
     name = "dangjian.governance"
     label = "governance"
     verbose_name = "班子与治理"
+
+    def ready(self) -> None:
+        from dangjian.core.navigation import NavEntry, register_nav
+        from dangjian.core.permissions import admin_role
+        from dangjian.governance import panels, permissions  # noqa: F401 — declares actions
+        from dangjian.orgs.permissions import OrgAction
+
+        # Committees are business data: admin roles see the tree's names, not its governance.
+        register_nav(
+            NavEntry(
+                "governance",
+                "班子建设",
+                "governance:unity",
+                40,
+                OrgAction.VIEW,
+                show=lambda user: not admin_role(user),
+            )
+        )
+        panels.register_panels()

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from dangjian.core import audit, clock
-from dangjian.core.permissions import Action
 from dangjian.core.scoping import subtree_q
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 from dangjian.governance.models import (
@@ -19,6 +18,7 @@ from dangjian.governance.models import (
     EnterpriseLeader,
     UnityException,
 )
+from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.rules import (
     BranchFacts,
     Finding,
@@ -30,6 +30,7 @@ from dangjian.governance.rules import (
 )
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
+from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import party_standing_years
 from dangjian.members.services import check_date, check_name, require_scope
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
@@ -53,7 +54,7 @@ def record_election(
     *, actor: Any, org: OrgNode, elected_on: date, term_years: int | None = None
 ) -> CommitteeTerm:
     """A new term starts: the previous one ends on the election date."""
-    require_scope(actor, org, Action.GOVERNANCE_CHANGE)
+    require_scope(actor, org, GovernanceAction.CHANGE)
     if org.kind not in PARTY_KINDS or org.kind == OrgKind.PARTY_GROUP:
         raise ValidationError({"org": "只有党委、党总支、党支部设委员会届次"})
     check_date(elected_on, "elected_on", "选举日期")
@@ -88,7 +89,7 @@ def extend_term(
     approval_ref: str,
     today: date | None = None,
 ) -> None:
-    require_scope(actor, term.org, Action.GOVERNANCE_CHANGE)
+    require_scope(actor, term.org, GovernanceAction.CHANGE)
     state = term_state(term.elected_on, term.term_years, None, today or clock.today())
     message = extension_error(state.due_on, until, approval_ref)
     if message:
@@ -111,7 +112,7 @@ def seat_candidates(term: CommitteeTerm, actor: Any) -> Any:
         subtree_q("org__path", term.org.path),
         status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY],
     )
-    return members if actor is None else members.visible_to(actor, Action.MEMBER_VIEW)
+    return members if actor is None else members.visible_to(actor, MemberAction.VIEW)
 
 
 @transaction.atomic
@@ -124,7 +125,7 @@ def assign_seat(
     assigned_on: date,
     post_label: str = "",
 ) -> CommitteeSeat:
-    require_scope(actor, term.org, Action.GOVERNANCE_CHANGE)
+    require_scope(actor, term.org, GovernanceAction.CHANGE)
     if post not in CommitteePost.values:
         raise ValidationError({"post": "职务无效"})
     if not seat_candidates(term, actor).filter(pk=member.pk).exists():
@@ -166,7 +167,7 @@ def assign_seat(
 
 @transaction.atomic
 def remove_seat(seat: CommitteeSeat, *, actor: Any) -> None:
-    require_scope(actor, seat.term.org, Action.GOVERNANCE_CHANGE)
+    require_scope(actor, seat.term.org, GovernanceAction.CHANGE)
     audit.record(
         "governance.seat.remove",
         actor=actor,
@@ -234,7 +235,7 @@ def set_leader(
     on_party_committee: bool = False,
 ) -> EnterpriseLeader:
     """Record who holds a position now; the previous holder's row is closed, not overwritten."""
-    require_scope(actor, org, Action.GOVERNANCE_CHANGE)
+    require_scope(actor, org, GovernanceAction.CHANGE)
     if org.kind != OrgKind.ENTERPRISE:
         raise ValidationError({"org": "领导人员只能登记在企业"})
     if position not in LeaderPosition.values:
@@ -271,7 +272,7 @@ def set_leader(
 def record_unity_exception(
     *, actor: Any, org: OrgNode, reason: str, approval_ref: str, on: date
 ) -> UnityException:
-    require_scope(actor, org, Action.GOVERNANCE_CHANGE)
+    require_scope(actor, org, GovernanceAction.CHANGE)
     if len(reason.strip()) < 4:
         raise ValidationError({"reason": "请写明董事长与党组织书记分设的原因"})
     check_date(on, "on", "记录日期")

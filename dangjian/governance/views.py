@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.permissions import Action
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.governance import services
 from dangjian.governance.forms import (
@@ -23,8 +22,10 @@ from dangjian.governance.forms import (
     UnityExceptionForm,
 )
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
+from dangjian.governance.permissions import GovernanceAction
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
+from dangjian.orgs.permissions import OrgAction
 
 
 def _form_page(
@@ -53,7 +54,7 @@ def _form_page(
 
 @login_required
 def election(request: HttpRequest, org_pk: int) -> HttpResponse:
-    org = get_scoped_or_404(request, OrgNode.objects.all(), Action.GOVERNANCE_CHANGE, org_pk)
+    org = get_scoped_or_404(request, OrgNode.objects.all(), GovernanceAction.CHANGE, org_pk)
     return _form_page(
         request,
         form=ElectionForm(request.POST or None),
@@ -67,7 +68,7 @@ def election(request: HttpRequest, org_pk: int) -> HttpResponse:
 @login_required
 def extend(request: HttpRequest, pk: int) -> HttpResponse:
     term = get_scoped_or_404(
-        request, CommitteeTerm.objects.select_related("org"), Action.GOVERNANCE_CHANGE, pk
+        request, CommitteeTerm.objects.select_related("org"), GovernanceAction.CHANGE, pk
     )
     return _form_page(
         request,
@@ -88,7 +89,7 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def seat(request: HttpRequest, pk: int) -> HttpResponse:
     term = get_scoped_or_404(
-        request, CommitteeTerm.objects.select_related("org"), Action.GOVERNANCE_CHANGE, pk
+        request, CommitteeTerm.objects.select_related("org"), GovernanceAction.CHANGE, pk
     )
     candidates = (
         services.seat_candidates(term, request.user)
@@ -139,7 +140,7 @@ def seat(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def seat_remove(request: HttpRequest, pk: int) -> HttpResponse:
     seat_obj = get_scoped_or_404(
-        request, CommitteeSeat.objects.select_related("term__org"), Action.GOVERNANCE_CHANGE, pk
+        request, CommitteeSeat.objects.select_related("term__org"), GovernanceAction.CHANGE, pk
     )
     if request.method == "POST":
         services.remove_seat(seat_obj, actor=request.user)
@@ -149,7 +150,7 @@ def seat_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def leader(request: HttpRequest, org_pk: int) -> HttpResponse:
-    org = get_scoped_or_404(request, OrgNode.objects.all(), Action.GOVERNANCE_CHANGE, org_pk)
+    org = get_scoped_or_404(request, OrgNode.objects.all(), GovernanceAction.CHANGE, org_pk)
     return _form_page(
         request,
         form=LeaderForm(request.POST or None, initial={"since": clock.today()}),
@@ -162,7 +163,7 @@ def leader(request: HttpRequest, org_pk: int) -> HttpResponse:
 
 @login_required
 def unity_exception(request: HttpRequest, org_pk: int) -> HttpResponse:
-    org = get_scoped_or_404(request, OrgNode.objects.all(), Action.GOVERNANCE_CHANGE, org_pk)
+    org = get_scoped_or_404(request, OrgNode.objects.all(), GovernanceAction.CHANGE, org_pk)
     form = UnityExceptionForm(request.POST or None, initial={"on": clock.today()})
     return _form_page(
         request,
@@ -177,8 +178,8 @@ def unity_exception(request: HttpRequest, org_pk: int) -> HttpResponse:
 @login_required
 def unity(request: HttpRequest) -> HttpResponse:
     """County list: chairman is not the Party secretary and no reason is recorded."""
-    require_action(request, Action.ORG_VIEW)
-    enterprises = OrgNode.objects.visible_to(request.user, Action.ORG_VIEW).filter(
+    require_action(request, OrgAction.VIEW)
+    enterprises = OrgNode.objects.visible_to(request.user, OrgAction.VIEW).filter(
         kind=OrgKind.ENTERPRISE, dissolved_on__isnull=True
     )
     return render(

@@ -20,12 +20,12 @@ from dangjian.core.api import (
     require_version,
     service_error,
 )
-from dangjian.core.permissions import Action
 from dangjian.core.scoping import permits
 from dangjian.members import services
 from dangjian.members.choices import Education, MemberStatus
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.models import Member
+from dangjian.members.permissions import MemberAction
 from dangjian.orgs.models import OrgNode
 
 STATUS_LABELS = dict(MemberStatus.choices)
@@ -107,16 +107,16 @@ class MemberViewSet(ScopedViewSet):
     filterset_class = MemberFilterSet
     serializer_class = MemberSerializer
     actions = {
-        "list": Action.MEMBER_VIEW,
-        "retrieve": Action.MEMBER_VIEW,
-        "create": Action.MEMBER_ADD,
-        "update": Action.MEMBER_CHANGE,
-        "partial_update": Action.MEMBER_CHANGE,
+        "list": MemberAction.VIEW,
+        "retrieve": MemberAction.VIEW,
+        "create": MemberAction.ADD,
+        "update": MemberAction.CHANGE,
+        "partial_update": MemberAction.CHANGE,
         # The import and its template are their own permission, not reading the registry.
-        "import_file": Action.MEMBER_IMPORT,
-        "import_template": Action.MEMBER_IMPORT,
+        "import_file": MemberAction.IMPORT,
+        "import_template": MemberAction.IMPORT,
     }
-    view_action = Action.MEMBER_VIEW
+    view_action = MemberAction.VIEW
 
     def scoped_queryset(self) -> Any:
         return Member.objects.select_related("org").order_by("org__path", "name", "id")
@@ -131,7 +131,7 @@ class MemberViewSet(ScopedViewSet):
         context = self.get_serializer_context()
         # A single record requested by a role that may reveal: shown in full, and audited.
         if request.query_params.get("reveal") == "1" and permits(
-            request.user, Action.MEMBER_REVEAL, path=member.org.path, pk=member.org_id
+            request.user, MemberAction.REVEAL, path=member.org.path, pk=member.org_id
         ):
             services.reveal_id_number(member, actor=request.user)
             context["reveal_ids"] = {member.pk}
@@ -147,7 +147,7 @@ class MemberViewSet(ScopedViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = MemberSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        branch = self._branch(serializer.validated_data["org_id"], Action.MEMBER_ADD)
+        branch = self._branch(serializer.validated_data["org_id"], MemberAction.ADD)
         try:
             member = services.register_member(
                 actor=request.user,
@@ -239,7 +239,7 @@ class MemberViewSet(ScopedViewSet):
                 data,
                 upload.name or "upload.xlsx",
                 actor=request.user,
-                org=scope_root(request.user, Action.MEMBER_IMPORT),
+                org=scope_root(request.user, MemberAction.IMPORT),
             )
         except DjangoValidationError as exc:  # the stored-file checks (type, size, disk)
             raise service_error(exc) from exc

@@ -7,17 +7,20 @@ class MembersConfig(AppConfig):
     verbose_name = "党员管理"
 
     def ready(self) -> None:
+        from dangjian.core.navigation import NavEntry, register_nav
         from dangjian.core.workflow import register
+        from dangjian.members import (
+            notices,  # noqa: F401 — declares the notification kinds
+            periodic,
+            permissions,
+        )
         from dangjian.members.files import register_purposes
         from dangjian.members.flows import WORKFLOWS
 
         register_purposes()
         for flow in WORKFLOWS:
             register(flow)
-
-        from dangjian.members import periodic
-
         periodic.register_jobs()
-
-        # Declares the notification kinds the registry emits.
-        from dangjian.members import notices  # noqa: F401
+        register_nav(
+            NavEntry("members", "党员管理", "members:list", 30, permissions.MemberAction.VIEW)
+        )

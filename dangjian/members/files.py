@@ -6,7 +6,7 @@ from typing import Any
 
 from dangjian.core.files.purposes import FilePurpose, register
 from dangjian.core.files.rules import SPREADSHEETS
-from dangjian.core.permissions import Action
+from dangjian.members.permissions import MemberAction
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 
@@ -21,8 +21,8 @@ IMPORT_WORKBOOK = FilePurpose(
     label="党员导入文件",
     allowed_types=SPREADSHEETS,
     max_bytes=MAX_WORKBOOK_BYTES,
-    upload_action=Action.MEMBER_IMPORT,
-    read_action=Action.MEMBER_IMPORT,
+    upload_action=MemberAction.IMPORT,
+    read_action=MemberAction.IMPORT,
     may_read=_uploader_only,
 )
 

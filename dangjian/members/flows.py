@@ -9,14 +9,15 @@ outcome, a stale job failing) are ``SYSTEM_ROLE`` only; a person's steps carry t
 from __future__ import annotations
 
 from dangjian.core.actors import SYSTEM_ROLE
-from dangjian.core.permissions import Action, roles_for
+from dangjian.core.permissions import roles_for
 from dangjian.core.workflow import Workflow, step
 from dangjian.members.choices import MemberStatus, TransferStatus
 from dangjian.members.models import ImportStatus
+from dangjian.members.permissions import MemberAction
 
-IMPORTERS = roles_for(Action.MEMBER_IMPORT)
-EDITORS = roles_for(Action.MEMBER_CHANGE)
-RECEIVERS = roles_for(Action.MEMBER_ADD)
+IMPORTERS = roles_for(MemberAction.IMPORT)
+EDITORS = roles_for(MemberAction.CHANGE)
+RECEIVERS = roles_for(MemberAction.ADD)
 MACHINE = frozenset({SYSTEM_ROLE})
 
 _I = ImportStatus

@@ -18,7 +18,6 @@ from django.db import transaction
 
 from dangjian.core import audit, clock
 from dangjian.core.ownership import save_versioned
-from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
 from dangjian.core.workflow import Workflow, transition
@@ -33,6 +32,7 @@ from dangjian.members.models import (
     TransferIn,
     TransferOut,
 )
+from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import add_months, mask_id, normalise_id
 from dangjian.members.services import (
     MemberData,
@@ -51,7 +51,7 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
 
-def _lock(member: Member, actor: Any, action: str = Action.MEMBER_CHANGE) -> Member:
+def _lock(member: Member, actor: Any, action: str = MemberAction.CHANGE) -> Member:
     require_scope(actor, member.org, action)
     return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
 
@@ -85,7 +85,7 @@ def _record(
 def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Member:
     """A move between two branches on the platform: one transaction, both ends recorded."""
     locked = _lock(member, actor)
-    require_scope(actor, to_org, Action.MEMBER_ADD)
+    require_scope(actor, to_org, MemberAction.ADD)
     if to_org.kind != OrgKind.BRANCH or to_org.is_dissolved:
         raise ValidationError({"to_org": "只能转入未撤销的党支部"})
     if to_org.pk == locked.org_id:
@@ -182,7 +182,7 @@ def receive_transfer_in(
     """A letter received from outside the platform, waiting to be accepted or rejected. The
     letter's person is checked like a registration (name, ID, admission and 转正 dates), so
     accepting it later cannot fail on what the letter said."""
-    require_scope(actor, org, Action.MEMBER_ADD)
+    require_scope(actor, org, MemberAction.ADD)
     if org.kind != OrgKind.BRANCH:
         raise ValidationError({"org": "组织关系只能转入党支部"})
     if member_status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
@@ -243,7 +243,7 @@ def receive_transfer_in(
 def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
     """Register the member from the letter; the number may have been registered elsewhere since
     the letter was received (that refusal is recorded by the decorator)."""
-    require_scope(actor, incoming.org, Action.MEMBER_ADD)
+    require_scope(actor, incoming.org, MemberAction.ADD)
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     _allowed(flows.TRANSFER_IN, incoming, "accept")
     check_date(on, "on", "处理日期")
@@ -279,7 +279,7 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
 
 @transaction.atomic
 def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: str) -> None:
-    require_scope(actor, incoming.org, Action.MEMBER_ADD)
+    require_scope(actor, incoming.org, MemberAction.ADD)
     if not reason.strip():
         raise ValidationError({"reason": "退回时请填写原因"})
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)

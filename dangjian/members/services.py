@@ -22,11 +22,11 @@ from dangjian.core import audit, clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditOutcome
 from dangjian.core.ownership import ensure_version, save_versioned
-from dangjian.core.permissions import Action
 from dangjian.core.provider import crypto
 from dangjian.core.rules import date_range_error, invisible_character_error
 from dangjian.members.choices import ETHNICITIES, EventKind, MemberStatus
 from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
+from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
     completed_years,
     echo,
@@ -294,7 +294,7 @@ def records_refusals(
 def readable_by(actor: Any, member: Member) -> bool:
     return (
         actor is None
-        or Member.objects.visible_to(actor, Action.MEMBER_VIEW).filter(pk=member.pk).exists()
+        or Member.objects.visible_to(actor, MemberAction.VIEW).filter(pk=member.pk).exists()
     )
 
 
@@ -304,7 +304,7 @@ def register_member(
     *, actor: Any, org: OrgNode, data: MemberData, today: date | None = None
 ) -> Member:
     """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
-    require_scope(actor, org, Action.MEMBER_ADD)
+    require_scope(actor, org, MemberAction.ADD)
     today = today or clock.today()
     errors = field_errors(data, today=today)
     if errors:
@@ -354,7 +354,7 @@ def update_member(
     today: date | None = None,
 ) -> Member:
     today = today or clock.today()
-    require_scope(actor, member.org, Action.MEMBER_CHANGE)
+    require_scope(actor, member.org, MemberAction.CHANGE)
     locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     ensure_version(locked, expected_version, message=STALE_MEMBER)
     errors = field_errors(data, today=today)
@@ -398,6 +398,6 @@ def decrypt_phone(member: Member) -> str:
 @transaction.atomic
 def reveal_id_number(member: Member, *, actor: Any) -> str:
     """The full ID number for a role allowed to see it; every reveal is audited."""
-    require_scope(actor, member.org, Action.MEMBER_REVEAL)
+    require_scope(actor, member.org, MemberAction.REVEAL)
     audit.record("members.member.reveal_id", actor=actor, obj=member, org_path=member.org.path)
     return decrypt_id(member)

@@ -19,11 +19,11 @@ from dangjian.core.api import (
     require_version,
     service_error,
 )
-from dangjian.core.permissions import Action
 from dangjian.orgs import services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.filtersets import OrgNodeFilterSet
 from dangjian.orgs.models import EnterpriseProfile, OrgNode
+from dangjian.orgs.permissions import OrgAction
 
 KIND_LABELS = dict(OrgKind.choices)
 
@@ -117,15 +117,15 @@ class DissolveSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class OrgNodeViewSet(ScopedViewSet):
     filterset_class = OrgNodeFilterSet
     actions = {
-        "list": Action.ORG_VIEW,
-        "retrieve": Action.ORG_VIEW,
-        "create": Action.ORG_ADD,
-        "update": Action.ORG_CHANGE,
-        "partial_update": Action.ORG_CHANGE,
-        "move": Action.ORG_MOVE,
-        "dissolve": Action.ORG_DISSOLVE,
+        "list": OrgAction.VIEW,
+        "retrieve": OrgAction.VIEW,
+        "create": OrgAction.ADD,
+        "update": OrgAction.CHANGE,
+        "partial_update": OrgAction.CHANGE,
+        "move": OrgAction.MOVE,
+        "dissolve": OrgAction.DISSOLVE,
     }
-    view_action = Action.ORG_VIEW
+    view_action = OrgAction.VIEW
 
     def scoped_queryset(self) -> Any:
         if self.action == "list":
@@ -161,7 +161,7 @@ class OrgNodeViewSet(ScopedViewSet):
         serializer = OrgNodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        parent = self._visible_parent(data.get("parent_id"), Action.ORG_ADD)
+        parent = self._visible_parent(data.get("parent_id"), OrgAction.ADD)
         ent = data.get("enterprise")
         try:
             node = services.create_org(
@@ -230,7 +230,7 @@ class OrgNodeViewSet(ScopedViewSet):
         node = self.get_object()
         serializer = MoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        target = self._visible_parent(serializer.validated_data["parent"], Action.ORG_MOVE)
+        target = self._visible_parent(serializer.validated_data["parent"], OrgAction.MOVE)
         try:
             node = services.move_org(node, actor=request.user, new_parent=target)
         except DjangoValidationError as exc:

@@ -5,3 +5,10 @@ class OrgsConfig(AppConfig):
     name = "dangjian.orgs"
     label = "orgs"
     verbose_name = "组织体系"
+
+    def ready(self) -> None:
+        from dangjian.core.navigation import NavEntry, register_nav
+        from dangjian.orgs import panels, permissions
+
+        register_nav(NavEntry("orgs", "组织体系", "orgs:tree", 20, permissions.OrgAction.VIEW))
+        panels.register_panels()

@@ -18,7 +18,6 @@ from django.http import Http404
 
 from dangjian.core import audit, clock
 from dangjian.core.ownership import ensure_version, save_versioned
-from dangjian.core.permissions import Action
 from dangjian.core.rules import (
     EARLIEST_ENTERPRISE_DATE,
     PARTY_FOUNDED,
@@ -28,6 +27,7 @@ from dangjian.core.rules import (
 from dangjian.core.scoping import in_subtree, subtree_q
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, EnterpriseProfile, OrgNode, code_validator
+from dangjian.orgs.permissions import OrgAction
 from dangjian.orgs.rules import credit_code_error, parent_kind_error
 
 NODE_FIELDS = ("code", "kind", "name", "short_name", "founded_on")
@@ -148,7 +148,7 @@ def create_org(
 ) -> OrgNode:
     today = today or clock.today()
     if parent is not None:
-        _require_scope(actor, parent, Action.ORG_ADD)
+        _require_scope(actor, parent, OrgAction.ADD)
         parent = OrgNode.objects.select_for_update().get(pk=parent.pk)
         if parent.is_dissolved:
             raise ValidationError({"parent": "上级组织已撤销，不能在其下新建组织"})
@@ -205,7 +205,7 @@ def update_org(
     today: date | None = None,
 ) -> OrgNode:
     today = today or clock.today()
-    _require_scope(actor, node, Action.ORG_CHANGE)
+    _require_scope(actor, node, OrgAction.CHANGE)
     locked = OrgNode.objects.select_for_update().get(pk=node.pk)
     ensure_version(locked, expected_version, message=STALE_ORG)
     if locked.is_dissolved:
@@ -239,14 +239,14 @@ def update_org(
     locked = OrgNode.objects.select_related("enterprise").get(pk=locked.pk)
     changes = audit.diff(before, _snapshot(locked))
     audit.record("orgs.org.update", actor=actor, obj=locked, org_path=locked.path, changes=changes)
-    _require_scope(actor, locked, Action.ORG_CHANGE)
+    _require_scope(actor, locked, OrgAction.CHANGE)
     return locked
 
 
 @transaction.atomic
 def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
-    _require_scope(actor, node, Action.ORG_MOVE)
-    _require_scope(actor, new_parent, Action.ORG_MOVE)
+    _require_scope(actor, node, OrgAction.MOVE)
+    _require_scope(actor, new_parent, OrgAction.MOVE)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     target = OrgNode.objects.select_for_update().get(pk=new_parent.pk)
     if node.parent_id is None:
@@ -280,7 +280,7 @@ def dissolve_org(
     node: OrgNode, *, actor: Any, on: date, reason: str, today: date | None = None
 ) -> int:
     """Dissolve a node and its still-active subtree; rows stay, marked with the date."""
-    _require_scope(actor, node, Action.ORG_DISSOLVE)
+    _require_scope(actor, node, OrgAction.DISSOLVE)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     if node.is_dissolved:
         raise ValidationError({"dissolved_on": f"该组织已于{node.dissolved_on:%Y-%m-%d}撤销"})

@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.permissions import Action, can_anywhere
+from dangjian.core.panels import ORG_DETAIL, render_panels
+from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits, subtree_q
 from dangjian.core.views import get_scoped_or_404, require_action
-from dangjian.governance.services import governance_context
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.forms import (
@@ -26,6 +26,7 @@ from dangjian.orgs.forms import (
     OrgForm,
 )
 from dangjian.orgs.models import CountySettings, OrgNode
+from dangjian.orgs.permissions import OrgAction
 from dangjian.orgs.rules import allowed_child_kinds
 from dangjian.orgs.scope import scope_roots
 
@@ -44,21 +45,21 @@ NODE_LIST_FIELDS = (
 
 def _breadcrumb(user: Any, node: OrgNode) -> list[tuple[OrgNode, bool]]:
     ancestors = list(OrgNode.objects.get_ancestors(node).only("id", "path", "name"))
-    return [(a, permits(user, Action.ORG_VIEW, path=a.path, pk=a.pk)) for a in ancestors]
+    return [(a, permits(user, OrgAction.VIEW, path=a.path, pk=a.pk)) for a in ancestors]
 
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.ORG_VIEW)
+    require_action(request, OrgAction.VIEW)
     query = request.GET.get("q", "").strip()
     context: dict[str, Any] = {
         "nav_active": "orgs",
         "q": query,
-        "can_settings": can_anywhere(request.user, Action.COUNTY_SETTINGS),
+        "can_settings": can_anywhere(request.user, OrgAction.COUNTY_SETTINGS),
     }
     if query:
         results = (
-            OrgNode.objects.visible_to(request.user, Action.ORG_VIEW)
+            OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
             .filter(Q(name__icontains=query) | Q(code__icontains=query))
             .select_related("parent")
             .only(*NODE_LIST_FIELDS, "parent__name")
@@ -66,15 +67,15 @@ def tree(request: HttpRequest) -> HttpResponse:
         context["page"] = Paginator(results, 50).get_page(request.GET.get("page"))
         context["query"] = f"q={query}"
     else:
-        context["roots"] = scope_roots(request.user, Action.ORG_VIEW, only=NODE_LIST_FIELDS)
+        context["roots"] = scope_roots(request.user, OrgAction.VIEW, only=NODE_LIST_FIELDS)
     return render(request, "orgs/tree.html", context)
 
 
 @login_required
 def children(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(request, OrgNode.objects.all(), Action.ORG_VIEW, pk)
+    node = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.VIEW, pk)
     kids = (
-        OrgNode.objects.visible_to(request.user, Action.ORG_VIEW)
+        OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
         .filter(parent_id=node.pk)
         .only(*NODE_LIST_FIELDS)
     )
@@ -84,27 +85,21 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     node = get_scoped_or_404(
-        request, OrgNode.objects.select_related("parent", "enterprise"), Action.ORG_VIEW, pk
+        request, OrgNode.objects.select_related("parent", "enterprise"), OrgAction.VIEW, pk
     )
-    kids = OrgNode.objects.visible_to(request.user, Action.ORG_VIEW).filter(parent_id=node.pk)
+    kids = OrgNode.objects.visible_to(request.user, OrgAction.VIEW).filter(parent_id=node.pk)
     can = {
         action.split(".")[1]: permits(request.user, action, path=node.path, pk=node.pk)
-        for action in (Action.ORG_ADD, Action.ORG_CHANGE, Action.ORG_MOVE, Action.ORG_DISSOLVE)
+        for action in (OrgAction.ADD, OrgAction.CHANGE, OrgAction.MOVE, OrgAction.DISSOLVE)
     }
     child_kinds = [(k, OrgKind(k).label) for k in allowed_child_kinds(node.kind)]
-    for name, action in (
-        ("governance", Action.GOVERNANCE_CHANGE),
-        ("add_member", Action.MEMBER_ADD),
-        ("view_members", Action.MEMBER_VIEW),
-    ):
-        can[name] = permits(request.user, action, path=node.path, pk=node.pk)
     return render(
         request,
         "orgs/detail.html",
         {
-            **governance_context(node, today=clock.today()),
             "nav_active": "orgs",
             "node": node,
+            "panels": render_panels(ORG_DETAIL, request, node),
             "profile": getattr(node, "enterprise", None),
             "children": kids.only(*NODE_LIST_FIELDS),
             "breadcrumb": _breadcrumb(request.user, node),
@@ -116,7 +111,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def create(request: HttpRequest, pk: int) -> HttpResponse:
-    parent = get_scoped_or_404(request, OrgNode.objects.all(), Action.ORG_ADD, pk)
+    parent = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.ADD, pk)
     kinds = allowed_child_kinds(parent.kind)
     kind = request.GET.get("kind") or request.POST.get("kind") or (kinds[0] if kinds else "")
     form = OrgForm(request.POST or None, allowed_kinds=kinds, initial={"kind": kind})
@@ -168,7 +163,7 @@ def _is_ent_error(exc: ValidationError) -> bool:
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     node = get_scoped_or_404(
-        request, OrgNode.objects.select_related("enterprise"), Action.ORG_CHANGE, pk
+        request, OrgNode.objects.select_related("enterprise"), OrgAction.CHANGE, pk
     )
     profile = getattr(node, "enterprise", None)
     initial = {
@@ -222,11 +217,11 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def move(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(request, OrgNode.objects.all(), Action.ORG_MOVE, pk)
+    node = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.MOVE, pk)
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["parent"].strip()
-        target = OrgNode.objects.visible_to(request.user, Action.ORG_MOVE).filter(code=code).first()
+        target = OrgNode.objects.visible_to(request.user, OrgAction.MOVE).filter(code=code).first()
         if target is None:
             form.add_error("parent", f"编码为“{code}”的组织不存在或不在您的授权范围内")
         else:
@@ -254,7 +249,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(request, OrgNode.objects.all(), Action.ORG_DISSOLVE, pk)
+    node = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.DISSOLVE, pk)
     form = DissolveForm(request.POST or None, initial={"dissolved_on": clock.today()})
     active_below = (
         OrgNode.objects.filter(subtree_q("path", node.path), dissolved_on__isnull=True)
@@ -296,7 +291,7 @@ def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def county_settings(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.COUNTY_SETTINGS)
+    require_action(request, OrgAction.COUNTY_SETTINGS)
     form = CountySettingsForm(request.POST or None, instance=CountySettings.current())
     if request.method == "POST" and form.is_valid():
         try:

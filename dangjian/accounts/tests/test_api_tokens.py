@@ -23,9 +23,9 @@ from dangjian.accounts.rules import (
     token_name_error,
 )
 from dangjian.core.models import AuditEntry
-from dangjian.core.permissions import Action
 from dangjian.core.testing.queries import capture_queries
 from dangjian.members.models import Member
+from dangjian.members.permissions import MemberAction
 
 pytestmark = pytest.mark.django_db
 
@@ -235,7 +235,7 @@ def test_a_token_sees_only_its_holders_scope(user, org) -> None:
     member_services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="本支部党员"))
     holder = user("secretary1")
     _, clear = make_token(holder)
-    visible = Member.objects.visible_to(holder, Action.MEMBER_VIEW)
+    visible = Member.objects.visible_to(holder, MemberAction.VIEW)
     body = api(clear).get("/api/members/?page_size=500").json()
     assert 0 < body["count"] == visible.count() < Member.objects.count()
     assert {m["id"] for m in body["results"]} == set(visible.values_list("pk", flat=True))

@@ -22,8 +22,9 @@ from dangjian.core.files.models import StoredFile
 from dangjian.core.files.purposes import FilePurpose
 from dangjian.core.files.rules import IMAGES, PDFS
 from dangjian.core.models import AuditEntry
-from dangjian.core.permissions import Action
 from dangjian.core.tests.test_file_sniffing import XLSX_BYTES
+from dangjian.governance.permissions import GovernanceAction
+from dangjian.orgs.permissions import OrgAction
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +34,8 @@ EVIDENCE = FilePurpose(
     label="会议佐证材料",
     allowed_types=PDFS | IMAGES,
     max_bytes=64 * 1024,
-    upload_action=Action.GOVERNANCE_CHANGE,
-    read_action=Action.ORG_VIEW,
+    upload_action=GovernanceAction.CHANGE,
+    read_action=OrgAction.VIEW,
 )
 
 

@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.permissions import Action, can_anywhere
+from dangjian.core.permissions import can_anywhere
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members.forms import UploadForm
 from dangjian.members.models import ImportJob, ImportStatus
+from dangjian.members.permissions import MemberAction
 from dangjian.members.views.registry import filtered_members, id_search
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
@@ -40,7 +41,7 @@ def template_response(user: Any) -> HttpResponse:
     from dangjian.members.workbook.template import build_template
 
     branches = (
-        OrgNode.objects.visible_to(user, Action.MEMBER_IMPORT)
+        OrgNode.objects.visible_to(user, MemberAction.IMPORT)
         .filter(kind=OrgKind.BRANCH, dissolved_on__isnull=True)
         .order_by("path")
     )
@@ -55,18 +56,18 @@ def template_response(user: Any) -> HttpResponse:
 
 @login_required
 def template(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.MEMBER_IMPORT)
+    require_action(request, MemberAction.IMPORT)
     return template_response(request.user)
 
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.MEMBER_EXPORT)
+    require_action(request, MemberAction.EXPORT)
     from dangjian.members.workbook.exporter import export_members
 
     # Full ID numbers only for a role that may reveal them, and only over rows it may reveal.
-    reveal = request.GET.get("reveal") == "1" and can_anywhere(request.user, Action.MEMBER_REVEAL)
-    listed = filtered_members(request, Action.MEMBER_EXPORT)
+    reveal = request.GET.get("reveal") == "1" and can_anywhere(request.user, MemberAction.REVEAL)
+    listed = filtered_members(request, MemberAction.EXPORT)
     if request.GET.get("idq") and id_search(request, request.GET) is None:
         messages.error(request, "按身份证号码查询的条件已失效，未导出；请重新输入完整身份证号码")
         return redirect("members:list")
@@ -83,7 +84,7 @@ def export(request: HttpRequest) -> HttpResponse:
     members = listed.qs
     if reveal:
         members = members.filter(
-            pk__in=filtered_members(request, Action.MEMBER_REVEAL).qs.values("pk")
+            pk__in=filtered_members(request, MemberAction.REVEAL).qs.values("pk")
         )
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")
     return _attachment(
@@ -93,7 +94,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.MEMBER_IMPORT)
+    require_action(request, MemberAction.IMPORT)
     from dangjian.members.workbook import jobs
     from dangjian.members.workbook.safety import UnsafeWorkbook, check_xlsx
 
@@ -114,7 +115,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                         data,
                         upload_file.name,
                         actor=request.user,
-                        org=scope_root(request.user, Action.MEMBER_IMPORT),
+                        org=scope_root(request.user, MemberAction.IMPORT),
                     )
                 except ValidationError as exc:  # the stored-file checks (type, size, disk)
                     form.add_error(None, exc)
@@ -132,7 +133,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
     job = get_scoped_or_404(
-        request, ImportJob.objects.select_related("org"), Action.MEMBER_IMPORT, pk
+        request, ImportJob.objects.select_related("org"), MemberAction.IMPORT, pk
     )
     if job.created_by_id != request.user.pk:
         from django.http import Http404

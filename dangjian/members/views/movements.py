@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.permissions import Action
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members import movements
 from dangjian.members.choices import TransferStatus
@@ -29,12 +28,13 @@ from dangjian.members.forms import (
     TransferOutForm,
 )
 from dangjian.members.models import Member, TransferIn, TransferOut
+from dangjian.members.permissions import MemberAction
 from dangjian.orgs.models import OrgNode
 
 
 def _move(member: Member, actor: Any, data: dict[str, Any]) -> None:
     target = (
-        OrgNode.objects.visible_to(actor, Action.MEMBER_ADD)
+        OrgNode.objects.visible_to(actor, MemberAction.ADD)
         .filter(code=data["to_org"].strip())
         .first()
     )
@@ -44,7 +44,7 @@ def _move(member: Member, actor: Any, data: dict[str, Any]) -> None:
 
 
 @dataclass(frozen=True)
-class MemberAction:
+class MovementPage:
     title: str
     form: type[forms.Form]
     run: Callable[[Member, Any, dict[str, Any]], Any]
@@ -52,53 +52,53 @@ class MemberAction:
     errors_as: dict[str, str] = field(default_factory=dict)  # service argument → form field
 
 
-ACTIONS: dict[str, MemberAction] = {
-    "move": MemberAction("平台内转移", MoveForm, _move, "已完成转移"),
-    "transfer-out": MemberAction(
+ACTIONS: dict[str, MovementPage] = {
+    "move": MovementPage("平台内转移", MoveForm, _move, "已完成转移"),
+    "transfer-out": MovementPage(
         "开具组织关系介绍信（转出）",
         TransferOutForm,
         lambda m, a, d: movements.issue_transfer_out(m, actor=a, **d),
         "已开具介绍信",
     ),
-    "mobile-out": MemberAction(
+    "mobile-out": MovementPage(
         "登记外出流动",
         MobilityForm,
         lambda m, a, d: movements.start_mobility(m, actor=a, **d),
         "已登记为流动党员",
     ),
-    "mobile-back": MemberAction(
+    "mobile-back": MovementPage(
         "登记流动返回",
         DateOnlyForm,
         lambda m, a, d: movements.end_mobility(m, actor=a, returned_on=d["on"]),
         "已登记返回",
         {"returned_on": "on"},
     ),
-    "lost-contact": MemberAction(
+    "lost-contact": MovementPage(
         "标记失联",
         DateOnlyForm,
         lambda m, a, d: movements.mark_lost_contact(m, actor=a, since=d["on"]),
         "已标记失联",
         {"since": "on"},
     ),
-    "restore-contact": MemberAction(
+    "restore-contact": MovementPage(
         "恢复联系",
         DateOnlyForm,
         lambda m, a, d: movements.restore_contact(m, actor=a, on=d["on"]),
         "已恢复联系",
     ),
-    "suspend": MemberAction(
+    "suspend": MovementPage(
         "停止党籍",
         SuspendForm,
         lambda m, a, d: movements.suspend_membership(m, actor=a, **d),
         "已停止党籍",
     ),
-    "community": MemberAction(
+    "community": MovementPage(
         "社区报到（双报到）",
         CommunityForm,
         lambda m, a, d: movements.register_with_community(m, actor=a, **d),
         "已登记社区报到",
     ),
-    "service": MemberAction(
+    "service": MovementPage(
         "社区服务记录",
         ServiceForm,
         lambda m, a, d: movements.record_service(m, actor=a, **d),
@@ -113,7 +113,7 @@ def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if spec is None:
         raise Http404
     member = get_scoped_or_404(
-        request, Member.objects.select_related("org"), Action.MEMBER_CHANGE, pk
+        request, Member.objects.select_related("org"), MemberAction.CHANGE, pk
     )
     today = clock.today()
     dates = ("on", "issued_on", "left_on", "registered_on", "served_on")
@@ -140,14 +140,14 @@ def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 def transfers(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.MEMBER_VIEW)
+    require_action(request, MemberAction.VIEW)
     incoming = (
-        TransferIn.objects.visible_to(request.user, Action.MEMBER_VIEW)
+        TransferIn.objects.visible_to(request.user, MemberAction.VIEW)
         .select_related("org")
         .order_by("-received_on")[:200]
     )
     outgoing = (
-        TransferOut.objects.visible_to(request.user, Action.MEMBER_VIEW)
+        TransferOut.objects.visible_to(request.user, MemberAction.VIEW)
         .select_related("member", "member__org")
         .order_by("-issued_on")[:200]
     )
@@ -165,7 +165,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def transfer_in_new(request: HttpRequest, org_pk: int) -> HttpResponse:
-    branch = get_scoped_or_404(request, OrgNode.objects.all(), Action.MEMBER_ADD, org_pk)
+    branch = get_scoped_or_404(request, OrgNode.objects.all(), MemberAction.ADD, org_pk)
     form = TransferInForm(request.POST or None, initial={"received_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,7 +187,7 @@ def transfer_in_decide(request: HttpRequest, pk: int, decision: str) -> HttpResp
     if decision not in ("accept", "reject"):
         raise Http404
     incoming = get_scoped_or_404(
-        request, TransferIn.objects.select_related("org"), Action.MEMBER_ADD, pk
+        request, TransferIn.objects.select_related("org"), MemberAction.ADD, pk
     )
     form = RejectForm(request.POST or None) if decision == "reject" else None
     if request.method == "POST":
@@ -221,7 +221,7 @@ def transfer_in_decide(request: HttpRequest, pk: int, decision: str) -> HttpResp
 @login_required
 def transfer_out_complete(request: HttpRequest, pk: int) -> HttpResponse:
     transfer = get_scoped_or_404(
-        request, TransferOut.objects.select_related("member__org"), Action.MEMBER_CHANGE, pk
+        request, TransferOut.objects.select_related("member__org"), MemberAction.CHANGE, pk
     )
     if request.method == "POST" and transfer.status == TransferStatus.PENDING:
         try:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.permissions import Action, can_anywhere
+from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members import services
@@ -23,6 +23,7 @@ from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import MemberForm
 from dangjian.members.models import CommunityRegistration, Member
+from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
     add_months,
     completed_years,
@@ -33,6 +34,7 @@ from dangjian.members.rules import (
 from dangjian.members.views.movements import ACTIONS
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
+from dangjian.orgs.permissions import OrgAction
 
 LIST_FIELDS = (
     "id",
@@ -70,7 +72,7 @@ def id_search(request: HttpRequest, params: QueryDict) -> tuple[str, str] | None
 
 
 def filtered_members(
-    request: HttpRequest, action: str = Action.MEMBER_VIEW, params: QueryDict | None = None
+    request: HttpRequest, action: str = MemberAction.VIEW, params: QueryDict | None = None
 ) -> MemberFilterSet:
     params = request.GET if params is None else params
     queryset = (
@@ -114,7 +116,7 @@ def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
 
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.MEMBER_VIEW)
+    require_action(request, MemberAction.VIEW)
     params: QueryDict = request.GET
     if request.method == "POST" or _typed_id(params) is not None:
         # The form posts; a typed or old link with ?search=<ID> is moved out of the URL too.
@@ -142,9 +144,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "query": query.urlencode(),
         "nav_active": "members",
-        "can_export": can_anywhere(request.user, Action.MEMBER_EXPORT),
-        "can_import": can_anywhere(request.user, Action.MEMBER_IMPORT),
-        "scope_node": OrgNode.objects.visible_to(request.user, Action.ORG_VIEW)
+        "can_export": can_anywhere(request.user, MemberAction.EXPORT),
+        "can_import": can_anywhere(request.user, MemberAction.IMPORT),
+        "scope_node": OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
         .filter(pk=int(scope_id))
         .only("id", "name")
         .first()
@@ -163,13 +165,13 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
-        request, Member.objects.select_related("org", "party_group"), Action.MEMBER_VIEW, pk
+        request, Member.objects.select_related("org", "party_group"), MemberAction.VIEW, pk
     )
     today = clock.today()
     path = member.org.path
     can = {
         name: permits(request.user, action, path=path, pk=member.org_id)
-        for name, action in (("change", Action.MEMBER_CHANGE), ("reveal", Action.MEMBER_REVEAL))
+        for name, action in (("change", MemberAction.CHANGE), ("reveal", MemberAction.REVEAL))
     }
     return render(
         request,
@@ -200,7 +202,7 @@ def _groups(branch: OrgNode) -> list[tuple[int, str]]:
 
 @login_required
 def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
-    branch = get_scoped_or_404(request, OrgNode.objects.all(), Action.MEMBER_ADD, org_pk)
+    branch = get_scoped_or_404(request, OrgNode.objects.all(), MemberAction.ADD, org_pk)
     form = MemberForm(
         request.POST or None, groups=_groups(branch), initial={"status": MemberStatus.FULL}
     )
@@ -232,7 +234,7 @@ def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
 @login_required
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
-        request, Member.objects.select_related("org"), Action.MEMBER_CHANGE, pk
+        request, Member.objects.select_related("org"), MemberAction.CHANGE, pk
     )
     initial = {
         "name": member.name,
@@ -280,7 +282,7 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponse(status=405)
     member = get_scoped_or_404(
-        request, Member.objects.select_related("org"), Action.MEMBER_REVEAL, pk
+        request, Member.objects.select_related("org"), MemberAction.REVEAL, pk
     )
     full = services.reveal_id_number(member, actor=request.user)
     return render(request, "members/_revealed.html", {"value": full})
@@ -289,14 +291,14 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def dual_registration(request: HttpRequest) -> HttpResponse:
     """双报到: per enterprise, in-service members not yet registered with a community."""
-    require_action(request, Action.MEMBER_VIEW)
+    require_action(request, MemberAction.VIEW)
     members = (
-        Member.objects.visible_to(request.user, Action.MEMBER_VIEW)
+        Member.objects.visible_to(request.user, MemberAction.VIEW)
         .filter(status__in=IN_SERVICE)
         .annotate(registered=Exists(CommunityRegistration.objects.filter(member=OuterRef("pk"))))
     )
     enterprises = (
-        OrgNode.objects.visible_to(request.user, Action.ORG_VIEW)
+        OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
         .filter(kind=OrgKind.ENTERPRISE)
         .only("id", "name", "path")
     )
@@ -336,11 +338,11 @@ def dual_registration(request: HttpRequest) -> HttpResponse:
 @login_required
 def suspension_review(request: HttpRequest) -> HttpResponse:
     """Lost contact for the county's number of months (default 6, R2): due for 停止党籍 review."""
-    require_action(request, Action.MEMBER_VIEW)
+    require_action(request, MemberAction.VIEW)
     months = CountySettings.current().lost_contact_review_months
     cutoff = add_months(clock.today(), -months)
     lost = (
-        Member.objects.visible_to(request.user, Action.MEMBER_VIEW)
+        Member.objects.visible_to(request.user, MemberAction.VIEW)
         .filter(status=MemberStatus.LOST_CONTACT)
         .select_related("org")
         .only("id", "name", "lost_contact_since", "org__name", "org__path")

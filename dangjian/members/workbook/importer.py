@@ -20,9 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangjian.core import audit, clock
-from dangjian.core.permissions import Action
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
+from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import echo, normalise_id
 from dangjian.members.services import (
     STORED_COLUMNS,
@@ -180,7 +180,7 @@ def _parse(
 def _scope(actor: Any) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
     branches = OrgNode.objects.filter(kind=OrgKind.BRANCH, dissolved_on__isnull=True)
     if actor is not None:
-        branches = branches.visible_to(actor, Action.MEMBER_IMPORT)
+        branches = branches.visible_to(actor, MemberAction.IMPORT)
     by_code = dict(branches.values_list("code", "pk"))
     groups = OrgNode.objects.filter(
         kind=OrgKind.PARTY_GROUP, dissolved_on__isnull=True, parent__in=branches
@@ -218,7 +218,7 @@ def _existing(indexes: list[str], actor: Any) -> dict[str, Existing]:
             continue
         readable = Member.objects.filter(id_number_index__in=chunk)
         if actor is not None:
-            readable = readable.visible_to(actor, Action.MEMBER_VIEW)
+            readable = readable.visible_to(actor, MemberAction.VIEW)
         names = dict(readable.values_list("pk", "org__name"))
         for index, pk, status in rows:
             found[index] = Existing(pk, status, names.get(pk, ""))

@@ -15,9 +15,10 @@ from django.test import Client
 
 from dangjian.accounts.services import create_account, grant_role
 from dangjian.core.actors import SystemActor
-from dangjian.core.permissions import ADMIN_ROLES, RULES, Action, Role
+from dangjian.core.permissions import ADMIN_ROLES, RULES, Role
 from dangjian.core.testing.clients import login
 from dangjian.orgs.models import OrgNode
+from dangjian.orgs.permissions import OrgAction
 
 TARGETS = {
     "own_subtree": "CT01-ZB1",
@@ -26,11 +27,11 @@ TARGETS = {
     "other_group": "JT01",
 }
 ORG_ACTIONS = [
-    Action.ORG_VIEW,
-    Action.ORG_ADD,
-    Action.ORG_CHANGE,
-    Action.ORG_MOVE,
-    Action.ORG_DISSOLVE,
+    OrgAction.VIEW,
+    OrgAction.ADD,
+    OrgAction.CHANGE,
+    OrgAction.MOVE,
+    OrgAction.DISSOLVE,
 ]
 CASES = list(itertools.product(list(Role), ORG_ACTIONS, list(TARGETS)))
 
@@ -86,10 +87,10 @@ def test_scope_matrix_through_the_api(role: Role) -> None:
     for target, code in TARGETS.items():
         node = OrgNode.objects.get(code=code)
         status = client.get(f"/api/orgs/{node.pk}/").status_code
-        if role not in RULES[Action.ORG_VIEW]:
+        if role not in RULES[OrgAction.VIEW]:
             assert status == 403, (role, target)
         else:
-            assert status == (200 if expected(role, Action.ORG_VIEW, target) else 404), (
+            assert status == (200 if expected(role, OrgAction.VIEW, target) else 404), (
                 role,
                 target,
             )
@@ -111,5 +112,5 @@ def test_grant_without_descendants_covers_only_the_node() -> None:
         node=OrgNode.objects.get(code="CT01"),
         include_descendants=False,
     )
-    visible = set(OrgNode.objects.visible_to(user, Action.ORG_VIEW).values_list("code", flat=True))
+    visible = set(OrgNode.objects.visible_to(user, OrgAction.VIEW).values_list("code", flat=True))
     assert visible == {"CT01"}

@@ -1,0 +1,42 @@
+"""The tree's contribution to the home page: counts straight from the tree, in the user's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpRequest
+
+from dangjian.core.panels import HOME, Panel, register_panel
+from dangjian.core.permissions import can_anywhere
+from dangjian.orgs.choices import OperatingStatus, OrgKind
+from dangjian.orgs.models import EnterpriseProfile, OrgNode
+from dangjian.orgs.permissions import OrgAction
+
+
+def home_overview(request: HttpRequest, _: Any) -> dict[str, Any] | None:
+    if not can_anywhere(request.user, OrgAction.VIEW):
+        return None
+    visible = OrgNode.objects.visible_to(request.user, OrgAction.VIEW).filter(
+        dissolved_on__isnull=True
+    )
+    by_kind = dict(visible.order_by().values_list("kind").annotate(n=Count("id")))
+    enterprises = EnterpriseProfile.objects.filter(
+        org__in=visible.filter(kind=OrgKind.ENTERPRISE).values("pk")
+    )
+    by_status = dict(enterprises.order_by().values_list("operating_status").annotate(n=Count("id")))
+    kind_rows = [(k.value, k.label, by_kind.get(k.value, 0)) for k in OrgKind]
+    status_rows = [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
+    charted = [(label, n) for code, label, n in kind_rows if code != OrgKind.SUPERVISOR]
+    return {
+        "kind_rows": kind_rows,
+        "status_rows": status_rows,
+        "total": sum(by_kind.values()),
+        "chart": {"labels": [label for label, _ in charted], "values": [n for _, n in charted]},
+    }
+
+
+def register_panels() -> None:
+    register_panel(
+        HOME, Panel("orgs.overview", "orgs/panels/home_overview.html", home_overview, 10)
+    )
