@@ -8,18 +8,19 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # authentication registers the OpenAPI schemes of its classes on import.
-        from dangjian.accounts import (  # noqa: F401
+        from dangjian.accounts import (  # noqa: F401 — checks and receivers register on import
             authentication,
             checks,
             periodic,
             permissions,
             receivers,
         )
-
-        periodic.register_jobs()
-
+        from dangjian.accounts.grants import active_grants
         from dangjian.core.navigation import NavEntry, register_nav
+        from dangjian.core.permissions import set_grant_loader
 
+        set_grant_loader(active_grants)
+        periodic.register_jobs()
         register_nav(
             NavEntry(
                 "accounts", "账号管理", "accounts:user_list", 70, permissions.AccountAction.MANAGE

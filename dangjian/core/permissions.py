@@ -8,9 +8,9 @@ to nobody.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
@@ -98,30 +98,33 @@ def identity_roles() -> frozenset[str]:
     return frozenset().union(*(_RULES[action] for action in _IDENTITY_ACTIONS))
 
 
-def user_grants(user: Any) -> list[Any]:
+class GrantRecord(Protocol):
+    """What scope reads from a grant: its role, whether it reaches the subtree, and its node."""
+
+    role: str
+    include_descendants: bool
+    node: Any  # an OrgNode: id, path, name, kind, depth, code
+
+
+GrantLoader = Callable[[Any], list[GrantRecord]]
+_grant_loader: list[GrantLoader] = []
+
+
+def set_grant_loader(loader: GrantLoader) -> None:
+    """Where a user's active grants come from: the accounts app plugs its query in at start-up, so
+    the scope decision in core never imports the app that stores grants."""
+    _grant_loader[:] = [loader]
+
+
+def user_grants(user: Any) -> list[GrantRecord]:
     """The user's active grants with their nodes, fetched once per user object (one query)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     cached = getattr(user, "_dangjian_grants", None)
     if cached is None:
-        from dangjian.accounts.models import Grant
-
-        cached = list(
-            Grant.objects.filter(user_id=user.pk, node__dissolved_on__isnull=True)
-            .select_related("node")
-            .only(
-                "id",
-                "role",
-                "include_descendants",
-                "node__id",
-                "node__path",
-                "node__name",
-                "node__kind",
-                "node__depth",
-                "node__code",
-            )
-            .order_by("node__path", "role")
-        )
+        if not _grant_loader:
+            raise ImproperlyConfigured("no grant loader: the accounts app is not installed")
+        cached = _grant_loader[0](user)
         user._dangjian_grants = cached
     return cached
 

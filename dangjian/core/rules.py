@@ -152,3 +152,15 @@ def repeated_denial_changes(
         "window_opened_at": opened_at.isoformat(),
         "last_repeat_at": last_at.isoformat(),
     }
+
+
+def add_months(start: date, months: int) -> date:
+    """Same day ``months`` later, clamped to the month's end (Jan 31 + 1 month → Feb 28/29)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in (start.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")

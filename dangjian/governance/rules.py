@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from dangjian.members.rules import add_months
+from dangjian.core.rules import add_months
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 

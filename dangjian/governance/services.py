@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 
 from dangjian.core import audit, clock
 from dangjian.core.scoping import subtree_q
+from dangjian.core.validators import check_date, check_name
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 from dangjian.governance.models import (
     CommitteeSeat,
@@ -32,7 +33,7 @@ from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import party_standing_years
-from dangjian.members.services import check_date, check_name, require_scope
+from dangjian.members.services import require_scope
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 

@@ -205,15 +205,14 @@ class MemberViewSet(ScopedViewSet):
     def import_file(self, request: Request) -> Response:
         """Upload field ``file``; ``dry_run=true`` validates and writes nothing. A hostile file is
         refused with 400 whatever ``dry_run`` says."""
-        from dangjian.members.views.imports import MAX_UPLOAD
         from dangjian.members.workbook import importer, jobs
-        from dangjian.members.workbook.safety import UnsafeWorkbook, check_xlsx
+        from dangjian.members.workbook.safety import MAX_FILE_BYTES, UnsafeWorkbook, check_xlsx
         from dangjian.orgs.scope import scope_root
 
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": ["请上传 .xlsx 文件（字段名 file）"]})
-        if upload.size is not None and upload.size > MAX_UPLOAD:
+        if upload.size is not None and upload.size > MAX_FILE_BYTES:
             raise ValidationError({"file": ["文件不能超过20MB"]})
         data = upload.read()
         try:
@@ -266,6 +265,6 @@ class MemberViewSet(ScopedViewSet):
 
     @action(detail=False, methods=["get"], url_path="import/template")
     def import_template(self, request: Request) -> Any:
-        from dangjian.members.views.imports import template_response
+        from dangjian.members.downloads import template_download
 
-        return template_response(request.user)
+        return template_download(request.user)

@@ -19,7 +19,8 @@ from django.db import transaction
 from dangjian.core import audit, clock
 from dangjian.core.ownership import save_versioned
 from dangjian.core.provider import crypto
-from dangjian.core.rules import invisible_character_error
+from dangjian.core.rules import add_months, invisible_character_error
+from dangjian.core.validators import check_date, check_name
 from dangjian.core.workflow import Workflow, transition
 from dangjian.members import flows, notices
 from dangjian.members.choices import IN_SERVICE, EventKind, MemberStatus, TransferStatus
@@ -33,13 +34,11 @@ from dangjian.members.models import (
     TransferOut,
 )
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import add_months, mask_id, normalise_id
+from dangjian.members.rules import mask_id, normalise_id
 from dangjian.members.services import (
     MemberData,
     RegisteredElsewhere,
     add_event,
-    check_date,
-    check_name,
     field_errors,
     id_index,
     readable_by,

@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from dangjian.core.rules import add_months
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
@@ -83,18 +85,6 @@ def party_standing_years(full_on: date | None, today: date) -> int | None:
     if full_on is None or full_on > today:
         return None
     return completed_years(full_on, today)
-
-
-def add_months(start: date, months: int) -> date:
-    """Same day ``months`` later, clamped to the month's end (Jan 31 + 1 month → Feb 28/29)."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    for day in (start.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")
 
 
 def suspension_review_due(lost_since: date | None, today: date, *, months: int = 6) -> bool:

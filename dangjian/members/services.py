@@ -90,23 +90,6 @@ def require_scope(actor: Any, org: OrgNode, action: str) -> None:
         raise Http404("对象不存在或不在您的授权范围内")
 
 
-def check_date(
-    on: date | None, field_name: str, what: str = "日期", *, today: date | None = None
-) -> None:
-    """Events are recorded after they happen and none predates the Party (1921-07-01): a date
-    outside that range is a typing mistake (``0001-01-01``, a year typed as ``2062``)."""
-    message = date_range_error(on, label=what, today=today or clock.today())
-    if message:
-        raise ValidationError({field_name: message})
-
-
-def check_name(value: str, field_name: str, what: str) -> None:
-    """Names are shown to people: no control, format or zero-width characters."""
-    message = invisible_character_error(value, label=what)
-    if message:
-        raise ValidationError({field_name: message})
-
-
 def id_index(id_number: str) -> str:
     return crypto().blind_index(normalise_id(id_number), context=ID_CONTEXT)
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dangjian.core.rules import add_months
 from dangjian.members.rules import (
-    add_months,
     id_check_char,
     id_facts,
     id_number_error,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,49 +14,23 @@ from django.urls import reverse
 from dangjian.core import clock
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.views import get_scoped_or_404, require_action
+from dangjian.members.downloads import template_download, xlsx_attachment
 from dangjian.members.forms import UploadForm
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.permissions import MemberAction
 from dangjian.members.views.registry import filtered_members, id_search
-from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.models import OrgNode
 from dangjian.orgs.scope import scope_root
 
 logger = logging.getLogger(__name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD = 20 * 1024 * 1024
 # Above these sizes validation / the import run in the background worker with a progress bar.
 BACKGROUND_BYTES = 256 * 1024
 BACKGROUND_ROWS = 2000
 
 
-def _attachment(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
-
-
-def template_response(user: Any) -> HttpResponse:
-    from dangjian.members.workbook.template import build_template
-
-    branches = (
-        OrgNode.objects.visible_to(user, MemberAction.IMPORT)
-        .filter(kind=OrgKind.BRANCH, dissolved_on__isnull=True)
-        .order_by("path")
-    )
-    groups = OrgNode.objects.filter(
-        parent__in=branches, kind=OrgKind.PARTY_GROUP, dissolved_on__isnull=True
-    ).select_related("parent")
-    data = build_template(
-        [(b.code, b.name) for b in branches], [(g.code, g.name, g.parent.code) for g in groups]
-    )
-    return _attachment(data, "member-import-template.xlsx")
-
-
 @login_required
 def template(request: HttpRequest) -> HttpResponse:
     require_action(request, MemberAction.IMPORT)
-    return template_response(request.user)
+    return template_download(request.user)
 
 
 @login_required
@@ -87,7 +60,7 @@ def export(request: HttpRequest) -> HttpResponse:
             pk__in=filtered_members(request, MemberAction.REVEAL).qs.values("pk")
         )
     stamp = clock.local_now().strftime("%Y%m%d-%H%M")
-    return _attachment(
+    return xlsx_attachment(
         export_members(members, actor=request.user, reveal=reveal), f"members-{stamp}.xlsx"
     )
 
@@ -96,12 +69,12 @@ def export(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     require_action(request, MemberAction.IMPORT)
     from dangjian.members.workbook import jobs
-    from dangjian.members.workbook.safety import UnsafeWorkbook, check_xlsx
+    from dangjian.members.workbook.safety import MAX_FILE_BYTES, UnsafeWorkbook, check_xlsx
 
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
-        if upload_file.size > MAX_UPLOAD:
+        if upload_file.size > MAX_FILE_BYTES:
             form.add_error("file", "文件不能超过20MB")
         else:
             data = upload_file.read()

@@ -16,6 +16,7 @@ from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import can_anywhere
+from dangjian.core.rules import add_months
 from dangjian.core.scoping import permits
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members import services
@@ -24,13 +25,7 @@ from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import MemberForm
 from dangjian.members.models import CommunityRegistration, Member
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import (
-    add_months,
-    completed_years,
-    id_like,
-    mask_id,
-    party_standing_years,
-)
+from dangjian.members.rules import completed_years, id_like, mask_id, party_standing_years
 from dangjian.members.views.movements import ACTIONS
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
