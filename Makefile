@@ -35,9 +35,11 @@ test: $(STAMP) browser
 test-future: $(STAMP) browser
 	DANGJIAN_TEST_CLOCK=$(FUTURE_CLOCK) $(PY) -m pytest -q $(FUTURE_ARGS)
 
+# The import contracts (pyproject.toml [tool.importlinter], ADR 0024): `.venv/bin/lint-imports`.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy dangjian

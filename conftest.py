@@ -31,6 +31,8 @@ def pytest_configure(config: Any) -> None:
     if _TRAVELLER is not None:
         _TRAVELLER.start()
 
+    # An audit entry written under an undeclared name fails the test that wrote it.
+    settings.AUDIT_STRICT_NAMES = True
     # Still Argon2 (the production hasher family), at a cost that keeps the suite fast.
     settings.PASSWORD_HASHERS = ["dangjian.core.testing.hashers.FastArgon2PasswordHasher"]
     # Background tasks run in-process during tests; the worker path is the same function.

@@ -23,6 +23,8 @@ VAR_DIR = Path(env_str("DANGJIAN_VAR_DIR", str(BASE_DIR / "var")))
 ENVIRONMENT = env_str("DANGJIAN_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# An audit entry under an undeclared name raises (tests, development) or is logged (production).
+AUDIT_STRICT_NAMES = env_bool("DANGJIAN_AUDIT_STRICT_NAMES", default=DEBUG)
 
 KEYRING = load_keyring(VAR_DIR, create=not PRODUCTION)
 SECRET_KEY = KEYRING.secret_key

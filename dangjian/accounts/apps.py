@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # authentication registers the OpenAPI schemes of its classes on import.
         from dangjian.accounts import (  # noqa: F401 — checks and receivers register on import
+            audit_names,
             authentication,
             checks,
             periodic,

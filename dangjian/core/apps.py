@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import (
+            audit_names,  # noqa: F401 — declares the audit names
             checks,  # noqa: F401  (registers system checks)
             converters,  # noqa: F401  (registers the <pk:…> URL converter)
         )

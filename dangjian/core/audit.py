@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 
 from dangjian.core import clock
 from dangjian.core.actors import actor_name
+from dangjian.core.audit_names import check_declared
 from dangjian.core.context import RequestContext, current_request
 from dangjian.core.crypto import hmac_sm3
 from dangjian.core.models import AuditEntry, AuditOutcome
@@ -112,6 +113,7 @@ def record(
 
     ``context`` replaces the current request's address and id, for an entry written on behalf of
     an earlier request (a summary of repeated denials)."""
+    check_declared(action)
     request = context or current_request()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     with transaction.atomic():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from dangjian.core.audit_names import audit_label
+
 
 class AuditOutcome(models.TextChoices):
     SUCCESS = "success", "成功"
@@ -39,6 +41,11 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        """The Chinese name the writing app declared for this action (ADR 0024)."""
+        return audit_label(self.action)
 
 
 class DenialWindow(models.Model):

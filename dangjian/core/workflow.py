@@ -29,6 +29,7 @@ from django.db.models import F
 
 from dangjian.core import audit
 from dangjian.core.actors import SystemActor, actor_name
+from dangjian.core.audit_names import declare_audit_names
 
 STATE_CHANGED = "状态已变化（现为“{current}”），未作任何修改，请刷新页面后重试"
 NOT_FROM_STATE = "当前状态为“{state}”，不能{label}"
@@ -166,6 +167,9 @@ def register(flow: Workflow) -> Workflow:
     if existing is not None and existing is not flow:
         raise ValueError(f"a workflow for {flow.model} is already registered")
     _REGISTRY[flow.model] = flow
+    declare_audit_names(
+        {f"{flow.audit_prefix}.{s.audit or s.action}": s.label for s in flow.steps if s.audited}
+    )
     return flow
 
 

@@ -9,7 +9,11 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.core.navigation import NavEntry, register_nav
         from dangjian.core.permissions import admin_role
-        from dangjian.governance import panels, permissions  # noqa: F401 — declares actions
+        from dangjian.governance import (  # noqa: F401 — declares actions
+            audit_names,
+            panels,
+            permissions,
+        )
         from dangjian.orgs.permissions import OrgAction
 
         # Committees are business data: admin roles see the tree's names, not its governance.

@@ -268,3 +268,7 @@ class MemberViewSet(ScopedViewSet):
         from dangjian.members.downloads import template_download
 
         return template_download(request.user)
+
+
+# Registered on the project's router by dangjian/urls.py: (prefix, viewset, basename).
+API_ROUTES = [("members", MemberViewSet, "member")]

@@ -10,6 +10,7 @@ class MembersConfig(AppConfig):
         from dangjian.core.navigation import NavEntry, register_nav
         from dangjian.core.workflow import register
         from dangjian.members import (
+            audit_names,  # noqa: F401 — declares the audit names
             notices,  # noqa: F401 — declares the notification kinds
             periodic,
             permissions,

@@ -7,6 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = "消息通知"
 
     def ready(self) -> None:
-        from dangjian.notifications import periodic
+        from dangjian.notifications import (
+            audit_names,  # noqa: F401 — declares the audit names
+            periodic,
+        )
 
         periodic.register_jobs()

@@ -256,3 +256,7 @@ class OrgNodeViewSet(ScopedViewSet):
             raise service_error(exc) from exc
         node = OrgNode.objects.select_related("enterprise").get(pk=node.pk)
         return Response(OrgNodeSerializer(node).data)
+
+
+# Registered on the project's router by dangjian/urls.py: (prefix, viewset, basename).
+API_ROUTES = [("orgs", OrgNodeViewSet, "org")]

@@ -11,9 +11,13 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from dangjian.core import audit
+from dangjian.core.audit_names import declare_audit_names
 from dangjian.core.checkpoints import checkpoint_file
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.clients import login
+
+# Names only these tests write (undeclared names fail under AUDIT_STRICT_NAMES).
+declare_audit_names({"test.append": "测试追加", "test.later": "测试后续"})
 
 pytestmark = pytest.mark.django_db
 

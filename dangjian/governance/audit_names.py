@@ -1,0 +1,14 @@
+"""The audit names committee and leadership records write, with the labels the audit log shows."""
+
+from dangjian.core.audit_names import declare_audit_names
+
+declare_audit_names(
+    {
+        "governance.term.elect": "登记换届选举",
+        "governance.term.extend": "延期换届",
+        "governance.seat.assign": "配备委员",
+        "governance.seat.remove": "免去委员",
+        "governance.leader.set": "登记企业领导人员",
+        "governance.unity_exception.record": "登记一肩挑例外",
+    }
+)

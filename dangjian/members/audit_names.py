@@ -1,0 +1,22 @@
+"""The audit names the member registry writes outside its workflows (a workflow declares its
+steps' names itself), with the labels the audit log shows."""
+
+from dangjian.core.audit_names import declare_audit_names
+
+declare_audit_names(
+    {
+        "members.member.create": "登记党员",
+        "members.member.reactivate": "重新登记党员",
+        "members.member.update": "修改党员信息",
+        "members.member.registered_elsewhere": "登记时发现已在他处登记",
+        "members.member.move": "平台内转移",
+        "members.member.community": "登记社区报到",
+        "members.member.service": "登记志愿服务",
+        "members.member.import": "批量导入党员",
+        "members.member.reveal_id": "查看完整身份证号码",
+        "members.member.export": "导出党员名册",
+        "members.transfer_out.issue": "开具组织关系介绍信",
+        "members.transfer_in.receive": "登记转入",
+        "members.import.uploads_purged": "清除过期导入文件",
+    }
+)
