@@ -103,6 +103,7 @@ class GrantRecord(Protocol):
 
     role: str
     include_descendants: bool
+    node_id: int
     node: Any  # an OrgNode: id, path, name, kind, depth, code
 
 
