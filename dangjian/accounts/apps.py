@@ -7,8 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与授权"
 
     def ready(self) -> None:
-        # authentication registers the OpenAPI schemes of its classes on import.
-        from dangjian.accounts import (  # noqa: F401 — checks and receivers register on import
+        # Registered on import: audit names, the OpenAPI schemes of the authentication classes,
+        # system checks, signal receivers.
+        from dangjian.accounts import (  # noqa: F401
             audit_names,
             authentication,
             checks,

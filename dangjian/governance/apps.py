@@ -9,10 +9,10 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         from dangjian.core.navigation import NavEntry, register_nav
         from dangjian.core.permissions import admin_role
-        from dangjian.governance import (  # noqa: F401 — declares actions
-            audit_names,
+        from dangjian.governance import (
+            audit_names,  # noqa: F401 — declares the audit names
             panels,
-            permissions,
+            permissions,  # noqa: F401 — declares the actions
         )
         from dangjian.orgs.permissions import OrgAction
 
