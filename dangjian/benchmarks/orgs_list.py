@@ -51,7 +51,7 @@ SMALL_GROUP, SMALL_USER = "CT", "bench_small_user"
 LARGE_GROUP, LARGE_USER = "SG01", "bench_group_user"
 PAGE_SIZE = 100
 API_URL = f"/api/orgs/?page_size={PAGE_SIZE}"
-RATIO_LIMIT = 3.0
+RATIO_LIMIT = 2.0  # issue 9: list pages within 2x of hand-written SQL
 MIN_ENTERPRISES = 5000
 MIN_PARTY_ORGS = 20000
 
@@ -382,7 +382,7 @@ def run(*, enterprises: int, rounds: int, warmup: int, json_path: Path) -> int:
             f"(3) API page {counts['api_page']['small']} -> {counts['api_page']['large']}",
         ),
         Check(
-            "server time within 3x of raw SQL",
+            f"server time within {RATIO_LIMIT:.0f}x of raw SQL",
             list_ratio <= RATIO_LIMIT,
             f"median (1)/(2) = {list_ratio:.2f}x <= {RATIO_LIMIT:.1f}x",
         ),
