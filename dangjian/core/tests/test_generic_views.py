@@ -166,3 +166,17 @@ def test_htmx_list_request_renders_only_the_table(branches) -> None:
     assert response.status_code == 200
     assert body.startswith('<table id="rows">') and mine.code in body
     assert "<html" not in body and "<h1>" not in body
+
+
+def test_org_tree_search_and_the_api_filter_alike_and_htmx_gets_the_table(branches) -> None:
+    mine, _ = branches
+    below = make_party_org(mine, kind="party_group")
+    client = _client("secretary", mine)
+    page = client.get("/orgs/", {"q": below.code})
+    api = client.get("/api/orgs/", {"search": below.code})
+    assert [n.pk for n in page.context["page"]] == [row["id"] for row in api.json()["results"]]
+    assert [n.pk for n in page.context["page"]] == [below.pk]
+    partial = client.get("/orgs/", {"q": below.code}, headers=HTMX)
+    body = partial.content.decode()
+    assert body.lstrip().startswith('<div class="table-responsive">') and below.code in body
+    assert "<html" not in body and "组织体系" not in body
