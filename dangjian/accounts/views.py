@@ -6,6 +6,7 @@ from typing import Any, cast
 
 import qrcode
 import qrcode.image.svg
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -37,6 +38,7 @@ from dangjian.accounts.permissions import AccountAction
 from dangjian.accounts.rules import token_holder_error, token_status
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
+from dangjian.core.generic import ConfirmActionView, ServiceFormView
 from dangjian.core.views import require_action
 from dangjian.orgs.models import OrgNode
 
@@ -185,63 +187,88 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_form.html", {"form": form, "nav_active": "accounts"})
 
 
-@login_required
-def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_action(request, AccountAction.MANAGE)
-    target = get_object_or_404(User, pk=pk)
-    form = GrantForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        node = OrgNode.objects.filter(code=form.cleaned_data["node"].strip()).first()
+class _AccountAdmin(ServiceFormView):
+    """系统管理员 pages: accounts live outside the organisation tree, so the role alone decides
+    and the account is looked up directly (``ACCOUNT_MANAGE`` is system-wide)."""
+
+    action = AccountAction.MANAGE
+    nav_active = "accounts"
+
+    def get_object(self) -> Any:
+        require_action(self.request, self.action)
+        return get_object_or_404(User, pk=self.kwargs["pk"])
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("accounts:user_list")
+
+
+class GrantAddView(_AccountAdmin):
+    form_class = GrantForm
+    template_name = "accounts/grant_form.html"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        node = OrgNode.objects.filter(code=data["node"].strip()).first()
         if node is None:
-            form.add_error("node", "组织编码不存在")
-        else:
-            try:
-                services.grant_role(
-                    actor=request.user,
-                    user=target,
-                    role=form.cleaned_data["role"],
-                    node=node,
-                    include_descendants=form.cleaned_data["include_descendants"],
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, f"已为“{target}”授权")
-                return redirect("accounts:user_list")
-    return render(
-        request,
-        "accounts/grant_form.html",
-        {"form": form, "target": target, "nav_active": "accounts"},
-    )
-
-
-@login_required
-def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
-    """Ask first (GET), then take the grant away (POST): the account keeps its other grants."""
-    require_action(request, AccountAction.MANAGE)
-    grant = get_object_or_404(Grant.objects.select_related("user", "node"), pk=grant_pk, user_id=pk)
-    if request.method == "POST":
-        services.revoke_grant(grant, actor=request.user)
-        messages.success(
-            request,
-            f"已撤销“{grant.user}”在“{grant.node.name}”的{grant.get_role_display()}授权",
+            raise ValidationError({"node": "组织编码不存在"})
+        return services.grant_role(
+            actor=actor,
+            user=obj,
+            role=data["role"],
+            node=node,
+            include_descendants=data["include_descendants"],
         )
-        return redirect("accounts:user_list")
-    return render(request, "accounts/grant_revoke.html", {"grant": grant, "nav_active": "accounts"})
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已为“{obj}”授权"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {"target": obj}
 
 
-@login_required
-def security_policy(request: HttpRequest) -> HttpResponse:
-    require_action(request, AccountAction.SECURITY)
-    policy = services.get_policy()
-    form = SecurityPolicyForm(request.POST or None, instance=policy)
-    if request.method == "POST" and form.is_valid():
-        services.update_policy(actor=request.user, values=form.cleaned_data)
-        messages.success(request, "安全策略已保存")
-        return redirect("accounts:security_policy")
-    return render(
-        request, "accounts/security_policy.html", {"form": form, "nav_active": "security"}
-    )
+class GrantRevokeView(ConfirmActionView):
+    """Ask first (GET), then take the grant away (POST): the account keeps its other grants."""
+
+    action = AccountAction.MANAGE
+    template_name = "accounts/grant_revoke.html"
+    nav_active = "accounts"
+
+    def get_object(self) -> Any:
+        require_action(self.request, self.action)
+        grants = Grant.objects.select_related("user", "node")
+        return get_object_or_404(grants, pk=self.kwargs["grant_pk"], user_id=self.kwargs["pk"])
+
+    def run(self, obj: Any, actor: Any) -> Any:
+        return services.revoke_grant(obj, actor=actor)
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已撤销“{obj.user}”在“{obj.node.name}”的{obj.get_role_display()}授权"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("accounts:user_list")
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {"grant": obj}
+
+
+class SecurityPolicyView(ServiceFormView):
+    action = AccountAction.SECURITY
+    template_name = "accounts/security_policy.html"
+    nav_active = "security"
+    success_message = "安全策略已保存"
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        return SecurityPolicyForm(self.request.POST or None, instance=services.get_policy())
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.update_policy(actor=actor, values=data)
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("accounts:security_policy")
+
+
+grant_add = GrantAddView.as_view()
+grant_revoke = GrantRevokeView.as_view()
+security_policy = SecurityPolicyView.as_view()
 
 
 @login_required

@@ -2,22 +2,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.forms import apply_service_errors
+from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
 from dangjian.core.panels import ORG_DETAIL, render_panels
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits, subtree_q
-from dangjian.core.views import get_scoped_or_404, require_action
+from dangjian.core.views import get_scoped_or_404
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.filtersets import OrgNodeFilterSet
 from dangjian.orgs.forms import (
     CountySettingsForm,
     DissolveForm,
@@ -48,38 +49,56 @@ def _breadcrumb(user: Any, node: OrgNode) -> list[tuple[OrgNode, bool]]:
     return [(a, permits(user, OrgAction.VIEW, path=a.path, pk=a.pk)) for a in ancestors]
 
 
-@login_required
-def tree(request: HttpRequest) -> HttpResponse:
-    require_action(request, OrgAction.VIEW)
-    query = request.GET.get("q", "").strip()
-    context: dict[str, Any] = {
-        "nav_active": "orgs",
-        "q": query,
-        "can_settings": can_anywhere(request.user, OrgAction.COUNTY_SETTINGS),
-    }
-    if query:
-        results = (
-            OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
-            .filter(Q(name__icontains=query) | Q(code__icontains=query))
-            .select_related("parent")
-            .only(*NODE_LIST_FIELDS, "parent__name")
+class TreeView(ScopedListView):
+    """The tree from the account's scope roots; with ``?q=`` the matching nodes, searched by the
+    same FilterSet as ``/api/orgs/?search=``."""
+
+    queryset = OrgNode.objects.select_related("parent").only(*NODE_LIST_FIELDS, "parent__name")
+    action = OrgAction.VIEW
+    filterset_class = OrgNodeFilterSet
+    template_name = "orgs/tree.html"
+    table_template = "orgs/_search_results.html"
+    nav_active = "orgs"
+
+    def search(self) -> str:
+        return self.request.GET.get("q", "").strip()
+
+    def filter_data(self) -> Any:
+        return {"search": self.search()}
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        query = self.search()
+        if not query:
+            return {"roots": scope_roots(self.request.user, self.action, only=NODE_LIST_FIELDS)}
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        return {"page": page, "query": f"q={query}"}
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {
+            "q": self.search(),
+            "can_settings": can_anywhere(self.request.user, OrgAction.COUNTY_SETTINGS),
+        }
+
+
+class ChildrenView(ScopedDetailView):
+    """The htmx partial that opens one node of the tree."""
+
+    queryset = OrgNode.objects.all()
+    action = OrgAction.VIEW
+    template_name = "orgs/_children.html"
+    context_object_name = "parent"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        kids = (
+            OrgNode.objects.visible_to(self.request.user, self.action)
+            .filter(parent_id=obj.pk)
+            .only(*NODE_LIST_FIELDS)
         )
-        context["page"] = Paginator(results, 50).get_page(request.GET.get("page"))
-        context["query"] = f"q={query}"
-    else:
-        context["roots"] = scope_roots(request.user, OrgAction.VIEW, only=NODE_LIST_FIELDS)
-    return render(request, "orgs/tree.html", context)
+        return {"nodes": kids}
 
 
-@login_required
-def children(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.VIEW, pk)
-    kids = (
-        OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
-        .filter(parent_id=node.pk)
-        .only(*NODE_LIST_FIELDS)
-    )
-    return render(request, "orgs/_children.html", {"nodes": kids, "parent": node})
+tree = TreeView.as_view()
+children = ChildrenView.as_view()
 
 
 @login_required
@@ -109,47 +128,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def create(request: HttpRequest, pk: int) -> HttpResponse:
-    parent = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.ADD, pk)
-    kinds = allowed_child_kinds(parent.kind)
-    kind = request.GET.get("kind") or request.POST.get("kind") or (kinds[0] if kinds else "")
-    form = OrgForm(request.POST or None, allowed_kinds=kinds, initial={"kind": kind})
-    is_enterprise = kind == OrgKind.ENTERPRISE
-    ent_form = EnterpriseForm(request.POST or None, prefix="ent") if is_enterprise else None
-    if request.method == "POST" and form.is_valid() and (ent_form is None or ent_form.is_valid()):
-        data = form.cleaned_data
-        try:
-            node = services.create_org(
-                actor=request.user,
-                today=clock.today(),
-                parent=parent,
-                kind=data["kind"],
-                code=data["code"],
-                name=data["name"],
-                short_name=data["short_name"],
-                founded_on=data["founded_on"],
-                enterprise=ent_form.facts() if ent_form else None,
-            )
-        except ValidationError as exc:
-            apply_service_errors(ent_form if ent_form and _is_ent_error(exc) else form, exc)
-        else:
-            messages.success(request, f"已新建{node.get_kind_display()}“{node.name}”")
-            return redirect("orgs:detail", pk=node.pk)
-    return render(
-        request,
-        "orgs/form.html",
-        {
-            "nav_active": "orgs",
-            "form": form,
-            "ent_form": ent_form,
-            "parent": parent,
-            "title": f"在“{parent.name}”下新建{_kind_label(kind)}",
-            "breadcrumb": [*_breadcrumb(request.user, parent), (parent, True)],
-        },
-    )
-
-
 def _kind_label(kind: str) -> str:
     return OrgKind(kind).label if kind in OrgKind.values else "组织"
 
@@ -160,145 +138,204 @@ def _is_ent_error(exc: ValidationError) -> bool:
     )
 
 
-@login_required
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(
-        request, OrgNode.objects.select_related("enterprise"), OrgAction.CHANGE, pk
-    )
-    profile = getattr(node, "enterprise", None)
-    initial = {
-        "kind": node.kind,
-        "code": node.code,
-        "name": node.name,
-        "short_name": node.short_name,
-        "founded_on": node.founded_on,
-        "version": node.version,
-    }
-    form = OrgForm(request.POST or None, initial=initial, allowed_kinds=[node.kind])
-    form.fields["kind"].disabled = True
-    ent_form = None
-    if node.kind == OrgKind.ENTERPRISE:
-        ent_initial = (
-            {f: getattr(profile, f) for f in services.ENTERPRISE_FIELDS} if profile else {}
+class _OrgPage(ServiceFormView):
+    """An organisation form page under the node's breadcrumb, back to the node afterwards."""
+
+    nav_active = "orgs"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("orgs:detail", args=[obj.pk])
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {"node": obj, "breadcrumb": [*_breadcrumb(self.request.user, obj), (obj, True)]}
+
+
+class _NodeForm(_OrgPage):
+    """Create and edit: the node's form and, for an enterprise, its profile form beside it."""
+
+    queryset = OrgNode.objects.all()
+    template_name = "orgs/form.html"
+    ent_form: EnterpriseForm | None = None
+
+    def forms_valid(self, form: forms.BaseForm) -> bool:
+        return form.is_valid() and (self.ent_form is None or self.ent_form.is_valid())
+
+    def error_form(self, form: forms.BaseForm, exc: ValidationError) -> forms.BaseForm:
+        return self.ent_form if self.ent_form and _is_ent_error(exc) else form
+
+    def enterprise(self) -> services.EnterpriseFacts | None:
+        return self.ent_form.facts() if self.ent_form else None
+
+
+class CreateView(_NodeForm):
+    action = OrgAction.ADD
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        kinds = allowed_child_kinds(obj.kind)
+        request = self.request
+        self.kind = (
+            request.GET.get("kind") or request.POST.get("kind") or (kinds[0] if kinds else "")
         )
-        ent_form = EnterpriseForm(request.POST or None, prefix="ent", initial=ent_initial)
-    if request.method == "POST" and form.is_valid() and (ent_form is None or ent_form.is_valid()):
-        data = form.cleaned_data
-        try:
-            services.update_org(
-                node,
-                actor=request.user,
-                today=clock.today(),
-                expected_version=data["version"] or 0,
-                name=data["name"],
-                code=data["code"],
-                short_name=data["short_name"],
-                founded_on=data["founded_on"],
-                enterprise=ent_form.facts() if ent_form else None,
+        if self.kind == OrgKind.ENTERPRISE:
+            self.ent_form = EnterpriseForm(request.POST or None, prefix="ent")
+        return OrgForm(request.POST or None, allowed_kinds=kinds, initial={"kind": self.kind})
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.create_org(
+            actor=actor,
+            today=clock.today(),
+            parent=obj,
+            kind=data["kind"],
+            code=data["code"],
+            name=data["name"],
+            short_name=data["short_name"],
+            founded_on=data["founded_on"],
+            enterprise=self.enterprise(),
+        )
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已新建{result.get_kind_display()}“{result.name}”"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("orgs:detail", args=[(result or obj).pk])
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {
+            "ent_form": self.ent_form,
+            "parent": obj,
+            "title": f"在“{obj.name}”下新建{_kind_label(self.kind)}",
+            "breadcrumb": [*_breadcrumb(self.request.user, obj), (obj, True)],
+        }
+
+
+class EditView(_NodeForm):
+    queryset = OrgNode.objects.select_related("enterprise")
+    action = OrgAction.CHANGE
+    success_message = "已保存"
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        initial = {
+            "kind": obj.kind,
+            "code": obj.code,
+            "name": obj.name,
+            "short_name": obj.short_name,
+            "founded_on": obj.founded_on,
+            "version": obj.version,
+        }
+        form = OrgForm(self.request.POST or None, initial=initial, allowed_kinds=[obj.kind])
+        form.fields["kind"].disabled = True
+        if obj.kind == OrgKind.ENTERPRISE:
+            profile = getattr(obj, "enterprise", None)
+            ent_initial = (
+                {f: getattr(profile, f) for f in services.ENTERPRISE_FIELDS} if profile else {}
             )
-        except ValidationError as exc:
-            apply_service_errors(ent_form if ent_form and _is_ent_error(exc) else form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("orgs:detail", pk=node.pk)
-    return render(
-        request,
-        "orgs/form.html",
-        {
-            "nav_active": "orgs",
-            "form": form,
-            "ent_form": ent_form,
-            "node": node,
-            "title": f"编辑“{node.name}”",
-            "breadcrumb": [*_breadcrumb(request.user, node), (node, True)],
-        },
-    )
+            self.ent_form = EnterpriseForm(
+                self.request.POST or None, prefix="ent", initial=ent_initial
+            )
+        return form
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.update_org(
+            obj,
+            actor=actor,
+            today=clock.today(),
+            expected_version=data["version"] or 0,
+            name=data["name"],
+            code=data["code"],
+            short_name=data["short_name"],
+            founded_on=data["founded_on"],
+            enterprise=self.enterprise(),
+        )
+
+    def get_title(self, obj: Any) -> str:
+        return f"编辑“{obj.name}”"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {**super().get_context(obj), "ent_form": self.ent_form}
 
 
-@login_required
-def move(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.MOVE, pk)
-    form = MoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["parent"].strip()
-        target = OrgNode.objects.visible_to(request.user, OrgAction.MOVE).filter(code=code).first()
+class MoveView(_OrgPage):
+    queryset = OrgNode.objects.all()
+    action = OrgAction.MOVE
+    form_class = MoveForm
+    template_name = "orgs/action_form.html"
+    submit_label = "移动"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        code = data["parent"].strip()
+        target = OrgNode.objects.visible_to(actor, self.action).filter(code=code).first()
         if target is None:
-            form.add_error("parent", f"编码为“{code}”的组织不存在或不在您的授权范围内")
-        else:
-            try:
-                services.move_org(node, actor=request.user, new_parent=target)
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, f"已将“{node.name}”移动到“{target.name}”之下")
-                return redirect("orgs:detail", pk=node.pk)
-    return render(
-        request,
-        "orgs/action_form.html",
-        {
-            "nav_active": "orgs",
-            "form": form,
-            "node": node,
-            "title": f"移动“{node.name}”",
-            "submit": "移动",
-            "breadcrumb": [*_breadcrumb(request.user, node), (node, True)],
-            "intro": "移动时其全部下级组织随之移动。不能移动到它自己的下级组织之下。",
-        },
-    )
+            raise ValidationError({"parent": f"编码为“{code}”的组织不存在或不在您的授权范围内"})
+        services.move_org(obj, actor=actor, new_parent=target)
+        return target
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已将“{obj.name}”移动到“{result.name}”之下"
+
+    def get_title(self, obj: Any) -> str:
+        return f"移动“{obj.name}”"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        intro = "移动时其全部下级组织随之移动。不能移动到它自己的下级组织之下。"
+        return {**super().get_context(obj), "intro": intro}
 
 
-@login_required
-def dissolve(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(request, OrgNode.objects.all(), OrgAction.DISSOLVE, pk)
-    form = DissolveForm(request.POST or None, initial={"dissolved_on": clock.today()})
-    active_below = (
-        OrgNode.objects.filter(subtree_q("path", node.path), dissolved_on__isnull=True)
-        .exclude(pk=node.pk)
-        .count()
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = services.dissolve_org(
-                node,
-                actor=request.user,
-                today=clock.today(),
-                on=form.cleaned_data["dissolved_on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"已撤销“{node.name}”及其下级组织，共 {count} 个")
-            return redirect("orgs:detail", pk=node.pk)
-    return render(
-        request,
-        "orgs/action_form.html",
-        {
-            "nav_active": "orgs",
-            "form": form,
-            "node": node,
-            "title": f"撤销“{node.name}”",
-            "submit": "确认撤销",
+class DissolveView(_OrgPage):
+    queryset = OrgNode.objects.all()
+    action = OrgAction.DISSOLVE
+    form_class = DissolveForm
+    template_name = "orgs/action_form.html"
+    submit_label = "确认撤销"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"dissolved_on": clock.today()}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.dissolve_org(
+            obj, actor=actor, today=clock.today(), on=data["dissolved_on"], reason=data["reason"]
+        )
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已撤销“{obj.name}”及其下级组织，共 {result} 个"
+
+    def get_title(self, obj: Any) -> str:
+        return f"撤销“{obj.name}”"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        active_below = (
+            OrgNode.objects.filter(subtree_q("path", obj.path), dissolved_on__isnull=True)
+            .exclude(pk=obj.pk)
+            .count()
+        )
+        return {
+            **super().get_context(obj),
             "danger": True,
-            "breadcrumb": [*_breadcrumb(request.user, node), (node, True)],
+            "confirm": "确认撤销该组织？撤销不可直接恢复。",
             "intro": (
                 f"撤销后记录仍保留并标注撤销日期。"
                 f"将同时撤销其下 {active_below} 个未撤销的下级组织。"
             ),
-        },
-    )
+        }
 
 
-@login_required
-def county_settings(request: HttpRequest) -> HttpResponse:
-    require_action(request, OrgAction.COUNTY_SETTINGS)
-    form = CountySettingsForm(request.POST or None, instance=CountySettings.current())
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_county_settings(actor=request.user, values=form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "县级设置已保存")
-            return redirect("orgs:county_settings")
-    return render(request, "orgs/county_settings.html", {"form": form, "nav_active": "orgs"})
+class CountySettingsView(ServiceFormView):
+    action = OrgAction.COUNTY_SETTINGS
+    template_name = "orgs/county_settings.html"
+    nav_active = "orgs"
+    success_message = "县级设置已保存"
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        return CountySettingsForm(self.request.POST or None, instance=CountySettings.current())
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.update_county_settings(actor=actor, values=data)
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("orgs:county_settings")
+
+
+create = CreateView.as_view()
+edit = EditView.as_view()
+move = MoveView.as_view()
+dissolve = DissolveView.as_view()
+county_settings = CountySettingsView.as_view()

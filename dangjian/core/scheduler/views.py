@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
+from django.urls import reverse
 
 from dangjian.core import clock
+from dangjian.core.generic import ConfirmActionView
 from dangjian.core.heartbeat import scheduler_check
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scheduler.models import RunOutcome, ScheduledJob, ScheduledRun
@@ -84,13 +85,27 @@ def job_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def run_now(request: HttpRequest, name: str) -> HttpResponse:
-    require_action(request, Action.SCHEDULER_RUN)
-    job = get_job(name)
-    if job is None:
-        raise Http404("没有这个定时任务")
-    request_run(job, actor=request.user, now=clock.now())
-    messages.success(request, f"已请求立即运行“{job.label}”，调度进程将在几秒内执行。")
-    return redirect("scheduler:list")
+class RunNowView(ConfirmActionView):
+    """The jobs page's 立即运行 button; the job is named by the registry, not a row in scope."""
+
+    action = Action.SCHEDULER_RUN
+    http_method_names = ["post"]
+
+    def get_object(self) -> PeriodicJob:
+        require_action(self.request, self.action)
+        job = get_job(self.kwargs["name"])
+        if job is None:
+            raise Http404("没有这个定时任务")
+        return job
+
+    def run(self, obj: Any, actor: Any) -> Any:
+        return request_run(obj, actor=actor, now=clock.now())
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已请求立即运行“{obj.label}”，调度进程将在几秒内执行。"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("scheduler:list")
+
+
+run_now = RunNowView.as_view()

@@ -1,19 +1,16 @@
+"""Member movements and status actions, each a small declared view (ADR 0022)."""
+
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.forms import apply_service_errors
-from dangjian.core.views import get_scoped_or_404, require_action
+from dangjian.core.generic import ConfirmActionView, ScopedListView, ServiceFormView
 from dangjian.members import movements
 from dangjian.members.choices import TransferStatus
 from dangjian.members.forms import (
@@ -31,203 +28,250 @@ from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.members.permissions import MemberAction
 from dangjian.orgs.models import OrgNode
 
-
-def _move(member: Member, actor: Any, data: dict[str, Any]) -> None:
-    target = (
-        OrgNode.objects.visible_to(actor, MemberAction.ADD)
-        .filter(code=data["to_org"].strip())
-        .first()
-    )
-    if target is None:
-        raise ValidationError({"to_org": "党支部编码不存在或不在您的授权范围内"})
-    movements.move_member(member, actor=actor, to_org=target, on=data["on"])
+_DATES = ("on", "issued_on", "left_on", "registered_on", "served_on")
 
 
-@dataclass(frozen=True)
-class MovementPage:
-    title: str
-    form: type[forms.Form]
-    run: Callable[[Member, Any, dict[str, Any]], Any]
-    done: str
-    errors_as: dict[str, str] = field(default_factory=dict)  # service argument → form field
+class MemberActionView(ServiceFormView):
+    """One action on one member, named by its slug in ``members:action``."""
+
+    queryset = Member.objects.select_related("org")
+    action = MemberAction.CHANGE
+    nav_active = "members"
+    submit_label = "提交"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return dict.fromkeys(_DATES, clock.today())
+
+    def get_title(self, obj: Any) -> str:
+        return f"{self.title}：{obj.name}"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("members:detail", args=[obj.pk])
 
 
-ACTIONS: dict[str, MovementPage] = {
-    "move": MovementPage("平台内转移", MoveForm, _move, "已完成转移"),
-    "transfer-out": MovementPage(
-        "开具组织关系介绍信（转出）",
-        TransferOutForm,
-        lambda m, a, d: movements.issue_transfer_out(m, actor=a, **d),
-        "已开具介绍信",
-    ),
-    "mobile-out": MovementPage(
-        "登记外出流动",
-        MobilityForm,
-        lambda m, a, d: movements.start_mobility(m, actor=a, **d),
-        "已登记为流动党员",
-    ),
-    "mobile-back": MovementPage(
-        "登记流动返回",
-        DateOnlyForm,
-        lambda m, a, d: movements.end_mobility(m, actor=a, returned_on=d["on"]),
-        "已登记返回",
-        {"returned_on": "on"},
-    ),
-    "lost-contact": MovementPage(
-        "标记失联",
-        DateOnlyForm,
-        lambda m, a, d: movements.mark_lost_contact(m, actor=a, since=d["on"]),
-        "已标记失联",
-        {"since": "on"},
-    ),
-    "restore-contact": MovementPage(
-        "恢复联系",
-        DateOnlyForm,
-        lambda m, a, d: movements.restore_contact(m, actor=a, on=d["on"]),
-        "已恢复联系",
-    ),
-    "suspend": MovementPage(
-        "停止党籍",
-        SuspendForm,
-        lambda m, a, d: movements.suspend_membership(m, actor=a, **d),
-        "已停止党籍",
-    ),
-    "community": MovementPage(
-        "社区报到（双报到）",
-        CommunityForm,
-        lambda m, a, d: movements.register_with_community(m, actor=a, **d),
-        "已登记社区报到",
-    ),
-    "service": MovementPage(
-        "社区服务记录",
-        ServiceForm,
-        lambda m, a, d: movements.record_service(m, actor=a, **d),
-        "已记录社区服务",
-    ),
+class MoveView(MemberActionView):
+    form_class = MoveForm
+    title = "平台内转移"
+    success_message = "已完成转移"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        target = (
+            OrgNode.objects.visible_to(actor, MemberAction.ADD)
+            .filter(code=data["to_org"].strip())
+            .first()
+        )
+        if target is None:
+            raise ValidationError({"to_org": "党支部编码不存在或不在您的授权范围内"})
+        return movements.move_member(obj, actor=actor, to_org=target, on=data["on"])
+
+
+class TransferOutView(MemberActionView):
+    form_class = TransferOutForm
+    title = "开具组织关系介绍信（转出）"
+    success_message = "已开具介绍信"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.issue_transfer_out(obj, actor=actor, **data)
+
+
+class MobileOutView(MemberActionView):
+    form_class = MobilityForm
+    title = "登记外出流动"
+    success_message = "已登记为流动党员"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.start_mobility(obj, actor=actor, **data)
+
+
+class MobileBackView(MemberActionView):
+    form_class = DateOnlyForm
+    title = "登记流动返回"
+    success_message = "已登记返回"
+    errors_as = {"returned_on": "on"}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.end_mobility(obj, actor=actor, returned_on=data["on"])
+
+
+class LostContactView(MemberActionView):
+    form_class = DateOnlyForm
+    title = "标记失联"
+    success_message = "已标记失联"
+    errors_as = {"since": "on"}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.mark_lost_contact(obj, actor=actor, since=data["on"])
+
+
+class RestoreContactView(MemberActionView):
+    form_class = DateOnlyForm
+    title = "恢复联系"
+    success_message = "已恢复联系"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.restore_contact(obj, actor=actor, on=data["on"])
+
+
+class SuspendView(MemberActionView):
+    form_class = SuspendForm
+    title = "停止党籍"
+    success_message = "已停止党籍"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.suspend_membership(obj, actor=actor, **data)
+
+
+class CommunityView(MemberActionView):
+    form_class = CommunityForm
+    title = "社区报到（双报到）"
+    success_message = "已登记社区报到"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.register_with_community(obj, actor=actor, **data)
+
+
+class ServiceRecordView(MemberActionView):
+    form_class = ServiceForm
+    title = "社区服务记录"
+    success_message = "已记录社区服务"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.record_service(obj, actor=actor, **data)
+
+
+# Slug in the URL → view; the member page lists the titles in this order.
+ACTIONS: dict[str, type[MemberActionView]] = {
+    "move": MoveView,
+    "transfer-out": TransferOutView,
+    "mobile-out": MobileOutView,
+    "mobile-back": MobileBackView,
+    "lost-contact": LostContactView,
+    "restore-contact": RestoreContactView,
+    "suspend": SuspendView,
+    "community": CommunityView,
+    "service": ServiceRecordView,
 }
+_ACTION_VIEWS = {slug: view.as_view() for slug, view in ACTIONS.items()}
 
 
 @login_required
 def member_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    spec = ACTIONS.get(name)
-    if spec is None:
+    view = _ACTION_VIEWS.get(name)
+    if view is None:
         raise Http404
-    member = get_scoped_or_404(
-        request, Member.objects.select_related("org"), MemberAction.CHANGE, pk
-    )
-    today = clock.today()
-    dates = ("on", "issued_on", "left_on", "registered_on", "served_on")
-    form = spec.form(request.POST or None, initial=dict.fromkeys(dates, today))
-    if request.method == "POST" and form.is_valid():
-        try:
-            spec.run(member, request.user, form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc, spec.errors_as)
-        else:
-            messages.success(request, spec.done)
-            return redirect("members:detail", pk=member.pk)
-    return render(
-        request,
-        "members/action.html",
-        {
-            "form": form,
-            "title": f"{spec.title}：{member.name}",
-            "member": member,
-            "nav_active": "members",
-        },
-    )
+    return view(request, pk=pk, name=name)  # type: ignore[no-any-return]
 
 
-@login_required
-def transfers(request: HttpRequest) -> HttpResponse:
-    require_action(request, MemberAction.VIEW)
-    incoming = (
-        TransferIn.objects.visible_to(request.user, MemberAction.VIEW)
-        .select_related("org")
-        .order_by("-received_on")[:200]
-    )
-    outgoing = (
-        TransferOut.objects.visible_to(request.user, MemberAction.VIEW)
-        .select_related("member", "member__org")
-        .order_by("-issued_on")[:200]
-    )
-    return render(
-        request,
-        "members/transfers.html",
-        {
-            "incoming": incoming,
-            "outgoing": outgoing,
-            "today": clock.today(),
-            "nav_active": "members",
-        },
-    )
+class TransfersView(ScopedListView):
+    """Incoming and outgoing letters in scope, the latest 200 of each."""
+
+    queryset = TransferIn.objects.select_related("org").order_by("-received_on")
+    action = MemberAction.VIEW
+    template_name = "members/transfers.html"
+    nav_active = "members"
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        outgoing = (
+            TransferOut.objects.visible_to(self.request.user, self.action)
+            .select_related("member", "member__org")
+            .order_by("-issued_on")[:200]
+        )
+        return {"incoming": rows[:200], "outgoing": outgoing, "today": clock.today()}
 
 
-@login_required
-def transfer_in_new(request: HttpRequest, org_pk: int) -> HttpResponse:
-    branch = get_scoped_or_404(request, OrgNode.objects.all(), MemberAction.ADD, org_pk)
-    form = TransferInForm(request.POST or None, initial={"received_on": clock.today()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            movements.receive_transfer_in(actor=request.user, org=branch, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "已登记转入介绍信，待接收")
-            return redirect("members:transfers")
-    return render(
-        request,
-        "members/action.html",
-        {"form": form, "title": f"登记转入：{branch.name}", "nav_active": "members"},
-    )
+class TransferInNewView(ServiceFormView):
+    queryset = OrgNode.objects.all()
+    action = MemberAction.ADD
+    pk_url_kwarg = "org_pk"
+    form_class = TransferInForm
+    nav_active = "members"
+    submit_label = "提交"
+    success_message = "已登记转入介绍信，待接收"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"received_on": clock.today()}
+
+    def get_title(self, obj: Any) -> str:
+        return f"登记转入：{obj.name}"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("members:transfers")
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.receive_transfer_in(actor=actor, org=obj, **data)
+
+
+class TransferInAcceptView(ConfirmActionView):
+    """Posted from the transfers list; a plain GET goes back to it."""
+
+    queryset = TransferIn.objects.select_related("org")
+    action = MemberAction.ADD
+    template_name = ""
+
+    def run(self, obj: Any, actor: Any) -> Any:
+        return movements.accept_transfer_in(obj, actor=actor, on=clock.today())
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已接收，{result.name}已登记在{obj.org.name}"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        if result is None:
+            return reverse("members:transfers")
+        return reverse("members:detail", args=[result.pk])
+
+
+class TransferInRejectView(ServiceFormView):
+    queryset = TransferIn.objects.select_related("org")
+    action = MemberAction.ADD
+    form_class = RejectForm
+    nav_active = "members"
+    submit_label = "提交"
+    success_message = "已退回"
+
+    def get_title(self, obj: Any) -> str:
+        return f"退回转入：{obj.name}"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("members:transfers")
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.reject_transfer_in(obj, actor=actor, on=clock.today(), **data)
+
+
+_DECISIONS = {
+    "accept": TransferInAcceptView.as_view(),
+    "reject": TransferInRejectView.as_view(),
+}
 
 
 @login_required
 def transfer_in_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-    if decision not in ("accept", "reject"):
+    view = _DECISIONS.get(decision)
+    if view is None:
         raise Http404
-    incoming = get_scoped_or_404(
-        request, TransferIn.objects.select_related("org"), MemberAction.ADD, pk
-    )
-    form = RejectForm(request.POST or None) if decision == "reject" else None
-    if request.method == "POST":
-        try:
-            if decision == "accept":
-                member = movements.accept_transfer_in(
-                    incoming, actor=request.user, on=clock.today()
-                )
-                messages.success(request, f"已接收，{member.name}已登记在{incoming.org.name}")
-                return redirect("members:detail", pk=member.pk)
-            if form is not None and form.is_valid():
-                movements.reject_transfer_in(
-                    incoming, actor=request.user, on=clock.today(), **form.cleaned_data
-                )
-                messages.success(request, "已退回")
-                return redirect("members:transfers")
-        except ValidationError as exc:
-            if form is None:
-                messages.error(request, "；".join(exc.messages))
-                return redirect("members:transfers")
-            apply_service_errors(form, exc)
-    if decision == "accept":
-        return redirect("members:transfers")
-    return render(
-        request,
-        "members/action.html",
-        {"form": form, "title": f"退回转入：{incoming.name}", "nav_active": "members"},
-    )
+    return view(request, pk=pk, decision=decision)  # type: ignore[no-any-return]
 
 
-@login_required
-def transfer_out_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    transfer = get_scoped_or_404(
-        request, TransferOut.objects.select_related("member__org"), MemberAction.CHANGE, pk
-    )
-    if request.method == "POST" and transfer.status == TransferStatus.PENDING:
-        try:
-            movements.complete_transfer_out(transfer, actor=request.user, on=clock.today())
-        except ValidationError as exc:  # completed meanwhile in another tab
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, f"{transfer.member.name}的组织关系已转出")
-    return redirect("members:detail", pk=transfer.member_id)
+class TransferOutCompleteView(ConfirmActionView):
+    """Posted from the member page; a letter no longer pending is left alone."""
+
+    queryset = TransferOut.objects.select_related("member__org")
+    action = MemberAction.CHANGE
+    template_name = ""
+
+    def run(self, obj: Any, actor: Any) -> Any:
+        if obj.status != TransferStatus.PENDING:
+            return False
+        movements.complete_transfer_out(obj, actor=actor, on=clock.today())
+        return True
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"{obj.member.name}的组织关系已转出" if result else ""
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("members:detail", args=[obj.member_id])
+
+
+transfers = TransfersView.as_view()
+transfer_in_new = TransferInNewView.as_view()
+transfer_out_complete = TransferOutCompleteView.as_view()

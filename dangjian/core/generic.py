@@ -1,0 +1,247 @@
+"""Generic scoped pages: each app declares a queryset, an action, a form and a service call.
+
+Four views cover the pages of the platform (ADR 0022):
+
+- ``ScopedListView``: rows through ``visible_to(user, action)``, an optional django-filter
+  FilterSet (the same class the API viewset uses), pagination; an htmx request gets only the
+  table partial.
+- ``ScopedDetailView``: one object through ``get_scoped_or_404``.
+- ``ServiceFormView``: an object in scope for the action, a form, ``run(obj, actor, data)``;
+  a service ``ValidationError`` lands on the form's fields and nothing is written.
+- ``ConfirmActionView``: GET asks, POST runs ``run(obj, actor)``.
+
+Every view requires a signed-in user; the role check, the denial audit entry and the 404 for an
+object out of scope come from ``get_scoped_or_404`` / ``require_action``, as on hand-written pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views import View
+from django_htmx.http import HttpResponseLocation
+
+from dangjian.core.forms import apply_service_errors
+from dangjian.core.views import get_scoped_or_404, require_action
+
+
+class ScopedView(View):
+    """The shared part: sign-in, the action, the unrestricted queryset and the object lookup.
+
+    ``queryset`` is unrestricted (``visible_to`` narrows it per request); ``None`` means the page
+    is about no object and only the role is checked.
+    """
+
+    queryset: ClassVar[Any] = None
+    action: ClassVar[str] = ""
+    template_name: ClassVar[str] = ""
+    nav_active: ClassVar[str] = ""
+    pk_url_kwarg: ClassVar[str] = "pk"
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        # The same decorator as the function views, so the login redirect is identical.
+        return login_required(super().as_view(**initkwargs))
+
+    def get_queryset(self) -> Any:
+        return self.queryset.all()
+
+    def get_object(self) -> Any:
+        if self.queryset is None:
+            require_action(self.request, self.action)
+            return None
+        pk = self.kwargs[self.pk_url_kwarg]
+        return get_scoped_or_404(self.request, self.get_queryset(), self.action, pk)
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        """Extra template context for this page."""
+        return {}
+
+    def render_page(self, context: dict[str, Any], template: str | None = None) -> HttpResponse:
+        base = {"nav_active": self.nav_active} if self.nav_active else {}
+        return render(self.request, template or self.template_name, {**base, **context})
+
+
+class ScopedListView(ScopedView):
+    """A paginated list of the rows the user may see for ``action``."""
+
+    filterset_class: ClassVar[Any] = None
+    paginate_by: ClassVar[int] = 50
+    table_template: ClassVar[str] = ""  # the htmx partial; the full page includes it
+
+    def filter_data(self) -> Any:
+        """The FilterSet's input: the query string unless a page names its parameters itself."""
+        return self.request.GET or None
+
+    def get_rows(self, request: HttpRequest) -> tuple[Any, Any]:
+        """The rows and the bound FilterSet (``None`` without one); invalid filters list nothing."""
+        require_action(request, self.action)
+        rows = self.get_queryset().visible_to(request.user, self.action)
+        if self.filterset_class is None:
+            return rows, None
+        filterset = self.filterset_class(self.filter_data(), queryset=rows)
+        if filterset.is_bound and not filterset.is_valid():
+            return rows.none(), filterset
+        return filterset.qs, filterset
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        """The page of rows and the query string its links keep; a page that shows every row
+        at once (a short report) returns ``{"rows": ...}`` instead."""
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        return {"page": page, "query": query.urlencode()}
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        rows, filterset = self.get_rows(request)
+        context = {"filterset": filterset, **self.list_context(rows), **self.get_context(None)}
+        partial = self.table_template and getattr(request, "htmx", False)
+        return self.render_page(context, self.table_template if partial else None)
+
+
+class ScopedDetailView(ScopedView):
+    """One object the user may see for ``action``; ``context_object_name`` names it."""
+
+    context_object_name: ClassVar[str] = "object"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        return self.render_page({self.context_object_name: obj, **self.get_context(obj)})
+
+
+class _Redirecting(ScopedView):
+    success_message: ClassVar[str] = ""
+    success_url: ClassVar[str] = ""
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return self.success_message
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return self.success_url
+
+    def redirect(self, url: str) -> HttpResponse:
+        # An htmx submit follows HX-Location (a client-side navigation), not a 302 it would
+        # swap into the page.
+        if getattr(self.request, "htmx", False):
+            return HttpResponseLocation(url)
+        return HttpResponseRedirect(url)
+
+
+class ServiceFormView(_Redirecting):
+    """A form whose valid data goes to one service call.
+
+    Declare ``queryset``/``action``, ``form_class``, ``run`` and the success message and URL;
+    ``errors_as`` maps a service argument name to the form field that supplied it.
+    """
+
+    form_class: ClassVar[type[forms.BaseForm]]
+    template_name: ClassVar[str] = "generic/form.html"
+    title: ClassVar[str] = ""
+    submit_label: ClassVar[str] = "保存"
+    errors_as: ClassVar[dict[str, str]] = {}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {}
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        return self.form_class(self.request.POST or None, initial=self.get_initial(obj))
+
+    def forms_valid(self, form: forms.BaseForm) -> bool:
+        """Whether to call the service; a page with a second form checks it here too."""
+        return form.is_valid()
+
+    def error_form(self, form: forms.BaseForm, exc: ValidationError) -> forms.BaseForm:
+        """The form a service error belongs on."""
+        return form
+
+    def get_title(self, obj: Any) -> str:
+        return self.title
+
+    def cancel_url(self, obj: Any) -> str:
+        return self.get_success_url(obj, None)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        return self.show(obj, self.get_form(obj))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        form = self.get_form(obj)
+        if self.forms_valid(form):
+            try:
+                result = self.run(obj, request.user, form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(self.error_form(form, exc), exc, self.errors_as)
+            else:
+                message = self.get_success_message(obj, result)
+                if message:
+                    messages.success(request, message)
+                return self.redirect(self.get_success_url(obj, result))
+        return self.show(obj, form)
+
+    def show(self, obj: Any, form: forms.BaseForm) -> HttpResponse:
+        context = {
+            "form": form,
+            "object": obj,
+            "title": self.get_title(obj),
+            "submit_label": self.submit_label,
+            "cancel_url": self.cancel_url(obj),
+            **self.get_context(obj),
+        }
+        return self.render_page(context)
+
+
+class ConfirmActionView(_Redirecting):
+    """GET shows ``template_name`` (an empty one sends the visitor straight to the success URL);
+    POST runs ``run(obj, actor)``. A refusal is shown as a message on the success URL's page."""
+
+    template_name: ClassVar[str] = "generic/confirm.html"
+    title: ClassVar[str] = ""
+    question: ClassVar[str] = ""
+    submit_label: ClassVar[str] = "确认"
+    error_url: ClassVar[str] = ""
+
+    def run(self, obj: Any, actor: Any) -> Any:
+        raise NotImplementedError
+
+    def get_title(self, obj: Any) -> str:
+        return self.title
+
+    def get_error_url(self, obj: Any) -> str:
+        return self.error_url or self.get_success_url(obj, None)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        if not self.template_name:
+            return self.redirect(self.get_success_url(obj, None))
+        context = {
+            "object": obj,
+            "title": self.get_title(obj),
+            "question": self.question,
+            "submit_label": self.submit_label,
+            "cancel_url": self.get_success_url(obj, None),
+            **self.get_context(obj),
+        }
+        return self.render_page(context)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        try:
+            result = self.run(obj, request.user)
+        except ValidationError as exc:  # e.g. done meanwhile in another tab
+            messages.error(request, "；".join(exc.messages))
+            return self.redirect(self.get_error_url(obj))
+        message = self.get_success_message(obj, result)
+        if message:
+            messages.success(request, message)
+        return self.redirect(self.get_success_url(obj, result))

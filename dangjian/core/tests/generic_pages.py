@@ -1,0 +1,95 @@
+"""Pages declared on the generic views, for their own tests, mounted beside the real URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import include, path, reverse
+
+from dangjian import urls as root
+from dangjian.core import audit
+from dangjian.core.generic import (
+    ConfirmActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ServiceFormView,
+)
+from dangjian.orgs.filtersets import OrgNodeFilterSet
+from dangjian.orgs.models import OrgNode
+from dangjian.orgs.permissions import OrgAction
+
+REFUSED = "党建办"  # the test service refuses this short name, after writing (rolled back)
+
+
+@transaction.atomic
+def rename(node: OrgNode, *, actor: Any, short_name: str) -> OrgNode:
+    node.short_name = short_name
+    node.save(update_fields=["short_name"])
+    audit.record("test.rename", actor=actor, obj=node)
+    if short_name == REFUSED:
+        raise ValidationError({"short_name": "该简称已被占用"})
+    return node
+
+
+class RenameForm(forms.Form):
+    short_name = forms.CharField(label="简称", max_length=5)
+
+
+class NodeList(ScopedListView):
+    queryset = OrgNode.objects.order_by("path")
+    action = OrgAction.VIEW
+    filterset_class = OrgNodeFilterSet
+    paginate_by = 5
+    template_name = "generic_test/list.html"
+    table_template = "generic_test/_table.html"
+
+
+class NodeDetail(ScopedDetailView):
+    queryset = OrgNode.objects.all()
+    action = OrgAction.VIEW
+    template_name = "generic_test/detail.html"
+    context_object_name = "node"
+
+
+class Rename(ServiceFormView):
+    queryset = OrgNode.objects.all()
+    action = OrgAction.CHANGE
+    form_class = RenameForm
+    title = "修改简称"
+    success_message = "已修改简称"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return rename(obj, actor=actor, **data)
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("orgs:detail", args=[obj.pk])
+
+
+class ClearShortName(ConfirmActionView):
+    queryset = OrgNode.objects.all()
+    action = OrgAction.CHANGE
+    title = "清除简称"
+    question = "确定清除简称吗？"
+    success_message = "已清除简称"
+
+    def run(self, obj: Any, actor: Any) -> Any:
+        return rename(obj, actor=actor, short_name="")
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("orgs:detail", args=[obj.pk])
+
+
+pages = (
+    [
+        path("", NodeList.as_view(), name="list"),
+        path("<pk:pk>/", NodeDetail.as_view(), name="detail"),
+        path("<pk:pk>/rename/", Rename.as_view(), name="rename"),
+        path("<pk:pk>/clear/", ClearShortName.as_view(), name="clear"),
+    ],
+    "generic_test",
+)
+
+urlpatterns = [*root.urlpatterns, path("generic-test/", include(pages))]

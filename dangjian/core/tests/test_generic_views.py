@@ -1,0 +1,182 @@
+"""The generic scoped views themselves (ADR 0022), on pages declared in ``generic_pages``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+
+from dangjian.accounts.tests.factories import make_account
+from dangjian.core.denials import DENIED
+from dangjian.core.models import AuditEntry
+from dangjian.core.testing.clients import login
+from dangjian.core.tests.generic_pages import REFUSED
+from dangjian.orgs.models import OrgNode
+from dangjian.orgs.tests.factories import a_party_committee, make_party_org
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("dangjian.core.tests.generic_pages")]
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _test_templates(settings: Any) -> None:
+    engine = settings.TEMPLATES[0]
+    here = Path(__file__).parent / "templates"
+    settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], here]}]
+
+
+@pytest.fixture
+def branches() -> tuple[OrgNode, OrgNode]:
+    committee = a_party_committee()
+    return make_party_org(committee), make_party_org(committee)
+
+
+def _client(role: str, node: OrgNode) -> Client:
+    return login(Client(), make_account(role=role, node=node))
+
+
+def _denials() -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(action=DENIED).order_by("seq"))
+
+
+def test_out_of_scope_object_is_a_404_and_the_probe_is_recorded(branches) -> None:
+    mine, other = branches
+    client = _client("secretary", mine)
+    before = len(_denials())
+    for url in (f"/generic-test/{other.pk}/", f"/generic-test/{other.pk}/rename/"):
+        assert client.get(url).status_code == 404
+    response = client.post(f"/generic-test/{other.pk}/clear/")
+    assert response.status_code == 404
+    written = _denials()[before:]
+    assert len(written) == 3
+    assert {(e.changes["object_type"], e.changes["object_id"]) for e in written} == {
+        ("orgs.orgnode", str(other.pk))
+    }
+    assert client.get("/generic-test/99999999/").status_code == 404
+    assert len(_denials()) == before + 3  # a missing row is no probe
+
+
+def test_role_without_the_action_is_a_403_with_a_denial(branches) -> None:
+    mine, _ = branches
+    client = _client("observer", mine)
+    assert client.get(f"/generic-test/{mine.pk}/").status_code == 200  # may read
+    before = len(_denials())
+    assert client.get(f"/generic-test/{mine.pk}/rename/").status_code == 403
+    assert client.post(f"/generic-test/{mine.pk}/clear/").status_code == 403
+    written = _denials()[before:]
+    assert [e.changes["action"] for e in written] == ["org.change", "org.change"]
+
+
+def test_signed_out_visitor_is_sent_to_login(branches) -> None:
+    mine, _ = branches
+    response = Client().get(f"/generic-test/{mine.pk}/rename/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_invalid_form_re_renders_with_the_field_error_and_writes_nothing(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    before = AuditEntry.objects.count()
+    response = client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": "一二三四五六"})
+    assert response.status_code == 200
+    assert "简称：" in response.content.decode()
+    assert response.context["form"].errors["short_name"]
+    mine.refresh_from_db()
+    assert mine.short_name == "" and AuditEntry.objects.count() == before
+
+
+def test_service_refusal_lands_on_the_field_and_writes_nothing(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    before = AuditEntry.objects.count()
+    response = client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": REFUSED})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"short_name": ["该简称已被占用"]}
+    assert "简称：该简称已被占用" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.short_name == "" and AuditEntry.objects.count() == before
+
+
+def test_success_redirects_with_the_message(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    page = client.get(f"/generic-test/{mine.pk}/rename/")
+    assert page.status_code == 200 and "修改简称" in page.content.decode()
+    response = client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": "一支部"})
+    assert response.status_code == 302 and response["Location"] == f"/orgs/{mine.pk}/"
+    assert [m.message for m in get_messages(response.wsgi_request)] == ["已修改简称"]
+    mine.refresh_from_db()
+    assert mine.short_name == "一支部"
+    assert AuditEntry.objects.filter(action="test.rename", object_id=str(mine.pk)).count() == 1
+
+
+def test_htmx_submit_answers_with_hx_location(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    response = client.post(
+        f"/generic-test/{mine.pk}/rename/", {"short_name": "一支部"}, headers=HTMX
+    )
+    assert response.status_code == 200
+    assert "Location" not in response
+    assert json.loads(response["HX-Location"]) == {"path": f"/orgs/{mine.pk}/"}
+    mine.refresh_from_db()
+    assert mine.short_name == "一支部"
+
+
+def test_confirm_asks_on_get_and_acts_on_post(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": "一支部"})
+    page = client.get(f"/generic-test/{mine.pk}/clear/")
+    assert page.status_code == 200 and "确定清除简称吗？" in page.content.decode()
+    mine.refresh_from_db()
+    assert mine.short_name == "一支部"  # asking changes nothing
+    response = client.post(f"/generic-test/{mine.pk}/clear/")
+    assert response.status_code == 302 and response["Location"] == f"/orgs/{mine.pk}/"
+    mine.refresh_from_db()
+    assert mine.short_name == ""
+
+
+def test_list_shows_only_rows_in_scope_filtered_and_paginated(branches) -> None:
+    mine, other = branches
+    below = [make_party_org(mine, kind="party_group") for _ in range(6)]
+    client = _client("secretary", mine)
+    page = client.get("/generic-test/")
+    body = page.content.decode()
+    assert page.status_code == 200 and "<h1>组织列表</h1>" in body
+    assert mine.code in body and other.code not in body
+    assert page.context["page"].paginator.count == 1 + len(below)
+    filtered = client.get("/generic-test/", {"search": below[0].code})
+    assert [n.pk for n in filtered.context["page"]] == [below[0].pk]
+    bad = client.get("/generic-test/", {"parent": "x"})
+    assert bad.status_code == 200 and bad.context["page"].paginator.count == 0
+
+
+def test_htmx_list_request_renders_only_the_table(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    response = client.get("/generic-test/", {"page": "1"}, headers=HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.startswith('<table id="rows">') and mine.code in body
+    assert "<html" not in body and "<h1>" not in body
+
+
+def test_org_tree_search_and_the_api_filter_alike_and_htmx_gets_the_table(branches) -> None:
+    mine, _ = branches
+    below = make_party_org(mine, kind="party_group")
+    client = _client("secretary", mine)
+    page = client.get("/orgs/", {"q": below.code})
+    api = client.get("/api/orgs/", {"search": below.code})
+    assert [n.pk for n in page.context["page"]] == [row["id"] for row in api.json()["results"]]
+    assert [n.pk for n in page.context["page"]] == [below.pk]
+    partial = client.get("/orgs/", {"q": below.code}, headers=HTMX)
+    body = partial.content.decode()
+    assert body.lstrip().startswith('<div class="table-responsive">') and below.code in body
+    assert "<html" not in body and "组织体系" not in body
