@@ -11,6 +11,7 @@ from django.urls import include, path, reverse
 
 from dangjian import urls as root
 from dangjian.core import audit
+from dangjian.core.audit_names import declare_audit_names
 from dangjian.core.generic import (
     ConfirmActionView,
     ScopedDetailView,
@@ -21,6 +22,7 @@ from dangjian.orgs.filtersets import OrgNodeFilterSet
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.permissions import OrgAction
 
+declare_audit_names({"test.rename": "测试改简称"})
 REFUSED = "党建办"  # the test service refuses this short name, after writing (rolled back)
 
 
