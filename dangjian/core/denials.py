@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from dangjian.core import audit, clock
@@ -80,11 +81,12 @@ def _write_summary(window: DenialWindow) -> AuditEntry:
     """One chained entry for the repeats of a window, in the name of the repeating actor and
     with the address and request id of the last repeat."""
     assert window.opened_at is not None and window.last_at is not None
+    # An anonymous repeater (no account) is named by the window, as its first entry was.
     actor = (
         get_user_model().objects.filter(pk=window.actor_id).first()
         if window.actor_id is not None
         else None
-    )
+    ) or AnonymousUser()
     entry = audit.record(
         REPEATED,
         actor=actor,

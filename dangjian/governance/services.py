@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor, SystemActor
 from dangjian.core.permissions import Action
 from dangjian.core.scoping import subtree_q
 from dangjian.governance.choices import CommitteePost, LeaderPosition
@@ -50,7 +51,7 @@ def current_term(org: OrgNode) -> CommitteeTerm | None:
 
 @transaction.atomic
 def record_election(
-    *, actor: Any, org: OrgNode, elected_on: date, term_years: int | None = None
+    *, actor: Actor, org: OrgNode, elected_on: date, term_years: int | None = None
 ) -> CommitteeTerm:
     """A new term starts: the previous one ends on the election date."""
     require_scope(actor, org, Action.GOVERNANCE_CHANGE)
@@ -83,7 +84,7 @@ def record_election(
 def extend_term(
     term: CommitteeTerm,
     *,
-    actor: Any,
+    actor: Actor,
     until: date,
     approval_ref: str,
     today: date | None = None,
@@ -104,21 +105,23 @@ def extend_term(
     )
 
 
-def seat_candidates(term: CommitteeTerm, actor: Any) -> Any:
+def seat_candidates(term: CommitteeTerm, actor: Actor) -> Any:
     """Members who may sit on the committee: in service in the organisation's subtree and
     readable by the actor (a grant without descendants does not show the branches' members)."""
     members = Member.objects.filter(
         subtree_q("org__path", term.org.path),
         status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY],
     )
-    return members if actor is None else members.visible_to(actor, Action.MEMBER_VIEW)
+    return (
+        members if isinstance(actor, SystemActor) else members.visible_to(actor, Action.MEMBER_VIEW)
+    )
 
 
 @transaction.atomic
 def assign_seat(
     term: CommitteeTerm,
     *,
-    actor: Any,
+    actor: Actor,
     post: str,
     member: Member,
     assigned_on: date,
@@ -165,7 +168,7 @@ def assign_seat(
 
 
 @transaction.atomic
-def remove_seat(seat: CommitteeSeat, *, actor: Any) -> None:
+def remove_seat(seat: CommitteeSeat, *, actor: Actor) -> None:
     require_scope(actor, seat.term.org, Action.GOVERNANCE_CHANGE)
     audit.record(
         "governance.seat.remove",
@@ -223,7 +226,7 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
 @transaction.atomic
 def set_leader(
     *,
-    actor: Any,
+    actor: Actor,
     org: OrgNode,
     position: str,
     person_name: str,
@@ -269,7 +272,7 @@ def set_leader(
 
 @transaction.atomic
 def record_unity_exception(
-    *, actor: Any, org: OrgNode, reason: str, approval_ref: str, on: date
+    *, actor: Actor, org: OrgNode, reason: str, approval_ref: str, on: date
 ) -> UnityException:
     require_scope(actor, org, Action.GOVERNANCE_CHANGE)
     if len(reason.strip()) < 4:

@@ -9,6 +9,7 @@ from typing import Any
 import xlsxwriter
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor
 from dangjian.core.exports import spreadsheet_safe
 from dangjian.members.choices import Education, MemberStatus
 from dangjian.members.services import decrypt_id, decrypt_phone
@@ -36,7 +37,7 @@ EXPORT_FIELDS = (
 EDUCATION_LABELS = dict(Education.choices)
 
 
-def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
+def export_members(members: Any, *, actor: Actor, reveal: bool) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer,
