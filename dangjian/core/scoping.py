@@ -18,7 +18,7 @@ from typing import Any, Self
 from django.db import connection, models
 from django.db.models import Q
 
-from dangjian.core.actors import SystemActor, require_actor
+from dangjian.core.actors import Actor, SystemActor, require_actor
 from dangjian.core.errors import NotAllowed, NotVisible
 from dangjian.core.permissions import (
     admin_role,
@@ -127,7 +127,7 @@ def permits(user: Any, action: str, *, path: str, pk: int) -> bool:
     return found is None or any(reach.covers(path=path, pk=pk) for reach in found)
 
 
-def require_permits(actor: Any, action: str, *, path: str, pk: int) -> None:
+def require_permits(actor: Actor, action: str, *, path: str, pk: int) -> None:
     """A service's own scope gate for a write on the node at ``path``/``pk``.
 
     A ``SystemActor`` (command, job) passes: it is bounded by its workflow roles, not by a tree.
@@ -144,7 +144,7 @@ def require_permits(actor: Any, action: str, *, path: str, pk: int) -> None:
     raise NotAllowed("您的角色无权执行此操作")
 
 
-def require_anywhere(actor: Any, action: str) -> None:
+def require_anywhere(actor: Actor, action: str) -> None:
     """The gate for a write not tied to one node (county settings): the actor's roles must allow
     ``action`` somewhere (else ``NotAllowed``); a ``SystemActor`` passes."""
     require_actor(actor)
@@ -154,7 +154,7 @@ def require_anywhere(actor: Any, action: str) -> None:
         raise NotAllowed("您的角色无权执行此操作")
 
 
-def require_permits_on(actor: Any, action: str, node: Any) -> None:
+def require_permits_on(actor: Actor, action: str, node: Any) -> None:
     """``require_permits`` for a loaded node (anything with ``path`` and ``pk``)."""
     require_permits(actor, action, path=node.path, pk=node.pk)
 
