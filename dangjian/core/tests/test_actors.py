@@ -25,10 +25,10 @@ from dangjian.governance import services as governance
 from dangjian.governance.models import CommitteeTerm
 from dangjian.members import movements
 from dangjian.members import services as members
-from dangjian.members.models import Member, MemberEvent
+from dangjian.members.models import ImportJob, ImportStatus, Member, MemberEvent
 from dangjian.members.notices import TRANSFER_IN_RECEIVED
 from dangjian.members.tests.helpers import data
-from dangjian.members.workbook import importer
+from dangjian.members.workbook import importer, jobs
 from dangjian.notifications import services as notifications
 from dangjian.orgs import services as orgs
 from dangjian.orgs.models import OrgNode
@@ -49,6 +49,7 @@ def _state() -> tuple[Any, ...]:
         MemberEvent.objects.count(),
         CommitteeTerm.objects.count(),
         SealedPeriod.objects.count(),
+        sorted(ImportJob.objects.values_list("pk", "status")),
     )
 
 
@@ -70,6 +71,13 @@ def _writes(org: Any, user: Any) -> dict[str, Callable[[Any], Any]]:
     member = _member_in(org, "CT01-ZB1")
     term = governance.record_election(actor=TESTS, org=org("CT01-ZB1"), elected_on=date(2026, 1, 5))
     node = org("CT01-ZB1")
+    job = ImportJob.objects.create(
+        org=node,
+        created_by=user("secretary1"),
+        original_name="t.xlsx",
+        file_sha256="0" * 64,
+        status=ImportStatus.VALID,
+    )
     return {
         "orgs.create_org": lambda actor: orgs.create_org(
             actor=actor, parent=node, kind="party_group", code="CT01-ZB1-XZ9", name="第九党小组"
@@ -106,6 +114,9 @@ def _writes(org: Any, user: Any) -> dict[str, Callable[[Any], Any]]:
             org("CT01"), "2026-Q1", actor=actor, now=MAY_2026
         ),
         "importer.validate": lambda actor: importer.validate(b"", actor=actor),
+        "jobs.confirm_import": lambda actor: jobs.confirm_import(
+            job, actor=actor, now=NOW, background=False
+        ),
         "notifications.notify": lambda actor: notifications.notify(
             [user("secretary1")], TRANSFER_IN_RECEIVED.key, "t:1", "标题", actor=actor, now=NOW
         ),
@@ -137,6 +148,7 @@ def test_every_service_refuses_a_missing_actor_and_writes_nothing(org, user) -> 
         ("governance.record_election", "branch"),
         ("governance.extend_term", "branch"),
         ("sealing.seal_period", "county"),
+        ("jobs.confirm_import", "branch"),
     ],
 )
 def test_a_write_outside_the_actors_scope_is_not_visible_and_writes_nothing(

@@ -27,6 +27,8 @@ from dangjian.core import clock
 from dangjian.core.actors import Actor, SystemActor
 from dangjian.core.context import command_context
 from dangjian.core.files import services as stored_files
+from dangjian.core.permissions import Action
+from dangjian.core.scoping import require_permits_on
 from dangjian.core.workflow import transition
 from dangjian.members.files import IMPORT_WORKBOOK
 from dangjian.members.flows import IMPORT_JOB
@@ -271,6 +273,7 @@ def confirm_import(job: ImportJob, *, actor: Actor, now: datetime, background: b
     """确认导入: VALID → IMPORTING, once. Of two near-simultaneous confirms the second is told
     the state changed (``ValidationError``). In the background the worker runs the import after
     commit; otherwise the caller calls ``run_import`` next."""
+    require_permits_on(actor, Action.MEMBER_IMPORT, job.org)
     IMPORT_JOB.check_state(job.status, "confirm")  # a finished job says so, not "file gone"
     transition(job, "confirm", actor=actor, now=now, fields={"processed_rows": 0, "message": ""})
     # After the step, under its lock: a concurrent confirm has already been told the state
@@ -286,6 +289,7 @@ def enqueue_validation(job: ImportJob, *, actor: Actor, now: datetime) -> None:
     """UPLOADED → VALIDATING, then the worker checks the file once this transaction commits."""
     from dangjian.members.tasks import validate_members
 
+    require_permits_on(actor, Action.MEMBER_IMPORT, job.org)
     transition(job, "validate", actor=actor, now=now, fields={"processed_rows": 0})
     transaction.on_commit(lambda: validate_members.enqueue(job.pk))
 
@@ -328,6 +332,7 @@ class CannotRetry(ValueError):
 
 @transaction.atomic
 def retry(job: ImportJob, *, actor: Actor, now: datetime) -> None:
+    require_permits_on(actor, Action.MEMBER_IMPORT, job.org)
     if job.status == ImportStatus.UNREADABLE:
         raise CannotRetry(UNREADABLE_MESSAGE)
     if job.status != ImportStatus.FAILED:
