@@ -22,6 +22,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor, require_actor
 from dangjian.core.context import RequestContext, current_request
 from dangjian.core.models import AuditEntry, AuditOutcome, DenialWindow
 from dangjian.core.rules import (
@@ -40,12 +41,13 @@ def _now() -> datetime:
 
 
 def record_denial(
-    actor: Any, *, method: str, changes: dict[str, Any], now: datetime | None = None
+    actor: Actor, *, method: str, changes: dict[str, Any], now: datetime | None = None
 ) -> AuditEntry | None:
     """Record one denied request; the written entry, or ``None`` when it was counted into an
     open window instead."""
     moment = now or _now()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    require_actor(actor)  # a request's user, signed in or anonymous; never None
+    authenticated = getattr(actor, "is_authenticated", False)
     actor_id = actor.pk if authenticated else None
     username = actor.get_username() if authenticated else ""
     key = denial_key(

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.core import clock
+from dangjian.core.actors import Actor
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.permissions import Action
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -32,7 +33,7 @@ from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.orgs.models import OrgNode
 
 
-def _move(member: Member, actor: Any, data: dict[str, Any]) -> None:
+def _move(member: Member, actor: Actor, data: dict[str, Any]) -> None:
     target = (
         OrgNode.objects.visible_to(actor, Action.MEMBER_ADD)
         .filter(code=data["to_org"].strip())
