@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.DatabaseUnavailableMiddleware",
+    "dangjian.core.middleware.NotVisibleMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -14,7 +14,11 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditOutcome
+
+# Refused sign-ins are recorded on nobody's session; the entry names the username tried.
+LOGIN_GUARD = SystemActor("login_guard")
 
 
 @receiver(user_logged_in)
@@ -46,7 +50,7 @@ def on_login_failed(
     with transaction.atomic():
         audit.record(
             "auth.login_failed",
-            actor=None,
+            actor=LOGIN_GUARD,
             username=username,
             outcome=AuditOutcome.FAILURE,
             object_repr=username,
@@ -60,7 +64,7 @@ def on_locked_out(
     with transaction.atomic():
         audit.record(
             "auth.lockout",
-            actor=None,
+            actor=LOGIN_GUARD,
             username=str(username or "")[:150],
             outcome=AuditOutcome.DENIED,
             object_repr=str(username or ""),

@@ -14,6 +14,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts.models import ApiToken, Grant, PasswordHistory, SecurityPolicy, User
+from dangjian.accounts.permissions import AccountAction
 from dangjian.accounts.rules import (
     API_TOKEN_ACTIVE_LIMIT,
     API_TOKEN_MARK,
@@ -27,26 +28,41 @@ from dangjian.accounts.rules import (
     username_error,
 )
 from dangjian.core import audit, clock
-from dangjian.core.actors import SystemActor
+from dangjian.core.actors import Actor, SystemActor, require_actor
 from dangjian.core.crypto import sm3_hex
-from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role, admin_role, identity_roles
+from dangjian.core.errors import NotAllowed
+from dangjian.core.permissions import (
+    ADMIN_ROLES,
+    BUSINESS_ROLES,
+    Role,
+    admin_role,
+    has_platform_scope,
+    identity_roles,
+    roles_for,
+)
 from dangjian.core.rules import invisible_character_error
 from dangjian.orgs.models import OrgNode
 
 
-def require_admin_authority(actor: Any, role: str) -> None:
-    """The service's own gate for 三员 work: the view checks first, this holds when it does not.
+def require_admin_authority(actor: Actor, action: str) -> None:
+    """The service's own gate for 三员 work (``AccountAction.MANAGE``, ``SECURITY_MANAGE``):
+    the view checks first, this holds when it does not. The rule table decides, as everywhere.
 
     An operator's command on the server acts as a named ``SystemActor`` (demo loader, factories);
     a missing actor is a programming error, never a silent pass."""
-    if actor is None:
-        raise TypeError("an account service needs an actor (a user or a SystemActor)")
+    require_actor(actor)
     if isinstance(actor, SystemActor):
         return
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
         raise PermissionDenied("请先登录")
-    if admin_role(actor) != role:
-        raise PermissionDenied(f"只有{Role(role).label}可以执行此操作")
+    if not has_platform_scope(actor, action):
+        labels = "、".join(sorted(Role(role).label for role in roles_for(action)))
+        raise NotAllowed(f"只有{labels}可以执行此操作")
+
+
+def _person(actor: Actor) -> User | None:
+    """The account behind ``actor`` for a "by whom" column; none for a system actor."""
+    return actor if isinstance(actor, User) else None
 
 
 def generate_initial_password(length: int = 16) -> str:
@@ -61,7 +77,7 @@ def generate_initial_password(length: int = 16) -> str:
 @transaction.atomic
 def create_account(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     full_name: str,
     admin_role: str = "",
@@ -71,7 +87,7 @@ def create_account(
     now: datetime | None = None,
 ) -> tuple[User, str]:
     """Create an account; returns it with its initial password (shown once, never stored)."""
-    require_admin_authority(actor, Role.SYSADMIN)
+    require_admin_authority(actor, AccountAction.MANAGE)
     username = username.strip()
     message = username_error(username)
     if message:
@@ -109,9 +125,9 @@ def create_account(
 
 @transaction.atomic
 def grant_role(
-    *, actor: Any, user: User, role: str, node: OrgNode, include_descendants: bool = True
+    *, actor: Actor, user: User, role: str, node: OrgNode, include_descendants: bool = True
 ) -> Grant:
-    require_admin_authority(actor, Role.SYSADMIN)
+    require_admin_authority(actor, AccountAction.MANAGE)
     if role not in BUSINESS_ROLES:
         raise ValidationError({"role": "只能授予业务角色；三员管理角色在账号上设置"})
     if user.admin_role:
@@ -147,8 +163,8 @@ def grant_role(
 
 
 @transaction.atomic
-def revoke_grant(grant: Grant, *, actor: Any) -> None:
-    require_admin_authority(actor, Role.SYSADMIN)
+def revoke_grant(grant: Grant, *, actor: Actor) -> None:
+    require_admin_authority(actor, AccountAction.MANAGE)
     audit.record(
         "accounts.grant.revoke",
         actor=actor,
@@ -161,9 +177,10 @@ def revoke_grant(grant: Grant, *, actor: Any) -> None:
 
 @transaction.atomic
 def change_password(
-    user: User, *, new_password: str, actor: Any, now: datetime | None = None
+    user: User, *, new_password: str, actor: Actor, now: datetime | None = None
 ) -> None:
     """Set a new password after the policy (history included) accepted it."""
+    require_actor(actor)
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
@@ -186,7 +203,8 @@ def start_totp_enrolment(user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def confirm_totp(user: User, device: TOTPDevice, *, token: str, actor: Any) -> bool:
+def confirm_totp(user: User, device: TOTPDevice, *, token: str, actor: Actor) -> bool:
+    require_actor(actor)
     if not device.verify_token(token):
         audit.record("accounts.totp.enrol", actor=actor, obj=user, outcome="failure")
         return False
@@ -218,8 +236,8 @@ def get_policy() -> SecurityPolicy:
 
 
 @transaction.atomic
-def update_policy(*, actor: Any, values: dict[str, Any]) -> SecurityPolicy:
-    require_admin_authority(actor, Role.SECADMIN)
+def update_policy(*, actor: Actor, values: dict[str, Any]) -> SecurityPolicy:
+    require_admin_authority(actor, AccountAction.SECURITY)
     row = get_policy()
     before = {f: getattr(row, f) for f in POLICY_FIELDS} if row.pk and row.updated_at else {}
     for field in POLICY_FIELDS:
@@ -235,8 +253,8 @@ def update_policy(*, actor: Any, values: dict[str, Any]) -> SecurityPolicy:
 
 
 @transaction.atomic
-def unlock_account(*, actor: Any, username: str) -> int:
-    require_admin_authority(actor, Role.SECADMIN)
+def unlock_account(*, actor: Actor, username: str) -> int:
+    require_admin_authority(actor, AccountAction.SECURITY)
     from axes.models import AccessAttempt
 
     attempts = AccessAttempt.objects.filter(username=username)
@@ -252,8 +270,9 @@ def unlock_account(*, actor: Any, username: str) -> int:
 
 
 @transaction.atomic
-def disable_inactive_accounts(*, now: Any, actor: Any) -> list[str]:
+def disable_inactive_accounts(*, now: Any, actor: Actor) -> list[str]:
     """Disable accounts unused for the policy's number of days (等保: 及时清理多余账户)."""
+    require_admin_authority(actor, AccountAction.MANAGE)
     days = get_policy().inactive_days
     disabled = []
     for account in User.objects.filter(is_active=True).only(
@@ -279,18 +298,19 @@ def api_token_digest(token: str) -> str:
     return sm3_hex(token.encode("utf-8"))
 
 
-def may_manage_any_tokens(actor: Any) -> bool:
+def may_manage_any_tokens(actor: Actor) -> bool:
     """系统管理员 creates tokens for other accounts and revokes any; others manage their own."""
     return admin_role(actor) == Role.SYSADMIN
 
 
-def _may_manage_tokens_of(actor: Any, user: User) -> bool:
+def _may_manage_tokens_of(actor: Actor, user: User) -> bool:
+    require_actor(actor)
     return actor.pk == user.pk or may_manage_any_tokens(actor)
 
 
 @transaction.atomic
 def create_api_token(
-    *, actor: Any, user: User, name: str, days: int, now: datetime | None = None
+    *, actor: Actor, user: User, name: str, days: int, now: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns it with the clear token, which is never stored."""
     if not _may_manage_tokens_of(actor, user):
@@ -326,7 +346,7 @@ def create_api_token(
         prefix=clear[:API_TOKEN_PREFIX_LENGTH],
         digest=api_token_digest(clear),
         created_at=now,
-        created_by=actor,
+        created_by=_person(actor),
         expires_at=now + timedelta(days=days),
     )
     audit.record(
@@ -344,14 +364,14 @@ def create_api_token(
 
 
 @transaction.atomic
-def revoke_api_token(token: ApiToken, *, actor: Any, now: datetime | None = None) -> ApiToken:
+def revoke_api_token(token: ApiToken, *, actor: Actor, now: datetime | None = None) -> ApiToken:
     if not _may_manage_tokens_of(actor, token.user):
         raise PermissionDenied("只能撤销自己的 API 令牌")
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.revoked_at is not None:
         raise ValidationError({"token": "该令牌已撤销"})
     token.revoked_at = now or clock.now()
-    token.revoked_by = actor
+    token.revoked_by = _person(actor)
     token.save(update_fields=["revoked_at", "revoked_by"])
     audit.record(
         "accounts.token.revoke",

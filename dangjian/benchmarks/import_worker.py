@@ -45,6 +45,7 @@ def _setup(var_dir: Path) -> None:
 
 
 def run_ours(data: bytes) -> int:
+    from dangjian.core.actors import SystemActor
     from dangjian.core.context import command_context
     from dangjian.members.workbook import importer
     from dangjian.members.workbook.safety import check_xlsx
@@ -53,7 +54,7 @@ def run_ours(data: bytes) -> int:
         check_xlsx(data)
         # The production path (jobs.run_import): validation and writing in one pass.
         report, counts = importer.import_file(
-            data, actor=None, file_sha256="", original_name="bench"
+            data, actor=SystemActor("bench"), file_sha256="", original_name="bench"
         )
         if counts is None:
             raise SystemExit(f"unexpected errors: {report.errors[:3]}")

@@ -1,15 +1,23 @@
-"""Who may act besides a signed-in user: a named system actor for commands, jobs and sweeps.
+"""Who acts: a signed-in user, or a named system actor for commands, jobs and sweeps.
 
-A user acts with the roles its grants give it at the object's node; a ``SystemActor`` holds the
-single pseudo-role ``SYSTEM_ROLE``, which no grant can carry (it is not a ``Role`` choice), so a
-workflow step reserved for the machine (an import finishing, a stale job failing) cannot be taken
-by a person and a person's step cannot be taken by a job that forgot whose behalf it acts on.
+Every service takes ``actor: Actor`` (keyword) and calls ``require_actor`` first: ``None`` is a
+programming error, never a silent pass (ADR 0021). A user acts with the roles its grants give it
+at the object's node; a ``SystemActor`` holds the single pseudo-role ``SYSTEM_ROLE``, which no
+grant can carry (it is not a ``Role`` choice), so a workflow step reserved for the machine (an
+import finishing, a stale job failing) cannot be taken by a person and a person's step cannot be
+taken by a job that forgot whose behalf it acts on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    # Only for the type: core must not import the accounts app, and the base class needs the
+    # app registry, which is not ready when this module is first imported.
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 SYSTEM_ROLE = "system"
 
@@ -42,7 +50,21 @@ class SystemActor:
         return self.audit_name
 
 
-def actor_name(actor: Any) -> str:
+# A request's user may be anonymous (a refused login, a denial recorded before sign-in); the
+# services' own checks refuse it, so the type admits it and the scope decides.
+Actor: TypeAlias = "AbstractBaseUser | AnonymousUser | SystemActor"
+
+
+def require_actor(actor: Any) -> Actor:
+    """``actor`` itself, or ``TypeError`` at once for ``None`` or something that cannot act."""
+    if isinstance(actor, SystemActor):
+        return actor
+    if actor is None or not hasattr(actor, "is_authenticated") or isinstance(actor, str):
+        raise TypeError(f"a service needs an actor (a user or a SystemActor), not {actor!r}")
+    return actor  # type: ignore[no-any-return]
+
+
+def actor_name(actor: Actor) -> str:
     """The name an audit entry or a transition row shows for ``actor``."""
     if isinstance(actor, SystemActor):
         return actor.audit_name

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dangjian.core.apierrors import ExplainedAuthenticationFailed, ExplainedPermissionDenied
+from dangjian.core.errors import NotVisible
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -24,7 +25,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     original = exc
     if isinstance(exc, ExplainedAuthenticationFailed | ExplainedPermissionDenied):
         pass
-    elif isinstance(exc, Http404 | exceptions.NotFound):
+    elif isinstance(exc, Http404 | exceptions.NotFound | NotVisible):
+        if isinstance(exc, NotVisible) and (request := context.get("request")) is not None:
+            from dangjian.core.denials import record_denial
+
+            record_denial(
+                request.user,
+                method=request.method or "",
+                changes={"path": request.path, "refused_by": "service"},
+            )
         exc = exceptions.NotFound("对象不存在或不在您的授权范围内")
     elif isinstance(exc, exceptions.NotAuthenticated):
         exc = exceptions.NotAuthenticated("请先登录")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 
 from dangjian.core import clock
-from dangjian.core.actors import actor_name
+from dangjian.core.actors import Actor, actor_name, require_actor
 from dangjian.core.audit_names import check_declared
 from dangjian.core.context import RequestContext, current_request
 from dangjian.core.crypto import hmac_sm3
@@ -100,7 +100,7 @@ def role_snapshot(user: Any) -> str:
 def record(
     action: str,
     *,
-    actor: Any,
+    actor: Actor,
     obj: models.Model | None = None,
     org_path: str = "",
     changes: dict[str, Any] | None = None,
@@ -112,10 +112,12 @@ def record(
     """Append one entry. Call inside the transaction of the change it records (it joins it).
 
     ``context`` replaces the current request's address and id, for an entry written on behalf of
-    an earlier request (a summary of repeated denials)."""
+    an earlier request (a summary of repeated denials). ``actor`` is never ``None``: a command or
+    job passes its ``SystemActor`` (named ``system:<name>`` unless ``username`` says otherwise)."""
+    require_actor(actor)
     check_declared(action)
     request = context or current_request()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    authenticated = getattr(actor, "is_authenticated", False)
     with transaction.atomic():
         lock_chain()
         last = AuditEntry.objects.order_by("-seq").values_list("seq", "mac").first()

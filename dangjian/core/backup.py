@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import SystemActor
 from dangjian.core.checkpoints import checkpoint_file, write_checkpoint
 from dangjian.core.crypto import hmac_sm3
 from dangjian.core.models import AuditEntry
@@ -171,7 +172,7 @@ def create_backup(target: Path) -> dict[str, Any]:
     files = {name: meta["sha256"] for name, meta in manifest["files"].items()}
     changes = {"path": str(target), "vendor": vendor, "audit_head_seq": head[0], "files": files}
     with transaction.atomic():
-        audit.record("system.backup", actor=None, username="system:backup", changes=changes)
+        audit.record("system.backup", actor=SystemActor("backup"), changes=changes)
     return manifest
 
 
@@ -289,9 +290,7 @@ def restore_backup(source: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     changes = {"source": str(source), "backup_created_at": manifest["created_at"]}
     changes |= {"backup_head_seq": expected[0], "previous_head": previous}
     with transaction.atomic():
-        entry = audit.record(
-            "system.restore", actor=None, username="system:restore", changes=changes
-        )
+        entry = audit.record("system.restore", actor=SystemActor("restore"), changes=changes)
     # Older checkpoints may point past the restored head; a fresh one keeps verify_audit usable.
     if checkpoint_file().exists():
         write_checkpoint()

@@ -18,9 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor, require_actor
 from dangjian.core.context import RequestContext, current_request
 from dangjian.core.models import AuditEntry, AuditOutcome, DenialWindow
 from dangjian.core.rules import (
@@ -39,12 +41,13 @@ def _now() -> datetime:
 
 
 def record_denial(
-    actor: Any, *, method: str, changes: dict[str, Any], now: datetime | None = None
+    actor: Actor, *, method: str, changes: dict[str, Any], now: datetime | None = None
 ) -> AuditEntry | None:
     """Record one denied request; the written entry, or ``None`` when it was counted into an
     open window instead."""
     moment = now or _now()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    require_actor(actor)  # a request's user, signed in or anonymous; never None
+    authenticated = getattr(actor, "is_authenticated", False)
     actor_id = actor.pk if authenticated else None
     username = actor.get_username() if authenticated else ""
     key = denial_key(
@@ -80,11 +83,12 @@ def _write_summary(window: DenialWindow) -> AuditEntry:
     """One chained entry for the repeats of a window, in the name of the repeating actor and
     with the address and request id of the last repeat."""
     assert window.opened_at is not None and window.last_at is not None
+    # An anonymous repeater (no account) is named by the window, as its first entry was.
     actor = (
         get_user_model().objects.filter(pk=window.actor_id).first()
         if window.actor_id is not None
         else None
-    )
+    ) or AnonymousUser()
     entry = audit.record(
         REPEATED,
         actor=actor,

@@ -5,11 +5,13 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.core.handlers.exception import response_for_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
 from dangjian.core.context import request_context
+from dangjian.core.errors import NotVisible
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 logger = logging.getLogger("dangjian.request")
@@ -64,4 +66,27 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(body, status=503)
             response["Retry-After"] = "5"
             return response
+        return None
+
+
+class NotVisibleMiddleware:
+    """A service's ``NotVisible`` (object outside the actor's scope) is the normal 404 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotVisible):
+            from dangjian.core.denials import record_denial
+
+            # Logged like any hidden object the page itself refused (get_scoped_or_404).
+            record_denial(
+                request.user,
+                method=request.method or "",
+                changes={"path": request.path, "refused_by": "service"},
+            )
+            return response_for_exception(request, Http404(str(exception)))
         return None

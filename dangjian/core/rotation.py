@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from dangjian.core import audit, provider
+from dangjian.core.actors import SystemActor
 from dangjian.core.crypto import SoftwareCryptoProvider
 from dangjian.core.keys import key_file_path, load_keyring
 
@@ -79,8 +80,7 @@ def rotate(*, batch: int = 1000) -> dict[str, int]:
             counts[f"{model._meta.label_lower}.{field}"] = changed
         audit.record(
             "system.field_key.rotate",
-            actor=None,
-            username="system:rotate_field_key",
+            actor=SystemActor("rotate_field_key"),
             changes={"version": version, "rewritten": counts},
         )
     return {"version": version, **counts}

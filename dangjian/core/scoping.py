@@ -18,7 +18,15 @@ from typing import Any, Self
 from django.db import connection, models
 from django.db.models import Q
 
-from dangjian.core.permissions import admin_role, has_platform_scope, roles_for, user_grants
+from dangjian.core.actors import Actor, SystemActor, require_actor
+from dangjian.core.errors import NotAllowed, NotVisible
+from dangjian.core.permissions import (
+    admin_role,
+    can_anywhere,
+    has_platform_scope,
+    roles_for,
+    user_grants,
+)
 
 
 def subtree_q(path_field: str, path: str) -> Q:
@@ -117,6 +125,38 @@ def permits(user: Any, action: str, *, path: str, pk: int) -> bool:
     """The same decision as ``scope_q`` for one already-loaded node, without a query."""
     found = reaches(user, action)
     return found is None or any(reach.covers(path=path, pk=pk) for reach in found)
+
+
+def require_permits(actor: Actor, action: str, *, path: str, pk: int) -> None:
+    """A service's own scope gate for a write on the node at ``path``/``pk``.
+
+    A ``SystemActor`` (command, job) passes: it is bounded by its workflow roles, not by a tree.
+    A user whose roles allow ``action`` somewhere but not here gets ``NotVisible`` (the edges
+    answer 404, as for a missing object); one whose roles allow it nowhere gets ``NotAllowed``
+    (403). ``None`` is a ``TypeError``."""
+    require_actor(actor)
+    if isinstance(actor, SystemActor):
+        return
+    if permits(actor, action, path=path, pk=pk):
+        return
+    if _acting(actor) and can_anywhere(actor, action):
+        raise NotVisible
+    raise NotAllowed("您的角色无权执行此操作")
+
+
+def require_anywhere(actor: Actor, action: str) -> None:
+    """The gate for a write not tied to one node (county settings): the actor's roles must allow
+    ``action`` somewhere (else ``NotAllowed``); a ``SystemActor`` passes."""
+    require_actor(actor)
+    if isinstance(actor, SystemActor):
+        return
+    if not (_acting(actor) and can_anywhere(actor, action)):
+        raise NotAllowed("您的角色无权执行此操作")
+
+
+def require_permits_on(actor: Actor, action: str, node: Any) -> None:
+    """``require_permits`` for a loaded node (anything with ``path`` and ``pk``)."""
+    require_permits(actor, action, path=node.path, pk=node.pk)
 
 
 def roles_at(user: Any, *, path: str, pk: int) -> frozenset[str]:

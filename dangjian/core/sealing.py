@@ -17,18 +17,17 @@ inside the same transaction.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core import audit
+from dangjian.core.actors import Actor, SystemActor, actor_name
 from dangjian.core.models import SealedPeriod
 from dangjian.core.periods import Period, periods_containing
-from dangjian.core.permissions import Action, can_anywhere
-from dangjian.core.scoping import permits
+from dangjian.core.permissions import Action
+from dangjian.core.scoping import require_permits_on
 
 SEALED_MESSAGE = "该期间已封存，不能修改；如需更正请提交更正记录"
 KEY_FORMAT_MESSAGE = "期间格式不正确，应为 2026、2026-H1、2026-Q1 或 2026-M03"
@@ -71,14 +70,11 @@ def _covering_keys(period: Period) -> list[str]:
 
 @transaction.atomic
 def seal_period(
-    org: models.Model, period_key: str, *, actor: Any, now: datetime, note: str = ""
+    org: models.Model, period_key: str, *, actor: Actor, now: datetime, note: str = ""
 ) -> SealedPeriod:
     """Seal ``period_key`` for ``org`` and its subtree. Only a period that has ended can be
     sealed; sealing is final (there is no unseal)."""
-    if not permits(actor, Action.PERIOD_SEAL, path=org.path, pk=org.pk):  # type: ignore[attr-defined]
-        if actor is not None and can_anywhere(actor, Action.PERIOD_SEAL):
-            raise Http404("对象不存在或不在您的授权范围内")
-        raise PermissionDenied("您没有封存期间的权限")
+    require_permits_on(actor, Action.PERIOD_SEAL, org)
     try:
         period = Period.parse(period_key.strip())
     except ValueError:
@@ -103,8 +99,8 @@ def seal_period(
                 org=org,  # type: ignore[misc]
                 period_key=period.key,
                 sealed_at=now,
-                sealed_by=actor,
-                sealed_by_name=actor.get_username(),
+                sealed_by=None if isinstance(actor, SystemActor) else actor,
+                sealed_by_name=actor_name(actor),
                 note=note,
             )
     except IntegrityError:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import SystemActor
 from dangjian.core.denials import flush_closed_windows, record_denial
 from dangjian.core.exports import safe_row
 from dangjian.core.forms import BootstrapFormMixin
@@ -67,7 +68,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if status == 200:
         try:
             with transaction.atomic():
-                audit.record("system.healthz.probe", actor=None, username="healthz")
+                audit.record(
+                    "system.healthz.probe", actor=SystemActor("healthz"), username="healthz"
+                )
                 transaction.set_rollback(True)
             checks["audit"] = "ok"
         except Exception as exc:  # noqa: BLE001

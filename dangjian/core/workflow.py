@@ -28,7 +28,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from dangjian.core import audit
-from dangjian.core.actors import SystemActor, actor_name
+from dangjian.core.actors import Actor, SystemActor, actor_name, require_actor
 from dangjian.core.audit_names import declare_audit_names
 
 STATE_CHANGED = "状态已变化（现为“{current}”），未作任何修改，请刷新页面后重试"
@@ -189,7 +189,7 @@ def _node_of(obj: models.Model, lookup: str) -> Any:
     return reduce(getattr, lookup.split("__"), obj)
 
 
-def actor_roles(actor: Any, node: Any) -> frozenset[str]:
+def actor_roles(actor: Actor, node: Any) -> frozenset[str]:
     """The roles ``actor`` holds at ``node``; a system actor holds its own everywhere."""
     if isinstance(actor, SystemActor):
         return actor.roles
@@ -202,7 +202,7 @@ def transition(
     obj: models.Model,
     action: str,
     *,
-    actor: Any,
+    actor: Actor,
     now: datetime,
     fields: Mapping[str, Any] | None = None,
     changes: Mapping[str, Any] | None = None,
@@ -214,8 +214,7 @@ def transition(
     ``changes`` go into the audit entry beside the state change. On success ``obj`` carries the
     new values. Refused (state, role, or changed meanwhile): ``ValidationError``, nothing written.
     """
-    if actor is None:
-        raise TypeError("transition() needs an actor: a user or a SystemActor")
+    require_actor(actor)
     flow = workflow_for(obj)
     model = type(obj)
     expected = str(getattr(obj, flow.state_field))
@@ -268,7 +267,7 @@ def _changed(flow: Workflow, current: str) -> ValidationError:
 
 
 def _write_history(
-    obj: models.Model, declared: Step, from_state: str, *, actor: Any, now: datetime
+    obj: models.Model, declared: Step, from_state: str, *, actor: Actor, now: datetime
 ) -> None:
     from django.contrib.contenttypes.models import ContentType
 

@@ -15,9 +15,8 @@ from django.db import transaction
 from dangjian.accounts import services as account_services
 from dangjian.accounts.models import Grant, User
 from dangjian.core import audit
-from dangjian.core.actors import SystemActor
 from dangjian.core.permissions import Role
-from dangjian.demo.people import populate_county
+from dangjian.demo.people import LOADER, populate_county
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.models import EnterpriseProfile, OrgNode
@@ -93,7 +92,7 @@ def _add(
     enterprise: org_services.EnterpriseFacts | None = None,
 ) -> OrgNode:
     node = org_services.create_org(
-        actor=None,
+        actor=LOADER,
         parent=parent,
         kind=kind,
         code=code,
@@ -153,7 +152,7 @@ def _party_structure(county: DemoCounty, ent: OrgNode, code: str, short: str, la
 @transaction.atomic
 def build_demo_county(*, password: str) -> DemoCounty:
     root = org_services.create_org(
-        actor=None,
+        actor=LOADER,
         parent=None,
         kind=OrgKind.SUPERVISOR,
         code="XC",
@@ -192,7 +191,7 @@ def build_demo_county(*, password: str) -> DemoCounty:
     populate_county(county.nodes)
     for username, full_name, admin_role, grant in DEMO_ACCOUNTS:
         user, _ = account_services.create_account(
-            actor=SystemActor("load_demo"),
+            actor=LOADER,
             username=username,
             full_name=full_name,
             admin_role=admin_role,
@@ -202,7 +201,7 @@ def build_demo_county(*, password: str) -> DemoCounty:
         if grant is not None:
             role, node_code = grant
             account_services.grant_role(
-                actor=SystemActor("load_demo"), user=user, role=role, node=county.nodes[node_code]
+                actor=LOADER, user=user, role=role, node=county.nodes[node_code]
             )
         county.users[username] = user
     return county
@@ -219,7 +218,7 @@ def build_scale(*, enterprises: int, groups: int = 10, seed: int = 7) -> dict[st
     with transaction.atomic():
         for g in range(groups):
             group = org_services.create_org(
-                actor=None,
+                actor=LOADER,
                 parent=OrgNode.objects.get(pk=root.pk),
                 kind=OrgKind.GROUP,
                 code=f"SG{g + 1:02d}",
@@ -231,7 +230,7 @@ def build_scale(*, enterprises: int, groups: int = 10, seed: int = 7) -> dict[st
             made = _bulk_enterprises(group, g, n, rng)
             counts["enterprises"] += made[0]
             counts["party_orgs"] += made[1]
-        audit.record("demo.scale.generate", actor=None, username="system:load_demo", changes=counts)
+        audit.record("demo.scale.generate", actor=LOADER, changes=counts)
     return counts
 
 
@@ -324,7 +323,7 @@ def grant_for_benchmark(username: str, group_code: str, password: str) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:
         user, _ = account_services.create_account(
-            actor=SystemActor("load_demo"),
+            actor=LOADER,
             username=username,
             full_name="基准测试账号",
             password=password,
@@ -332,7 +331,5 @@ def grant_for_benchmark(username: str, group_code: str, password: str) -> User:
         )
     node = OrgNode.objects.get(code=group_code)
     if not Grant.objects.filter(user=user, node=node).exists():
-        account_services.grant_role(
-            actor=SystemActor("load_demo"), user=user, role=Role.SUPERVISOR, node=node
-        )
+        account_services.grant_role(actor=LOADER, user=user, role=Role.SUPERVISOR, node=node)
     return user

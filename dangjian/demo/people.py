@@ -31,6 +31,8 @@ GIVEN = (
 POSTS = ["综合办公室", "财务部", "工程部", "运营部", "安全环保部", "市场部", "生产一线", "技术中心"]
 COMMUNITIES = ["城关街道南门社区", "城关街道北苑社区", "东城街道滨江社区", "西城街道花园社区"]
 REGION = "330122"
+# The demo loader is an operator's command: its entries read ``system:load_demo``.
+LOADER = SystemActor("load_demo")
 # The demo's lost-contact case is recorded as the county office would record it.
 DEMO_LOADER = SystemActor("load_demo", roles=frozenset({Role.SUPERVISOR}))
 
@@ -83,18 +85,18 @@ def populate_branch(
         status = MemberStatus.PROBATIONARY if i == size - 1 and size > 4 else MemberStatus.FULL
         data = factory.member_data(status=status)
         data.party_group_id = group_ids[i % len(group_ids)] if group_ids else None
-        made.append(members.register_member(actor=None, org=branch, data=data))
+        made.append(members.register_member(actor=LOADER, org=branch, data=data))
     today = date(2026, 11, 1)
     for member in made[: int(size * 0.6)]:
         movements.register_with_community(
             member,
-            actor=None,
+            actor=LOADER,
             community=factory.rng.choice(COMMUNITIES),
             registered_on=date(2025, 3, 1) + timedelta(days=factory.rng.randint(0, 400)),
         )
     if with_committee:
         elected = date(2023, 1, 1) + timedelta(days=factory.rng.randint(0, 700))
-        term = governance.record_election(actor=None, org=branch, elected_on=min(elected, today))
+        term = governance.record_election(actor=LOADER, org=branch, elected_on=min(elected, today))
         full = [m for m in made if m.status == MemberStatus.FULL]
         posts = [
             CommitteePost.SECRETARY,
@@ -104,7 +106,7 @@ def populate_branch(
         ][: (1 if len(full) < 7 else 3 if len(full) < 9 else 4)]
         for post, member in zip(posts, full, strict=False):
             governance.assign_seat(
-                term, actor=None, post=post, member=member, assigned_on=term.elected_on
+                term, actor=LOADER, post=post, member=member, assigned_on=term.elected_on
             )
     return made
 
@@ -128,7 +130,7 @@ def populate_county(nodes: dict[str, OrgNode]) -> None:
         chairman = factory.name()
         split = code in ("CT04", "JT03", "NL05")
         governance.set_leader(
-            actor=None,
+            actor=LOADER,
             org=node,
             position=LeaderPosition.CHAIRMAN,
             person_name=chairman,
@@ -137,7 +139,7 @@ def populate_county(nodes: dict[str, OrgNode]) -> None:
             on_party_committee=True,
         )
         governance.set_leader(
-            actor=None,
+            actor=LOADER,
             org=node,
             position=LeaderPosition.PARTY_SECRETARY,
             person_name=factory.name() if split else chairman,
@@ -146,7 +148,7 @@ def populate_county(nodes: dict[str, OrgNode]) -> None:
             on_party_committee=True,
         )
         governance.set_leader(
-            actor=None,
+            actor=LOADER,
             org=node,
             position=LeaderPosition.GENERAL_MANAGER,
             person_name=factory.name(),
@@ -156,7 +158,7 @@ def populate_county(nodes: dict[str, OrgNode]) -> None:
         )
         if code == "NL05":
             governance.record_unity_exception(
-                actor=None,
+                actor=LOADER,
                 org=node,
                 reason="董事长由县水利局干部兼任，经县委组织部同意党组织书记分设",
                 approval_ref="X组通〔2024〕12号",

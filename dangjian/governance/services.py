@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 
 from dangjian.core import audit, clock
-from dangjian.core.scoping import subtree_q
+from dangjian.core.actors import Actor, SystemActor
+from dangjian.core.scoping import require_permits_on, subtree_q
 from dangjian.core.validators import check_date, check_name
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 from dangjian.governance.models import (
@@ -33,7 +34,6 @@ from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import party_standing_years
-from dangjian.members.services import require_scope
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
@@ -52,10 +52,10 @@ def current_term(org: OrgNode) -> CommitteeTerm | None:
 
 @transaction.atomic
 def record_election(
-    *, actor: Any, org: OrgNode, elected_on: date, term_years: int | None = None
+    *, actor: Actor, org: OrgNode, elected_on: date, term_years: int | None = None
 ) -> CommitteeTerm:
     """A new term starts: the previous one ends on the election date."""
-    require_scope(actor, org, GovernanceAction.CHANGE)
+    require_permits_on(actor, GovernanceAction.CHANGE, org)
     if org.kind not in PARTY_KINDS or org.kind == OrgKind.PARTY_GROUP:
         raise ValidationError({"org": "只有党委、党总支、党支部设委员会届次"})
     check_date(elected_on, "elected_on", "选举日期")
@@ -85,12 +85,12 @@ def record_election(
 def extend_term(
     term: CommitteeTerm,
     *,
-    actor: Any,
+    actor: Actor,
     until: date,
     approval_ref: str,
     today: date | None = None,
 ) -> None:
-    require_scope(actor, term.org, GovernanceAction.CHANGE)
+    require_permits_on(actor, GovernanceAction.CHANGE, term.org)
     state = term_state(term.elected_on, term.term_years, None, today or clock.today())
     message = extension_error(state.due_on, until, approval_ref)
     if message:
@@ -106,27 +106,29 @@ def extend_term(
     )
 
 
-def seat_candidates(term: CommitteeTerm, actor: Any) -> Any:
+def seat_candidates(term: CommitteeTerm, actor: Actor) -> Any:
     """Members who may sit on the committee: in service in the organisation's subtree and
     readable by the actor (a grant without descendants does not show the branches' members)."""
     members = Member.objects.filter(
         subtree_q("org__path", term.org.path),
         status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY],
     )
-    return members if actor is None else members.visible_to(actor, MemberAction.VIEW)
+    return (
+        members if isinstance(actor, SystemActor) else members.visible_to(actor, MemberAction.VIEW)
+    )
 
 
 @transaction.atomic
 def assign_seat(
     term: CommitteeTerm,
     *,
-    actor: Any,
+    actor: Actor,
     post: str,
     member: Member,
     assigned_on: date,
     post_label: str = "",
 ) -> CommitteeSeat:
-    require_scope(actor, term.org, GovernanceAction.CHANGE)
+    require_permits_on(actor, GovernanceAction.CHANGE, term.org)
     if post not in CommitteePost.values:
         raise ValidationError({"post": "职务无效"})
     if not seat_candidates(term, actor).filter(pk=member.pk).exists():
@@ -167,8 +169,8 @@ def assign_seat(
 
 
 @transaction.atomic
-def remove_seat(seat: CommitteeSeat, *, actor: Any) -> None:
-    require_scope(actor, seat.term.org, GovernanceAction.CHANGE)
+def remove_seat(seat: CommitteeSeat, *, actor: Actor) -> None:
+    require_permits_on(actor, GovernanceAction.CHANGE, seat.term.org)
     audit.record(
         "governance.seat.remove",
         actor=actor,
@@ -225,7 +227,7 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
 @transaction.atomic
 def set_leader(
     *,
-    actor: Any,
+    actor: Actor,
     org: OrgNode,
     position: str,
     person_name: str,
@@ -236,7 +238,7 @@ def set_leader(
     on_party_committee: bool = False,
 ) -> EnterpriseLeader:
     """Record who holds a position now; the previous holder's row is closed, not overwritten."""
-    require_scope(actor, org, GovernanceAction.CHANGE)
+    require_permits_on(actor, GovernanceAction.CHANGE, org)
     if org.kind != OrgKind.ENTERPRISE:
         raise ValidationError({"org": "领导人员只能登记在企业"})
     if position not in LeaderPosition.values:
@@ -271,9 +273,9 @@ def set_leader(
 
 @transaction.atomic
 def record_unity_exception(
-    *, actor: Any, org: OrgNode, reason: str, approval_ref: str, on: date
+    *, actor: Actor, org: OrgNode, reason: str, approval_ref: str, on: date
 ) -> UnityException:
-    require_scope(actor, org, GovernanceAction.CHANGE)
+    require_permits_on(actor, GovernanceAction.CHANGE, org)
     if len(reason.strip()) < 4:
         raise ValidationError({"reason": "请写明董事长与党组织书记分设的原因"})
     check_date(on, "on", "记录日期")

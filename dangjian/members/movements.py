@@ -17,9 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor
 from dangjian.core.ownership import save_versioned
 from dangjian.core.provider import crypto
 from dangjian.core.rules import add_months, invisible_character_error
+from dangjian.core.scoping import require_permits_on
 from dangjian.core.validators import check_date, check_name
 from dangjian.core.workflow import Workflow, transition
 from dangjian.members import flows, notices
@@ -44,14 +46,13 @@ from dangjian.members.services import (
     readable_by,
     records_refusals,
     register_member,
-    require_scope,
 )
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
 
-def _lock(member: Member, actor: Any, action: str = MemberAction.CHANGE) -> Member:
-    require_scope(actor, member.org, action)
+def _lock(member: Member, actor: Actor, action: str = MemberAction.CHANGE) -> Member:
+    require_permits_on(actor, action, member.org)
     return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
 
 
@@ -61,13 +62,13 @@ def _allowed(flow: Workflow, obj: Any, action: str) -> None:
     flow.check_state(obj.status, action)
 
 
-def _flip(member: Member, action: str, *, actor: Any, **fields: Any) -> None:
+def _flip(member: Member, action: str, *, actor: Actor, **fields: Any) -> None:
     transition(member, action, actor=actor, now=clock.now(), fields=fields)
 
 
 def _record(
     member: Member,
-    actor: Any,
+    actor: Actor,
     kind: str,
     on: date,
     summary: str,
@@ -81,10 +82,10 @@ def _record(
 
 
 @transaction.atomic
-def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Member:
+def move_member(member: Member, *, actor: Actor, to_org: OrgNode, on: date) -> Member:
     """A move between two branches on the platform: one transaction, both ends recorded."""
     locked = _lock(member, actor)
-    require_scope(actor, to_org, MemberAction.ADD)
+    require_permits_on(actor, MemberAction.ADD, to_org)
     if to_org.kind != OrgKind.BRANCH or to_org.is_dissolved:
         raise ValidationError({"to_org": "只能转入未撤销的党支部"})
     if to_org.pk == locked.org_id:
@@ -108,7 +109,7 @@ def move_member(member: Member, *, actor: Any, to_org: OrgNode, on: date) -> Mem
 
 @transaction.atomic
 def issue_transfer_out(
-    member: Member, *, actor: Any, letter_no: str, destination: str, issued_on: date
+    member: Member, *, actor: Actor, letter_no: str, destination: str, issued_on: date
 ) -> TransferOut:
     locked = _lock(member, actor)
     if locked.status not in IN_SERVICE:
@@ -145,7 +146,7 @@ def issue_transfer_out(
 
 
 @transaction.atomic
-def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> None:
+def complete_transfer_out(transfer: TransferOut, *, actor: Actor, on: date) -> None:
     """The receiving organisation confirmed: the member leaves the platform's registry."""
     locked = _lock(transfer.member, actor)
     transfer = TransferOut.objects.select_related("member__org").get(pk=transfer.pk)
@@ -167,7 +168,7 @@ def complete_transfer_out(transfer: TransferOut, *, actor: Any, on: date) -> Non
 @transaction.atomic
 def receive_transfer_in(
     *,
-    actor: Any,
+    actor: Actor,
     org: OrgNode,
     name: str,
     id_number: str,
@@ -181,7 +182,7 @@ def receive_transfer_in(
     """A letter received from outside the platform, waiting to be accepted or rejected. The
     letter's person is checked like a registration (name, ID, admission and 转正 dates), so
     accepting it later cannot fail on what the letter said."""
-    require_scope(actor, org, MemberAction.ADD)
+    require_permits_on(actor, MemberAction.ADD, org)
     if org.kind != OrgKind.BRANCH:
         raise ValidationError({"org": "组织关系只能转入党支部"})
     if member_status not in (MemberStatus.FULL, MemberStatus.PROBATIONARY):
@@ -239,10 +240,10 @@ def receive_transfer_in(
 
 @records_refusals("transfer_in_accept", lambda incoming, **kw: {"org": incoming.org.code})
 @transaction.atomic
-def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
+def accept_transfer_in(incoming: TransferIn, *, actor: Actor, on: date) -> Member:
     """Register the member from the letter; the number may have been registered elsewhere since
     the letter was received (that refusal is recorded by the decorator)."""
-    require_scope(actor, incoming.org, MemberAction.ADD)
+    require_permits_on(actor, MemberAction.ADD, incoming.org)
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     _allowed(flows.TRANSFER_IN, incoming, "accept")
     check_date(on, "on", "处理日期")
@@ -277,8 +278,8 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Any, on: date) -> Member:
 
 
 @transaction.atomic
-def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: str) -> None:
-    require_scope(actor, incoming.org, MemberAction.ADD)
+def reject_transfer_in(incoming: TransferIn, *, actor: Actor, on: date, reason: str) -> None:
+    require_permits_on(actor, MemberAction.ADD, incoming.org)
     if not reason.strip():
         raise ValidationError({"reason": "退回时请填写原因"})
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
@@ -297,7 +298,7 @@ def reject_transfer_in(incoming: TransferIn, *, actor: Any, on: date, reason: st
 
 @transaction.atomic
 def start_mobility(
-    member: Member, *, actor: Any, place: str, left_on: date, certificate_no: str = ""
+    member: Member, *, actor: Actor, place: str, left_on: date, certificate_no: str = ""
 ) -> MobileRecord:
     locked = _lock(member, actor)
     _allowed(flows.MEMBER, locked, "mobile_out")
@@ -320,7 +321,7 @@ def start_mobility(
 
 
 @transaction.atomic
-def end_mobility(member: Member, *, actor: Any, returned_on: date) -> None:
+def end_mobility(member: Member, *, actor: Actor, returned_on: date) -> None:
     locked = _lock(member, actor)
     action = f"mobile_back_{flows.standing_of(locked.full_on)}"
     _allowed(flows.MEMBER, locked, action)
@@ -337,7 +338,7 @@ def end_mobility(member: Member, *, actor: Any, returned_on: date) -> None:
 
 
 @transaction.atomic
-def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
+def mark_lost_contact(member: Member, *, actor: Actor, since: date) -> None:
     locked = _lock(member, actor)
     _allowed(flows.MEMBER, locked, "lost_contact")
     check_date(since, "since")
@@ -353,7 +354,7 @@ def mark_lost_contact(member: Member, *, actor: Any, since: date) -> None:
 
 
 @transaction.atomic
-def restore_contact(member: Member, *, actor: Any, on: date) -> None:
+def restore_contact(member: Member, *, actor: Actor, on: date) -> None:
     locked = _lock(member, actor)
     action = f"contact_restored_{flows.standing_of(locked.full_on)}"
     _allowed(flows.MEMBER, locked, action)
@@ -365,7 +366,7 @@ def restore_contact(member: Member, *, actor: Any, on: date) -> None:
 
 
 @transaction.atomic
-def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -> None:
+def suspend_membership(member: Member, *, actor: Actor, on: date, decision: str) -> None:
     """停止党籍 after the review the lost-contact rule calls for (R2)."""
     from dangjian.members.rules import suspension_review_due
 
@@ -390,7 +391,7 @@ def suspend_membership(member: Member, *, actor: Any, on: date, decision: str) -
 
 @transaction.atomic
 def register_with_community(
-    member: Member, *, actor: Any, community: str, registered_on: date
+    member: Member, *, actor: Actor, community: str, registered_on: date
 ) -> CommunityRegistration:
     locked = _lock(member, actor)
     if not community.strip():
@@ -414,7 +415,7 @@ def register_with_community(
 
 @transaction.atomic
 def record_service(
-    member: Member, *, actor: Any, served_on: date, content: str, hours: Decimal
+    member: Member, *, actor: Actor, served_on: date, content: str, hours: Decimal
 ) -> ServiceRecord:
     locked = _lock(member, actor)
     if not CommunityRegistration.objects.filter(member=locked).exists():

@@ -8,11 +8,11 @@ file and counts, a transfer letter its number and sending organisation.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.urls import reverse
 
 from dangjian.accounts.models import User
+from dangjian.core.actors import Actor, SystemActor
 from dangjian.core.permissions import Role
 from dangjian.members.models import ImportJob, ImportStatus, TransferIn
 from dangjian.notifications.registry import register_kind
@@ -25,7 +25,7 @@ TRANSFER_IN_RECEIVED = register_kind(
 )
 
 # A named system actor (the kit's typed SystemActor will replace the plain name).
-IMPORT_ACTOR = "job:import_members"
+IMPORT_ACTOR = SystemActor("job:import_members")
 
 _IMPORT_OUTCOMES = {
     ImportStatus.DONE: (IMPORT_FINISHED, "党员导入已完成"),
@@ -58,7 +58,7 @@ def import_ended(job: ImportJob, *, now: datetime) -> None:
     )
 
 
-def transfer_in_received(incoming: TransferIn, *, actor: Any, now: datetime) -> None:
+def transfer_in_received(incoming: TransferIn, *, actor: Actor, now: datetime) -> None:
     """The branch's 书记 and 党务工作者 (other than whoever recorded the letter) are told a letter
     waits for them."""
     recipients = User.objects.filter(
@@ -66,7 +66,7 @@ def transfer_in_received(incoming: TransferIn, *, actor: Any, now: datetime) -> 
         grants__node=incoming.org,
         grants__role__in=[Role.SECRETARY, Role.CLERK],
     )
-    if getattr(actor, "pk", None) is not None:
+    if not isinstance(actor, SystemActor) and actor.pk is not None:
         recipients = recipients.exclude(pk=actor.pk)
     notify(
         list(recipients.distinct()),
@@ -76,7 +76,6 @@ def transfer_in_received(incoming: TransferIn, *, actor: Any, now: datetime) -> 
         f"{incoming.org.name}收到来自“{incoming.from_org}”的组织关系介绍信"
         f"（编号 {incoming.letter_no}），请及时办理接收或退回。",
         reverse("members:transfers"),
-        # Services still accept actor=None (typed actors are another item of the kit).
-        actor=actor if actor is not None else "system:members",
+        actor=actor,
         now=now,
     )

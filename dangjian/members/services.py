@@ -16,14 +16,14 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 
 from dangjian.core import audit, clock
-from dangjian.core.actors import SystemActor
+from dangjian.core.actors import Actor, SystemActor, actor_name, require_actor
 from dangjian.core.models import AuditOutcome
 from dangjian.core.ownership import ensure_version, save_versioned
 from dangjian.core.provider import crypto
 from dangjian.core.rules import date_range_error, invisible_character_error
+from dangjian.core.scoping import require_permits_on
 from dangjian.members.choices import ETHNICITIES, EventKind, MemberStatus
 from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
 from dangjian.members.permissions import MemberAction
@@ -80,14 +80,6 @@ class MemberData:
     full_on: date | None = None
     party_group_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def require_scope(actor: Any, org: OrgNode, action: str) -> None:
-    # A system actor (command, job) is bounded by its roles in the workflow, not by a tree scope.
-    if actor is None or isinstance(actor, SystemActor):
-        return
-    if not OrgNode.objects.visible_to(actor, action).filter(pk=org.pk).exists():
-        raise Http404("对象不存在或不在您的授权范围内")
 
 
 def id_index(id_number: str) -> str:
@@ -225,13 +217,14 @@ def snapshot(member: Member) -> dict[str, Any]:
     return values
 
 
-def add_event(member: Member, kind: str, on: date, summary: str, actor: Any) -> MemberEvent:
+def add_event(member: Member, kind: str, on: date, summary: str, actor: Actor) -> MemberEvent:
+    require_actor(actor)
     return MemberEvent.objects.create(
         member=member,
         kind=kind,
         occurred_on=on,
         summary=summary[:300],
-        actor_username=actor.get_username() if actor is not None else "系统",
+        actor_username=actor_name(actor) or "系统",
     )
 
 
@@ -239,7 +232,7 @@ class RegisteredElsewhere(ValidationError):
     """The ID number belongs to a record the actor may not read (raised with a field dict)."""
 
 
-def record_registered_elsewhere(actor: Any, *, via: str, **details: Any) -> None:
+def record_registered_elsewhere(actor: Actor, *, via: str, **details: Any) -> None:
     """Uniqueness is platform-wide, so a refusal tells the actor that a person outside their
     scope is registered. That answer is a security event, like an out-of-scope read: written
     after the refused change rolled back, so the auditor sees repeated probing."""
@@ -264,9 +257,8 @@ def records_refusals(
             try:
                 return service(*args, **kwargs)
             except RegisteredElsewhere:
-                record_registered_elsewhere(
-                    kwargs.get("actor"), via=via, **details(*args, **kwargs)
-                )
+                actor: Any = kwargs.get("actor")
+                record_registered_elsewhere(actor, via=via, **details(*args, **kwargs))
                 raise
 
         return run
@@ -274,9 +266,9 @@ def records_refusals(
     return wrap
 
 
-def readable_by(actor: Any, member: Member) -> bool:
+def readable_by(actor: Actor, member: Member) -> bool:
     return (
-        actor is None
+        isinstance(actor, SystemActor)
         or Member.objects.visible_to(actor, MemberAction.VIEW).filter(pk=member.pk).exists()
     )
 
@@ -284,10 +276,10 @@ def readable_by(actor: Any, member: Member) -> bool:
 @records_refusals("register", lambda **kw: {"org": kw["org"].code})
 @transaction.atomic
 def register_member(
-    *, actor: Any, org: OrgNode, data: MemberData, today: date | None = None
+    *, actor: Actor, org: OrgNode, data: MemberData, today: date | None = None
 ) -> Member:
     """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
-    require_scope(actor, org, MemberAction.ADD)
+    require_permits_on(actor, MemberAction.ADD, org)
     today = today or clock.today()
     errors = field_errors(data, today=today)
     if errors:
@@ -331,13 +323,13 @@ def register_member(
 def update_member(
     member: Member,
     *,
-    actor: Any,
+    actor: Actor,
     expected_version: int,
     data: MemberData,
     today: date | None = None,
 ) -> Member:
     today = today or clock.today()
-    require_scope(actor, member.org, MemberAction.CHANGE)
+    require_permits_on(actor, MemberAction.CHANGE, member.org)
     locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     ensure_version(locked, expected_version, message=STALE_MEMBER)
     errors = field_errors(data, today=today)
@@ -379,8 +371,8 @@ def decrypt_phone(member: Member) -> str:
 
 
 @transaction.atomic
-def reveal_id_number(member: Member, *, actor: Any) -> str:
+def reveal_id_number(member: Member, *, actor: Actor) -> str:
     """The full ID number for a role allowed to see it; every reveal is audited."""
-    require_scope(actor, member.org, MemberAction.REVEAL)
+    require_permits_on(actor, MemberAction.REVEAL, member.org)
     audit.record("members.member.reveal_id", actor=actor, obj=member, org_path=member.org.path)
     return decrypt_id(member)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from dangjian.core import audit
+from dangjian.core.actors import Actor, SystemActor, require_actor
 from dangjian.notifications.models import EmailPreference, EmailStatus, Notification
 from dangjian.notifications.registry import all_kinds, get_kind
 from dangjian.notifications.rules import redact_identifiers
@@ -24,11 +25,12 @@ from dangjian.notifications.rules import redact_identifiers
 Recipients = AbstractBaseUser | Iterable[AbstractBaseUser]
 
 
-def actor_label(actor: Any) -> str:
-    """A user's username, or a named system actor (a command, a job)."""
-    if actor is None:
-        raise ValueError("notify needs an actor: a user or a named system actor, never None")
-    return str(getattr(actor, "username", None) or getattr(actor, "name", None) or actor)[:150]
+def actor_label(actor: Actor) -> str:
+    """A user's username, or a named system actor's name (a command, a job)."""
+    require_actor(actor)
+    if isinstance(actor, SystemActor):
+        return actor.name[:150]
+    return str(actor.get_username())[:150]
 
 
 def _recipient_list(recipients: Recipients) -> list[Any]:
@@ -59,7 +61,7 @@ def notify(
     body: str = "",
     link: str = "",
     *,
-    actor: Any,
+    actor: Actor,
     now: datetime,
 ) -> list[Notification]:
     """One notification per recipient for this event; recipients already notified of it are
@@ -138,13 +140,14 @@ def email_choices(user: Any) -> list[tuple[str, str, bool]]:
 
 @transaction.atomic
 def set_email_preferences(
-    user: Any, enabled: set[str], *, email: str, actor: Any
+    user: Any, enabled: set[str], *, email: str, actor: Actor
 ) -> dict[str, bool | str]:
     """Store the address and the user's choice for every declared kind; returns what changed.
 
     Refuses (``ValidationError`` keyed by field, nothing stored) an unknown kind or a malformed
     address."""
-    if actor is None or actor.pk != user.pk:
+    require_actor(actor)
+    if actor.pk != user.pk:
         # Preferences are personal: only the account itself chooses.
         raise PermissionError("only the account itself sets its notification preferences")
     current = {key: on for key, _label, on in email_choices(user)}

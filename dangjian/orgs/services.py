@@ -2,7 +2,8 @@
 
 Each function checks the actor's scope, validates, writes inside one transaction and records
 its audit entry in that same transaction. Errors are ``ValidationError`` keyed by field, in Chinese.
-``actor=None`` is reserved for commands running under ``command_context`` (demo data, imports).
+A node outside the actor's scope raises ``NotVisible``; only a ``SystemActor`` (demo data,
+commands) may create a root.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor, SystemActor, require_actor
 from dangjian.core.ownership import ensure_version, save_versioned
 from dangjian.core.rules import (
     EARLIEST_ENTERPRISE_DATE,
@@ -24,7 +25,7 @@ from dangjian.core.rules import (
     date_range_error,
     invisible_character_error,
 )
-from dangjian.core.scoping import in_subtree, subtree_q
+from dangjian.core.scoping import in_subtree, require_anywhere, require_permits_on, subtree_q
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, EnterpriseProfile, OrgNode, code_validator
 from dangjian.orgs.permissions import OrgAction
@@ -54,14 +55,6 @@ class EnterpriseFacts:
     headcount: int = 0
     payroll_prior_year: Decimal = Decimal("0")
     transferred_on: date | None = None
-
-
-def _require_scope(actor: Any, node: OrgNode, action: str) -> None:
-    """Out-of-scope nodes are indistinguishable from missing ones (404)."""
-    if actor is None:
-        return
-    if not OrgNode.objects.visible_to(actor, action).filter(pk=node.pk).exists():
-        raise Http404("对象不存在或不在您的授权范围内")
 
 
 def _snapshot(node: OrgNode) -> dict[str, Any]:
@@ -136,7 +129,7 @@ def _check_names(name: str, short_name: str) -> None:
 @transaction.atomic
 def create_org(
     *,
-    actor: Any,
+    actor: Actor,
     parent: OrgNode | None,
     kind: str,
     code: str,
@@ -146,13 +139,14 @@ def create_org(
     enterprise: EnterpriseFacts | None = None,
     today: date | None = None,
 ) -> OrgNode:
+    require_actor(actor)
     today = today or clock.today()
     if parent is not None:
-        _require_scope(actor, parent, OrgAction.ADD)
+        require_permits_on(actor, OrgAction.ADD, parent)
         parent = OrgNode.objects.select_for_update().get(pk=parent.pk)
         if parent.is_dissolved:
             raise ValidationError({"parent": "上级组织已撤销，不能在其下新建组织"})
-    elif actor is not None:
+    elif not isinstance(actor, SystemActor):
         raise ValidationError({"parent": "请选择上级组织"})
     message = parent_kind_error(kind, parent.kind if parent else None)
     if message:
@@ -195,7 +189,7 @@ def create_org(
 def update_org(
     node: OrgNode,
     *,
-    actor: Any,
+    actor: Actor,
     expected_version: int,
     name: str,
     code: str,
@@ -205,7 +199,7 @@ def update_org(
     today: date | None = None,
 ) -> OrgNode:
     today = today or clock.today()
-    _require_scope(actor, node, OrgAction.CHANGE)
+    require_permits_on(actor, OrgAction.CHANGE, node)
     locked = OrgNode.objects.select_for_update().get(pk=node.pk)
     ensure_version(locked, expected_version, message=STALE_ORG)
     if locked.is_dissolved:
@@ -239,14 +233,14 @@ def update_org(
     locked = OrgNode.objects.select_related("enterprise").get(pk=locked.pk)
     changes = audit.diff(before, _snapshot(locked))
     audit.record("orgs.org.update", actor=actor, obj=locked, org_path=locked.path, changes=changes)
-    _require_scope(actor, locked, OrgAction.CHANGE)
+    require_permits_on(actor, OrgAction.CHANGE, locked)
     return locked
 
 
 @transaction.atomic
-def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
-    _require_scope(actor, node, OrgAction.MOVE)
-    _require_scope(actor, new_parent, OrgAction.MOVE)
+def move_org(node: OrgNode, *, actor: Actor, new_parent: OrgNode) -> OrgNode:
+    require_permits_on(actor, OrgAction.MOVE, node)
+    require_permits_on(actor, OrgAction.MOVE, new_parent)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     target = OrgNode.objects.select_for_update().get(pk=new_parent.pk)
     if node.parent_id is None:
@@ -277,10 +271,10 @@ def move_org(node: OrgNode, *, actor: Any, new_parent: OrgNode) -> OrgNode:
 
 @transaction.atomic
 def dissolve_org(
-    node: OrgNode, *, actor: Any, on: date, reason: str, today: date | None = None
+    node: OrgNode, *, actor: Actor, on: date, reason: str, today: date | None = None
 ) -> int:
     """Dissolve a node and its still-active subtree; rows stay, marked with the date."""
-    _require_scope(actor, node, OrgAction.DISSOLVE)
+    require_permits_on(actor, OrgAction.DISSOLVE, node)
     node = OrgNode.objects.select_for_update().get(pk=node.pk)
     if node.is_dissolved:
         raise ValidationError({"dissolved_on": f"该组织已于{node.dissolved_on:%Y-%m-%d}撤销"})
@@ -321,7 +315,8 @@ SETTINGS_FIELDS = (
 
 
 @transaction.atomic
-def update_county_settings(*, actor: Any, values: dict[str, Any]) -> CountySettings:
+def update_county_settings(*, actor: Actor, values: dict[str, Any]) -> CountySettings:
+    require_anywhere(actor, OrgAction.COUNTY_SETTINGS)
     errors = {}
     if not 1 <= int(values["transfer_letter_valid_months"]) <= 12:
         errors["transfer_letter_valid_months"] = "介绍信有效期应在1至12个月之间"

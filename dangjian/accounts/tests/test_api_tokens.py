@@ -22,6 +22,7 @@ from dangjian.accounts.rules import (
     token_day_choices,
     token_name_error,
 )
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.queries import capture_queries
 from dangjian.members.models import Member
@@ -232,7 +233,9 @@ def test_a_token_sees_only_its_holders_scope(user, org) -> None:
     from dangjian.members import services as member_services
     from dangjian.members.tests.helpers import data
 
-    member_services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="本支部党员"))
+    member_services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="本支部党员")
+    )
     holder = user("secretary1")
     _, clear = make_token(holder)
     visible = Member.objects.visible_to(holder, MemberAction.VIEW)

@@ -27,6 +27,7 @@ from django.core.files.storage import Storage, storages
 from django.db import transaction
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor, SystemActor, require_actor
 from dangjian.core.crypto import CryptoError, sm3_hex
 from dangjian.core.files import purposes
 from dangjian.core.files.models import StoredFile, storage_name
@@ -60,10 +61,11 @@ def file_storage() -> Storage:
     return storages[alias]
 
 
-def _authorise_upload(actor: Any, purpose: purposes.FilePurpose, org: Any) -> None:
+def _authorise_upload(actor: Actor, purpose: purposes.FilePurpose, org: Any) -> None:
     """Users upload where the purpose's action reaches; a named system actor (commands, jobs)
     acts on the platform's behalf. Nobody else stores anything."""
-    if getattr(actor, "is_system", False):
+    require_actor(actor)
+    if isinstance(actor, SystemActor):
         return
     if not permits(actor, purpose.upload_action, path=org.path, pk=org.pk):
         raise PermissionDenied
@@ -94,7 +96,7 @@ def store(
     purpose: str,
     original_name: str,
     org: Any,
-    actor: Any,
+    actor: Actor,
     now: datetime,
     field: str = "file",
 ) -> StoredFile:
@@ -113,7 +115,8 @@ def store(
     stored = StoredFile(
         purpose=declared.key,
         org=org,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        # core does not name the accounts app's User; an authenticated actor is one.
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,  # type: ignore[misc]
         original_name=kept_name(original_name),
         content_type=str(sniffed.content_type),
         size=len(data),
@@ -137,8 +140,7 @@ def store(
             stored.save(force_insert=True)
             audit.record(
                 "files.stored",
-                actor=actor if getattr(actor, "is_authenticated", False) else None,
-                username=str(getattr(actor, "name", "")),
+                actor=actor,
                 obj=stored,
                 org_path=org.path,
                 changes={

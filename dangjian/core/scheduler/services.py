@@ -16,10 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from dangjian.core import audit
+from dangjian.core.actors import Actor, actor_name
 from dangjian.core.context import command_context
+from dangjian.core.permissions import Action
 from dangjian.core.scheduler.models import RunOutcome, RunTrigger, ScheduledJob, ScheduledRun
 from dangjian.core.scheduler.registry import JobResult, PeriodicJob, RunContext
 from dangjian.core.scheduler.rules import due_slot, latest_slot
+from dangjian.core.scoping import require_anywhere
 
 logger = logging.getLogger("dangjian.scheduler")
 
@@ -167,16 +170,17 @@ def run_due_jobs(jobs: Iterable[PeriodicJob], *, holder: str, clock: Clock) -> l
     return runs
 
 
-def request_run(job: PeriodicJob, *, actor: Any, now: datetime) -> ScheduledJob:
+def request_run(job: PeriodicJob, *, actor: Actor, now: datetime) -> ScheduledJob:
     """ "立即运行": ask the scheduler to run the job on its next pass (within seconds), under the
     same lease as a scheduled run; the request is audited. The web never runs a job itself:
     a backup or a chain walk must not tie up a web worker."""
+    require_anywhere(actor, Action.SCHEDULER_RUN)
     with transaction.atomic():
         row, _ = ScheduledJob.objects.get_or_create(
             name=job.name, defaults={"last_slot": latest_slot(job.schedule, now)}
         )
         ScheduledJob.objects.filter(pk=row.pk).update(
-            run_requested_at=now, run_requested_by=actor.get_username()
+            run_requested_at=now, run_requested_by=actor_name(actor)
         )
         audit.record(
             "scheduler.run_requested",

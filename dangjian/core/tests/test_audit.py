@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from dangjian.core import audit
+from dangjian.core.actors import SystemActor
 from dangjian.core.audit_names import declare_audit_names
 from dangjian.core.checkpoints import checkpoint_file
 from dangjian.core.models import AuditEntry
@@ -138,7 +139,7 @@ def test_without_the_insert_trigger_replace_gets_through_on_sqlite() -> None:
 def test_appending_the_next_entry_still_works() -> None:
     head, _ = audit.chain_head()
     with transaction.atomic():
-        entry = audit.record("test.append", actor=None, username="t")
+        entry = audit.record("test.append", actor=SystemActor("tests"), username="t")
     assert entry.seq == head + 1
 
 
@@ -197,7 +198,7 @@ def test_tail_deletion_is_caught_after_the_automatic_checkpoint(
     assert "已写入检查点" in capsys.readouterr().out
     assert checkpoint_file().exists()
     with transaction.atomic():
-        audit.record("test.later", actor=None, username="t")
+        audit.record("test.later", actor=SystemActor("tests"), username="t")
     call_command("verify_audit")  # the head moved on; the newer checkpoint follows it
     _delete_head()
     with pytest.raises(CommandError, match="日志尾部被截断"):
@@ -301,7 +302,9 @@ def test_audit_write_failure_rolls_back_the_change(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(audit, "record", broken)
     parent = OrgNode.objects.get(code="CT02")
     with pytest.raises(DatabaseError):
-        services.create_org(actor=None, parent=parent, kind="branch", code="CT02-ZB9", name="x")
+        services.create_org(
+            actor=SystemActor("tests"), parent=parent, kind="branch", code="CT02-ZB9", name="x"
+        )
     assert not OrgNode.objects.filter(code="CT02-ZB9").exists()
 
 

@@ -45,11 +45,12 @@ LAST_AUDIT = (
     "e = A.objects.order_by('-seq').first(); print(json.dumps([e.seq, e.action]))"
 )
 CREATE_ORG = """
+from dangjian.core.actors import SystemActor
 from dangjian.core.context import command_context
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.services import create_org
 with command_context("drill"):
-    create_org(actor=None, parent=OrgNode.objects.get(code="XC"), kind="group",
+    create_org(actor=SystemActor("drill"), parent=OrgNode.objects.get(code="XC"), kind="group",
                code="AFTER-BACKUP", name="备份之后新建的集团")
 print("null")
 """

@@ -158,6 +158,7 @@ def test_verify_audit_writes_pending_summaries_first(user) -> None:
 WORKER = """
 import threading
 from datetime import UTC, datetime
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from dangjian.core.denials import record_denial
 
@@ -168,7 +169,7 @@ def hammer(thread):
     for i in range({per_thread}):
         # Two kinds interleaved, so windows and entries of different keys compete too.
         changes = {{"action": "audit.view", "path": "/kind/" + str(i % 2) + "/"}}
-        entry = record_denial(None, method="GET", changes=changes, now=NOW)
+        entry = record_denial(AnonymousUser(), method="GET", changes=changes, now=NOW)
         written.append(entry is not None)
     connection.close()
 

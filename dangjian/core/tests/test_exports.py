@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian.core import audit
+from dangjian.core.actors import SystemActor
 from dangjian.core.exports import FORMULA_STARTS, is_formula_like, spreadsheet_safe
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.clients import login
@@ -167,7 +168,9 @@ def test_member_export_escapes_every_column(client_for, org, reveal: str) -> Non
 
     branch = org("CT01-ZB1")
     member = services.register_member(
-        actor=None, org=branch, data=data(name=HYPERLINK, post="@SUM(A1)", phone="13800001111")
+        actor=SystemActor("tests"),
+        org=branch,
+        data=data(name=HYPERLINK, post="@SUM(A1)", phone="13800001111"),
     )
     Member.objects.filter(pk=member.pk).update(
         id_number_masked="=1+2",

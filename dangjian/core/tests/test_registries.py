@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from dangjian.core import audit, navigation, panels
+from dangjian.core.actors import SystemActor
 from dangjian.core.audit_names import declare_audit_names, declared_audit_names
 from dangjian.core.models import AuditEntry
 from dangjian.core.permissions import RULES, Role, declare_actions, identity_roles, roles_for
@@ -41,14 +42,14 @@ def test_every_app_declared_its_actions_at_start_up() -> None:
 def test_an_undeclared_audit_name_is_refused_in_tests_and_nothing_is_written() -> None:
     before = AuditEntry.objects.count()
     with pytest.raises(ImproperlyConfigured, match="not declared"), transaction.atomic():
-        audit.record("ledger.typo", actor=None, username="t")
+        audit.record("ledger.typo", actor=SystemActor("tests"), username="t")
     assert AuditEntry.objects.count() == before
 
 
 def test_an_undeclared_audit_name_is_only_logged_in_production(settings: Any, caplog) -> None:
     settings.AUDIT_STRICT_NAMES = False
     with transaction.atomic():
-        entry = audit.record("ledger.retired_name", actor=None, username="t")
+        entry = audit.record("ledger.retired_name", actor=SystemActor("tests"), username="t")
     assert entry.action_label == "ledger.retired_name"
     assert "undeclared name" in caplog.text
 
@@ -64,7 +65,7 @@ def test_every_workflow_step_and_app_write_has_a_chinese_label() -> None:
 def test_the_audit_log_shows_the_declared_label(client_for) -> None:
     declare_audit_names({"ledger.shown": "登记台账"})
     with transaction.atomic():
-        audit.record("ledger.shown", actor=None, username="t")
+        audit.record("ledger.shown", actor=SystemActor("tests"), username="t")
     body = client_for("auditor").get("/audit/").content.decode()
     assert "登记台账" in body and "ledger.shown" in body
 

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.crypto import sm3_hex
 from dangjian.core.files import purposes, services
 from dangjian.core.files.models import StoredFile
@@ -154,18 +155,13 @@ def test_upload_outside_the_actors_scope_is_refused(user, org, settings) -> None
     before = _counts()
     with pytest.raises(PermissionDenied):
         _store(user("secretary1"), org("JT01-ZB1"))
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(TypeError):
         _store(None, org("CT01-ZB1"))  # nobody: not a silent skip of the check
     _nothing_written(before, Path(settings.MEDIA_ROOT))
 
 
 def test_a_system_actor_stores_without_a_grant(org) -> None:
-    class Sweeper:
-        is_system = True
-        is_authenticated = False
-        name = "system:tests"
-
-    stored = _store(Sweeper(), org("JT01-ZB1"))
+    stored = _store(SystemActor("tests"), org("JT01-ZB1"))
     assert stored.uploaded_by is None
     entry = AuditEntry.objects.order_by("-seq")[0]
     assert entry.action == "files.stored" and entry.actor_username == "system:tests"

@@ -39,8 +39,12 @@ def _committee_secretary(org, *, descendants: bool):
 
 
 def test_grant_without_descendants_sees_no_branch_members_in_the_seat_form(org) -> None:
-    person = members.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="支部张某"))
-    term = services.record_election(actor=None, org=org("CT01-DW"), elected_on=date(2026, 1, 5))
+    person = members.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="支部张某")
+    )
+    term = services.record_election(
+        actor=SystemActor("tests"), org=org("CT01-DW"), elected_on=date(2026, 1, 5)
+    )
     narrow = _committee_secretary(org, descendants=False)
     client = login(Client(), narrow)
     page = client.get(f"/governance/term/{term.pk}/seat/")
@@ -68,29 +72,47 @@ def test_grant_without_descendants_sees_no_branch_members_in_the_seat_form(org) 
 
 
 def test_seat_dates_stay_within_the_term(org) -> None:
-    person = members.register_member(actor=None, org=org("CT01-ZB1"), data=data())
-    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 3, 1))
+    person = members.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
+    term = services.record_election(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), elected_on=date(2026, 3, 1)
+    )
     for when, text in (
         (timezone.localdate() + timedelta(days=1), "不能晚于今天"),
         (date(2026, 2, 28), "不能早于本届选举日期"),
     ):
         with pytest.raises(ValidationError) as caught:
             services.assign_seat(
-                term, actor=None, post="organisation", member=person, assigned_on=when
+                term,
+                actor=SystemActor("tests"),
+                post="organisation",
+                member=person,
+                assigned_on=when,
             )
         assert text in caught.value.message_dict["assigned_on"][0]
     assert not term.seats.exists()
 
 
 def test_second_post_for_the_same_member_names_the_member(org) -> None:
-    person = members.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="兼职李某"))
-    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 3, 1))
+    person = members.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="兼职李某")
+    )
+    term = services.record_election(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), elected_on=date(2026, 3, 1)
+    )
     services.assign_seat(
-        term, actor=None, post="secretary", member=person, assigned_on=date(2026, 3, 1)
+        term,
+        actor=SystemActor("tests"),
+        post="secretary",
+        member=person,
+        assigned_on=date(2026, 3, 1),
     )
     with pytest.raises(ValidationError) as caught:
         services.assign_seat(
-            term, actor=None, post="publicity", member=person, assigned_on=date(2026, 3, 1)
+            term,
+            actor=SystemActor("tests"),
+            post="publicity",
+            member=person,
+            assigned_on=date(2026, 3, 1),
         )
     assert caught.value.message_dict["member"] == ["兼职李某在本届已担任职务"]
 
@@ -99,11 +121,19 @@ def test_leader_and_exception_dates_after_today_are_refused(org) -> None:
     tomorrow = timezone.localdate() + timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
         services.set_leader(
-            actor=None, org=org("CT01"), position="chairman", person_name="王某", since=tomorrow
+            actor=SystemActor("tests"),
+            org=org("CT01"),
+            position="chairman",
+            person_name="王某",
+            since=tomorrow,
         )
     assert "since" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
         services.record_unity_exception(
-            actor=None, org=org("CT01"), reason="上级批准分设", approval_ref="", on=tomorrow
+            actor=SystemActor("tests"),
+            org=org("CT01"),
+            reason="上级批准分设",
+            approval_ref="",
+            on=tomorrow,
         )
     assert "on" in caught.value.message_dict

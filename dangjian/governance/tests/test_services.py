@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.governance import services
 from dangjian.governance.models import EnterpriseLeader
@@ -34,31 +35,54 @@ def test_secretary_sets_up_committee_and_warnings_follow(org, user) -> None:
 
 
 def test_committee_post_needs_a_member_of_the_organisation(org) -> None:
-    outsider = members.register_member(actor=None, org=org("JT01-ZB1"), data=data())
-    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 1, 5))
+    outsider = members.register_member(actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data())
+    term = services.record_election(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), elected_on=date(2026, 1, 5)
+    )
     entries = AuditEntry.objects.count()
     with pytest.raises(ValidationError, match="本组织在册的党员"):
         services.assign_seat(
-            term, actor=None, post="secretary", member=outsider, assigned_on=date(2026, 1, 5)
+            term,
+            actor=SystemActor("tests"),
+            post="secretary",
+            member=outsider,
+            assigned_on=date(2026, 1, 5),
         )
     assert AuditEntry.objects.count() == entries and not term.seats.exists()
 
 
 def test_second_secretary_in_a_term_is_refused(org) -> None:
-    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 1, 5))
-    a, b = (members.register_member(actor=None, org=org("CT01-ZB1"), data=data()) for _ in range(2))
-    services.assign_seat(term, actor=None, post="secretary", member=a, assigned_on=date(2026, 1, 5))
+    term = services.record_election(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), elected_on=date(2026, 1, 5)
+    )
+    a, b = (
+        members.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
+        for _ in range(2)
+    )
+    services.assign_seat(
+        term, actor=SystemActor("tests"), post="secretary", member=a, assigned_on=date(2026, 1, 5)
+    )
     with pytest.raises(ValidationError, match="本届已有书记"):
         services.assign_seat(
-            term, actor=None, post="secretary", member=b, assigned_on=date(2026, 1, 5)
+            term,
+            actor=SystemActor("tests"),
+            post="secretary",
+            member=b,
+            assigned_on=date(2026, 1, 5),
         )
 
 
 def test_extension_over_a_year_is_refused(org) -> None:
-    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2023, 3, 1))
+    term = services.record_election(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), elected_on=date(2023, 3, 1)
+    )
     with pytest.raises(ValidationError, match="不超过1年"):
-        services.extend_term(term, actor=None, until=date(2027, 3, 2), approval_ref="批复1号")
-    services.extend_term(term, actor=None, until=date(2027, 3, 1), approval_ref="批复1号")
+        services.extend_term(
+            term, actor=SystemActor("tests"), until=date(2027, 3, 2), approval_ref="批复1号"
+        )
+    services.extend_term(
+        term, actor=SystemActor("tests"), until=date(2027, 3, 1), approval_ref="批复1号"
+    )
 
 
 def test_unity_list_excludes_recorded_exceptions(org) -> None:
@@ -66,7 +90,7 @@ def test_unity_list_excludes_recorded_exceptions(org) -> None:
     gaps = {row["org"].code for row in services.unity_gaps(enterprises)}
     assert gaps == {"CT04", "JT03"}  # NL05 is split too, but its reason is recorded
     services.record_unity_exception(
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT04"),
         reason="董事长暂缺，由书记代行",
         approval_ref="",
@@ -77,7 +101,7 @@ def test_unity_list_excludes_recorded_exceptions(org) -> None:
 
 def test_new_chairman_closes_the_previous_holder(org) -> None:
     services.set_leader(
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT02"),
         position="chairman",
         person_name="新董事长",
@@ -91,8 +115,12 @@ def test_new_chairman_closes_the_previous_holder(org) -> None:
 
 
 def test_configured_extra_post_is_offered_and_stored(client_for, org) -> None:
-    member = members.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="青年"))
-    term = services.record_election(actor=None, org=org("CT01-ZB1"), elected_on=date(2026, 1, 5))
+    member = members.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="青年")
+    )
+    term = services.record_election(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), elected_on=date(2026, 1, 5)
+    )
     client = client_for("secretary1")
     assert "青年委员" in client.get(f"/governance/term/{term.pk}/seat/").content.decode()
     client.post(

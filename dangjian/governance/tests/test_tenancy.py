@@ -93,7 +93,7 @@ class TestTransferInDecisionTenancy(TenancyContract):
         from dangjian.members.tests.helpers import new_id
 
         return movements.receive_transfer_in(
-            actor=None,
+            actor=SystemActor("tests"),
             org=OrgNode.objects.get(code=code),
             name="转入者",
             id_number=new_id(),
@@ -140,7 +140,7 @@ class TermContractBase(TenancyContract):
         make_account("term_clerk", role="clerk", node=self.branches[0])
         for branch in self.branches:
             services.record_election(
-                actor=None, org=branch, elected_on=date(2024, 1, 1), term_years=3
+                actor=SystemActor("tests"), org=branch, elected_on=date(2024, 1, 1), term_years=3
             )
             make_member(branch, name=f"委员{branch.code}")
 
@@ -202,7 +202,11 @@ class TestSeatRemoveTenancy(TermContractBase):
         if self._seat(term) is None:
             member = Member.objects.get(org=term.org, name=f"委员{term.org.code}")
             services.assign_seat(
-                term, actor=None, post="organisation", member=member, assigned_on=date(2024, 1, 1)
+                term,
+                actor=SystemActor("tests"),
+                post="organisation",
+                member=member,
+                assigned_on=date(2024, 1, 1),
             )
         return term
 
@@ -211,7 +215,11 @@ class TestSeatRemoveTenancy(TermContractBase):
         if self._seat(term) is None:
             member = Member.objects.get(org=term.org, name=f"委员{term.org.code}")
             services.assign_seat(
-                term, actor=None, post="organisation", member=member, assigned_on=date(2024, 1, 1)
+                term,
+                actor=SystemActor("tests"),
+                post="organisation",
+                member=member,
+                assigned_on=date(2024, 1, 1),
             )
         return term
 

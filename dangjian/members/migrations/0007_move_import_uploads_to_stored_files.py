@@ -76,11 +76,11 @@ def forwards(apps: Any, schema_editor: Any) -> None:
     if not moved:
         return
     from dangjian.core import audit
+    from dangjian.core.actors import SystemActor
 
     audit.record(
         "files.migrated",
-        actor=None,
-        username="system:migration",
+        actor=SystemActor("migration"),
         object_repr=f"导入文件迁入文件存储 {len(moved)} 个",
         changes={"purpose": PURPOSE, "jobs": moved},
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from dangjian.core.actors import SystemActor
 from dangjian.members import movements, services
 from dangjian.members.models import Member, TransferIn
 from dangjian.members.tests.helpers import data, new_id
@@ -12,13 +13,13 @@ from dangjian.orgs.models import OrgNode
 
 def make_member(branch: OrgNode, **fields: object) -> Member:
     """A registered member of ``branch``; ``fields`` override ``helpers.data`` (name, phone …)."""
-    return services.register_member(actor=None, org=branch, data=data(**fields))
+    return services.register_member(actor=SystemActor("tests"), org=branch, data=data(**fields))
 
 
 def make_transfer_in(branch: OrgNode, *, name: str = "转入者") -> TransferIn:
     """A pending transfer into ``branch`` from outside the county."""
     return movements.receive_transfer_in(
-        actor=None,
+        actor=SystemActor("tests"),
         org=branch,
         name=name,
         id_number=new_id(),

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from dangjian.core import clock
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.queries import assert_queries
 from dangjian.members import services
@@ -38,7 +39,9 @@ def test_create_needs_only_name_id_branch_status_and_admission(client_for, org) 
 
 
 def test_search_by_name_or_full_id_and_masking(client_for, org) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="欧阳查询"))
+    member = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="欧阳查询")
+    )
     full = services.decrypt_id(member)
     client = client_for("secretary1")
     by_name = client.get("/api/members/?search=欧阳").json()
@@ -54,7 +57,7 @@ def test_search_by_name_or_full_id_and_masking(client_for, org) -> None:
 
 
 def test_duplicate_and_bad_values_name_fields(client_for, org) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
     client = client_for("secretary1")
     entries = AuditEntry.objects.count()
     dup = client.post(
@@ -128,7 +131,7 @@ def test_htmx_request_renders_only_the_table(client_for) -> None:
 def _grow(org, n: int) -> None:
     for i in range(n):
         branch = org("CT02-ZB1" if i % 2 else "CT01-ZB1")
-        services.register_member(actor=None, org=branch, data=data(name=f"扩容{i}"))
+        services.register_member(actor=SystemActor("tests"), org=branch, data=data(name=f"扩容{i}"))
 
 
 @pytest.mark.parametrize(
@@ -143,7 +146,9 @@ def _grow(org, n: int) -> None:
     ],
 )
 def test_member_list_query_counts_at_two_sizes(client_for, org, username, url, expected) -> None:
-    services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="首位"))
+    services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="首位")
+    )
     client = client_for(username)
 
     with assert_queries(expected, label=url):
@@ -159,7 +164,9 @@ def test_full_id_search_never_reaches_a_url(client_for, org) -> None:
     bookmarks and pushed URLs never hold it. Names stay ordinary query parameters."""
     import re
 
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="令狐查询"))
+    member = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="令狐查询")
+    )
     full = services.decrypt_id(member)
     client = client_for("secretary1")
     partial = client.post("/members/", {"search": full, "status": ""}, HTTP_HX_REQUEST="true")
@@ -195,7 +202,9 @@ def test_subtree_scope_is_shown_and_kept_by_the_form(client_for, org) -> None:
 
 @pytest.mark.parametrize("style", ["spaced", "dashed", "bad_check", "twice"])
 def test_anything_shaped_like_an_id_stays_out_of_urls(client_for, org, style: str) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="上官查询"))
+    member = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="上官查询")
+    )
     full = services.decrypt_id(member)
     typed = {
         "spaced": f"{full[:6]} {full[6:14]} {full[14:]}",
@@ -218,7 +227,9 @@ def test_anything_shaped_like_an_id_stays_out_of_urls(client_for, org, style: st
 
 
 def test_export_link_follows_the_htmx_filters(client_for, org) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="导出链接"))
+    member = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="导出链接")
+    )
     client = client_for("secretary1")
     partial = client.post(
         "/members/", {"search": services.decrypt_id(member)}, HTTP_HX_REQUEST="true"

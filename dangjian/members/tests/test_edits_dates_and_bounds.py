@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.members import movements, services
 from dangjian.members.choices import MemberStatus
@@ -48,7 +49,9 @@ def test_echo_masks_long_numbers_and_cuts() -> None:
 
 
 def test_edit_form_cannot_set_a_movement_status(client_for, org) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="编辑甲"))
+    member = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="编辑甲")
+    )
     client = client_for("secretary1")
     before = _counts()
     response = client.post(
@@ -72,7 +75,9 @@ def test_edit_form_cannot_set_a_movement_status(client_for, org) -> None:
 
 
 def test_api_cannot_set_a_movement_status_and_needs_a_version(client_for, org) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="接口甲"))
+    member = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="接口甲")
+    )
     client = client_for("secretary1")
     before = _counts()
     url = f"/api/members/{member.pk}/"
@@ -101,9 +106,9 @@ def _tomorrow() -> date:
 
 def test_movement_dates_after_today_are_refused(org, user) -> None:
     actor = user("secretary1")
-    lost = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    lost = services.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
     movements.mark_lost_contact(lost, actor=actor, since=date(2026, 1, 5))
-    away = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    away = services.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
     movements.start_mobility(away, actor=actor, place="杭州", left_on=date(2026, 2, 1))
     before = _counts()
     cases = [
@@ -133,7 +138,9 @@ def test_movement_dates_after_today_are_refused(org, user) -> None:
 
 
 def test_action_form_shows_service_errors_under_its_own_field(client_for, org, user) -> None:
-    away = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="流动乙"))
+    away = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="流动乙")
+    )
     movements.start_mobility(away, actor=user("secretary1"), place="宁波", left_on=date(2026, 3, 1))
     page = client_for("secretary1").post(
         f"/members/{away.pk}/do/mobile-back/", {"on": "2026-02-01"}

@@ -109,6 +109,7 @@ def test_purge_deletes_old_finished_uploads_only_and_audits_once(
     assert AuditEntry.objects.count() == before + 1
     entry = AuditEntry.objects.order_by("-seq")[0]
     assert entry.action == "members.import.uploads_purged"
+    assert entry.actor_username == "system:retention"
     assert entry.changes["deleted_files"] == 7
     assert entry.changes["expired_jobs"] == sorted(
         [failed_old.pk, invalid_old.pk, unreadable_old.pk, done_old.pk, abandoned.pk]

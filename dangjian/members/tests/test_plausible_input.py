@@ -79,7 +79,9 @@ def test_registration_refuses(org, overrides, field, text) -> None:
     _refused(
         field,
         text,
-        lambda: services.register_member(actor=None, org=org("CT01-ZB1"), data=data(**overrides)),
+        lambda: services.register_member(
+            actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(**overrides)
+        ),
     )
 
 
@@ -88,14 +90,16 @@ def test_a_member_born_in_2015_is_not_accepted_as_full_member_without_dates(org)
     _refused(
         "admitted_on",
         "须填写入党日期",
-        lambda: services.register_member(actor=None, org=org("CT01-ZB1"), data=child),
+        lambda: services.register_member(
+            actor=SystemActor("tests"), org=org("CT01-ZB1"), data=child
+        ),
     )
 
 
 def test_other_statuses_do_not_need_the_admission_date(org) -> None:
     # A historical record (去世或转出) may be kept with what is known.
     member = services.register_member(
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT01-ZB1"),
         data=data(status="historical", admitted_on=None, full_on=None),
     )
@@ -103,13 +107,13 @@ def test_other_statuses_do_not_need_the_admission_date(org) -> None:
 
 
 def test_editing_cannot_remove_the_admission_date(org) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
     _refused(
         "admitted_on",
         "须填写入党日期",
         lambda: services.update_member(
             member,
-            actor=None,
+            actor=SystemActor("tests"),
             expected_version=member.version,
             data=data(id_number=services.decrypt_id(member), admitted_on=None, full_on=None),
         ),
@@ -182,30 +186,41 @@ def test_the_import_reports_row_and_column(user) -> None:
 
 
 def _member(org) -> Member:
-    return services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    return services.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
 
 
 def test_movement_dates_before_1921_are_refused(org) -> None:
     member = _member(org)
     cases = [
-        (lambda: movements.mark_lost_contact(member, actor=None, since=ANCIENT), "since"),
         (
-            lambda: movements.move_member(member, actor=None, to_org=org("CT01-ZB2"), on=ANCIENT),
+            lambda: movements.mark_lost_contact(member, actor=SystemActor("tests"), since=ANCIENT),
+            "since",
+        ),
+        (
+            lambda: movements.move_member(
+                member, actor=SystemActor("tests"), to_org=org("CT01-ZB2"), on=ANCIENT
+            ),
             "on",
         ),
         (
             lambda: movements.issue_transfer_out(
-                member, actor=None, letter_no="X1", destination="外县", issued_on=ANCIENT
+                member,
+                actor=SystemActor("tests"),
+                letter_no="X1",
+                destination="外县",
+                issued_on=ANCIENT,
             ),
             "issued_on",
         ),
         (
-            lambda: movements.start_mobility(member, actor=None, place="杭州", left_on=ANCIENT),
+            lambda: movements.start_mobility(
+                member, actor=SystemActor("tests"), place="杭州", left_on=ANCIENT
+            ),
             "left_on",
         ),
         (
             lambda: movements.register_with_community(
-                member, actor=None, community="花园社区", registered_on=ANCIENT
+                member, actor=SystemActor("tests"), community="花园社区", registered_on=ANCIENT
             ),
             "registered_on",
         ),
@@ -221,7 +236,7 @@ def test_movement_names_with_invisible_characters_are_refused(org) -> None:
         "不可见的控制字符",
         lambda: movements.issue_transfer_out(
             member,
-            actor=None,
+            actor=SystemActor("tests"),
             letter_no="X1",
             destination="外县\u202e党支部",
             issued_on=timezone.localdate(),
@@ -231,14 +246,14 @@ def test_movement_names_with_invisible_characters_are_refused(org) -> None:
         "place",
         "不可见的控制字符",
         lambda: movements.start_mobility(
-            member, actor=None, place="杭\u200b州", left_on=timezone.localdate()
+            member, actor=SystemActor("tests"), place="杭\u200b州", left_on=timezone.localdate()
         ),
     )
 
 
 def _transfer_in(org, **overrides):
     values = {
-        "actor": None,
+        "actor": SystemActor("tests"),
         "org": org("CT01-ZB1"),
         "name": "转入者",
         "id_number": new_id(),
@@ -302,7 +317,7 @@ def test_org_dates_and_names(org) -> None:
         "founded_on",
         "不能早于1921年7月1日",
         lambda: orgs.create_org(
-            actor=None,
+            actor=SystemActor("tests"),
             parent=parent,
             kind="branch",
             code="OLD-1",
@@ -314,14 +329,18 @@ def test_org_dates_and_names(org) -> None:
         "name",
         "名称含有不可见的控制字符",
         lambda: orgs.create_org(
-            actor=None, parent=parent, kind="branch", code="RLO-1", name="第\u202e一支部"
+            actor=SystemActor("tests"),
+            parent=parent,
+            kind="branch",
+            code="RLO-1",
+            name="第\u202e一支部",
         ),
     )
     _refused(
         "short_name",
         "简称含有不可见的控制字符",
         lambda: orgs.create_org(
-            actor=None,
+            actor=SystemActor("tests"),
             parent=parent,
             kind="branch",
             code="ZW-1",
@@ -335,7 +354,7 @@ def test_org_dates_and_names(org) -> None:
         "不能早于1921年7月1日",
         lambda: orgs.update_org(
             branch,
-            actor=None,
+            actor=SystemActor("tests"),
             expected_version=branch.version,
             name=branch.name,
             code=branch.code,
@@ -345,7 +364,7 @@ def test_org_dates_and_names(org) -> None:
     _refused(
         "dissolved_on",
         "不能早于1921年7月1日",
-        lambda: orgs.dissolve_org(branch, actor=None, on=ANCIENT, reason="测试"),
+        lambda: orgs.dissolve_org(branch, actor=SystemActor("tests"), on=ANCIENT, reason="测试"),
     )
 
 
@@ -358,7 +377,7 @@ def test_an_enterprise_may_predate_the_party_but_not_1900(org) -> None:
         "不能早于1900年1月1日",
         lambda: orgs.update_org(
             enterprise,
-            actor=None,
+            actor=SystemActor("tests"),
             expected_version=enterprise.version,
             name=enterprise.name,
             code=enterprise.code,
@@ -368,7 +387,7 @@ def test_an_enterprise_may_predate_the_party_but_not_1900(org) -> None:
     )
     updated = orgs.update_org(
         enterprise,
-        actor=None,
+        actor=SystemActor("tests"),
         expected_version=enterprise.version,
         name=enterprise.name,
         code=enterprise.code,
@@ -383,20 +402,26 @@ def test_governance_dates_and_names(org) -> None:
     _refused(
         "elected_on",
         "不能早于1921年7月1日",
-        lambda: governance.record_election(actor=None, org=branch, elected_on=ANCIENT),
+        lambda: governance.record_election(
+            actor=SystemActor("tests"), org=branch, elected_on=ANCIENT
+        ),
     )
     _refused(
         "since",
         "不能早于1921年7月1日",
         lambda: governance.set_leader(
-            actor=None, org=enterprise, position="chairman", person_name="李四", since=ANCIENT
+            actor=SystemActor("tests"),
+            org=enterprise,
+            position="chairman",
+            person_name="李四",
+            since=ANCIENT,
         ),
     )
     _refused(
         "person_name",
         "姓名含有不可见的控制字符",
         lambda: governance.set_leader(
-            actor=None,
+            actor=SystemActor("tests"),
             org=enterprise,
             position="chairman",
             person_name="李\u202e四",
@@ -407,21 +432,27 @@ def test_governance_dates_and_names(org) -> None:
         "on",
         "不能早于1921年7月1日",
         lambda: governance.record_unity_exception(
-            actor=None, org=enterprise, reason="分设原因说明", approval_ref="", on=ANCIENT
+            actor=SystemActor("tests"),
+            org=enterprise,
+            reason="分设原因说明",
+            approval_ref="",
+            on=ANCIENT,
         ),
     )
 
 
 def test_committee_post_labels_are_checked(org) -> None:
     branch = org("CT01-ZB1")
-    member = services.register_member(actor=None, org=branch, data=data())
-    term = governance.record_election(actor=None, org=branch, elected_on=timezone.localdate())
+    member = services.register_member(actor=SystemActor("tests"), org=branch, data=data())
+    term = governance.record_election(
+        actor=SystemActor("tests"), org=branch, elected_on=timezone.localdate()
+    )
     _refused(
         "post_label",
         "职务名称含有不可见的控制字符",
         lambda: governance.assign_seat(
             term,
-            actor=None,
+            actor=SystemActor("tests"),
             post="other",
             member=member,
             assigned_on=timezone.localdate(),

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.http import Http404
 
+from dangjian.core.actors import SystemActor
+from dangjian.core.errors import NotAllowed, NotVisible
 from dangjian.core.models import AuditEntry
 from dangjian.members import movements, services
 from dangjian.members.choices import MemberStatus
@@ -48,23 +49,25 @@ def test_register_encrypts_derives_and_audits_without_clear_id(org, user) -> Non
 
 
 def test_duplicate_id_is_refused(org) -> None:
-    first = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    first = services.register_member(actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data())
     _refused(
         "id_number",
         "已登记为党员",
         services.register_member,
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT03-ZB1"),
         data=data(id_number=services.decrypt_id(first)),
     )
 
 
 def test_former_member_is_reactivated_not_duplicated(org) -> None:
-    member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data(name="回流"))
+    member = services.register_member(
+        actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data(name="回流")
+    )
     id_number = services.decrypt_id(member)
     Member.objects.filter(pk=member.pk).update(status=MemberStatus.HISTORICAL)
     again = services.register_member(
-        actor=None, org=org("JT01-ZB1"), data=data(name="回流", id_number=id_number)
+        actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="回流", id_number=id_number)
     )
     assert again.pk == member.pk and again.org.code == "JT01-ZB1"
     assert again.status == MemberStatus.FULL
@@ -92,7 +95,7 @@ def test_bad_input_names_the_field(org, overrides, field, fragment) -> None:
         field,
         fragment,
         services.register_member,
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT02-ZB1"),
         data=data(**overrides),
     )
@@ -103,28 +106,28 @@ def test_members_live_in_branches_only(org) -> None:
         "branch",
         "只能登记在党支部",
         services.register_member,
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT02"),
         data=data(),
     )
 
 
 def test_branch_outside_scope_is_404(org, user) -> None:
-    with pytest.raises(Http404):
+    with pytest.raises(NotVisible):
         services.register_member(actor=user("secretary1"), org=org("JT01-ZB1"), data=data())
 
 
 def test_reveal_is_audited(org, user) -> None:
-    member = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
     clear = services.reveal_id_number(member, actor=user("secretary1"))
     assert clear == services.decrypt_id(member)
     assert AuditEntry.objects.latest("seq").action == "members.member.reveal_id"
-    with pytest.raises(Http404):
+    with pytest.raises(NotAllowed):
         services.reveal_id_number(member, actor=user("supervisor"))  # may view, may not reveal
 
 
 def test_move_between_branches_is_one_step_with_history(org, user) -> None:
-    member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data())
     moved = movements.move_member(
         member, actor=user("supervisor"), to_org=org("CT03-ZB1"), on=date(2026, 10, 1)
     )
@@ -133,10 +136,10 @@ def test_move_between_branches_is_one_step_with_history(org, user) -> None:
 
 
 def test_transfer_out_letter_valid_for_county_months_then_completed(org, user) -> None:
-    member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data())
     letter = movements.issue_transfer_out(
         member,
-        actor=None,
+        actor=SystemActor("tests"),
         letter_no="X组转〔2026〕8号",
         destination="杭州市某公司党委",
         issued_on=date(2026, 8, 31),
@@ -147,7 +150,7 @@ def test_transfer_out_letter_valid_for_county_months_then_completed(org, user) -
         "未办结",
         movements.issue_transfer_out,
         member,
-        actor=None,
+        actor=SystemActor("tests"),
         letter_no="9",
         destination="x",
         issued_on=date(2026, 9, 1),
@@ -196,14 +199,14 @@ def test_transfer_in_accept_and_reject(org, user) -> None:
 
 
 def test_lost_contact_then_suspension_only_after_six_months(org, user) -> None:
-    member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data())
     movements.mark_lost_contact(member, actor=user("supervisor"), since=date(2026, 5, 2))
     _refused(
         "on",
         "满6个月",
         movements.suspend_membership,
         member,
-        actor=None,
+        actor=SystemActor("tests"),
         on=date(2026, 11, 1),
         decision="支委会决定",
     )
@@ -214,7 +217,7 @@ def test_lost_contact_then_suspension_only_after_six_months(org, user) -> None:
 
 
 def test_mobility_round_trip(org, user) -> None:
-    member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data())
     movements.start_mobility(
         member, actor=user("supervisor"), place="杭州市", left_on=date(2026, 3, 1)
     )
@@ -224,7 +227,7 @@ def test_mobility_round_trip(org, user) -> None:
         "不能早于外出日期",
         movements.end_mobility,
         member,
-        actor=None,
+        actor=SystemActor("tests"),
         returned_on=date(2026, 2, 1),
     )
     movements.end_mobility(member, actor=user("supervisor"), returned_on=date(2026, 9, 1))
@@ -234,28 +237,36 @@ def test_mobility_round_trip(org, user) -> None:
 def test_service_needs_registration_first(org) -> None:
     from decimal import Decimal
 
-    member = services.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    member = services.register_member(actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data())
     _refused(
         "content",
         "尚未到社区报到",
         movements.record_service,
         member,
-        actor=None,
+        actor=SystemActor("tests"),
         served_on=date(2026, 10, 1),
         content="清洁家园",
         hours=Decimal(2),
     )
     movements.register_with_community(
-        member, actor=None, community="南门社区", registered_on=date(2026, 9, 1)
+        member, actor=SystemActor("tests"), community="南门社区", registered_on=date(2026, 9, 1)
     )
     movements.record_service(
-        member, actor=None, served_on=date(2026, 10, 1), content="清洁家园", hours=Decimal(2)
+        member,
+        actor=SystemActor("tests"),
+        served_on=date(2026, 10, 1),
+        content="清洁家园",
+        hours=Decimal(2),
     )
 
 
 def test_suspension_review_lists_members_lost_for_six_months(client_for, org, user) -> None:
-    due = services.register_member(actor=None, org=org("CT02-ZB1"), data=data(name="久未联系"))
-    recent = services.register_member(actor=None, org=org("CT02-ZB1"), data=data(name="刚失联"))
+    due = services.register_member(
+        actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data(name="久未联系")
+    )
+    recent = services.register_member(
+        actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data(name="刚失联")
+    )
     movements.mark_lost_contact(due, actor=user("supervisor"), since=date(2025, 12, 1))
     movements.mark_lost_contact(recent, actor=user("supervisor"), since=date.today())
     context = client_for("supervisor").get("/members/suspension-review/").context
@@ -266,7 +277,7 @@ def test_suspension_review_lists_members_lost_for_six_months(client_for, org, us
 
 def test_unknown_transfer_decision_is_404(client_for, org) -> None:
     incoming = movements.receive_transfer_in(
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT01-ZB1"),
         name="某人",
         id_number=new_id(),
@@ -281,7 +292,9 @@ def test_unknown_transfer_decision_is_404(client_for, org) -> None:
 
 
 def test_duplicate_message_does_not_reveal_people_outside_scope(org, user) -> None:
-    outside = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="外支部"))
+    outside = services.register_member(
+        actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="外支部")
+    )
     with pytest.raises(ValidationError) as caught:
         services.register_member(
             actor=user("secretary1"),
@@ -296,7 +309,9 @@ def test_duplicate_message_does_not_reveal_people_outside_scope(org, user) -> No
 
 
 def test_transfer_in_and_edit_hits_outside_scope_are_audited(org, user) -> None:
-    outside = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="外支部"))
+    outside = services.register_member(
+        actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="外支部")
+    )
     secretary = user("secretary1")
     with pytest.raises(ValidationError) as caught:
         movements.receive_transfer_in(
@@ -312,7 +327,9 @@ def test_transfer_in_and_edit_hits_outside_scope_are_audited(org, user) -> None:
         )
     assert "其他党组织" in caught.value.message_dict["id_number"][0]
     assert AuditEntry.objects.latest("seq").changes["via"] == "transfer_in"
-    mine = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="本支部"))
+    mine = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="本支部")
+    )
     with pytest.raises(ValidationError):
         services.update_member(
             mine,
@@ -324,14 +341,18 @@ def test_transfer_in_and_edit_hits_outside_scope_are_audited(org, user) -> None:
 
 
 def test_full_width_id_number_is_the_same_number(org) -> None:
-    first = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    first = services.register_member(actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data())
     wide = services.decrypt_id(first).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})
     assert wide != services.decrypt_id(first)
     with pytest.raises(ValidationError, match="已登记为党员"):
-        services.register_member(actor=None, org=org("CT02-ZB1"), data=data(id_number=wide))
+        services.register_member(
+            actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data(id_number=wide)
+        )
     odd = "²" + services.decrypt_id(first)[1:]
     with pytest.raises(ValidationError):  # folded, then checked like any other number
-        services.register_member(actor=None, org=org("CT02-ZB1"), data=data(id_number=odd))
+        services.register_member(
+            actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data(id_number=odd)
+        )
 
 
 def test_accepting_a_letter_for_a_number_registered_elsewhere_since_is_audited(org, user) -> None:
@@ -348,7 +369,9 @@ def test_accepting_a_letter_for_a_number_registered_elsewhere_since_is_audited(o
         admitted_on=date(2015, 6, 1),
         full_on=date(2016, 6, 1),
     )
-    services.register_member(actor=None, org=org("JT01-ZB1"), data=data(id_number=number))
+    services.register_member(
+        actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(id_number=number)
+    )
     before = Member.objects.count()
     with pytest.raises(ValidationError, match="其他党组织"):
         movements.accept_transfer_in(incoming, actor=secretary, on=date(2026, 11, 2))

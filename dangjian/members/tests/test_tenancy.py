@@ -10,6 +10,7 @@ from django.test import Client
 
 from dangjian.accounts.models import User
 from dangjian.accounts.tests.factories import make_account
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.tenancy import TenancyContract
 from dangjian.members import movements, services
@@ -28,7 +29,9 @@ class MemberContractBase(TenancyContract):
     @pytest.fixture(autouse=True)
     def _members(self, db: Any) -> None:
         services.register_member(
-            actor=None, org=OrgNode.objects.get(code="CT01-ZB1"), data=data(name="本支部党员")
+            actor=SystemActor("tests"),
+            org=OrgNode.objects.get(code="CT01-ZB1"),
+            data=data(name="本支部党员"),
         )
 
     def inside(self) -> Member:
@@ -254,7 +257,7 @@ class TestTransferOutCompleteTenancy(MemberContractBase):
         found = TransferOut.objects.filter(member=member).first()
         return found or movements.issue_transfer_out(
             member,
-            actor=None,
+            actor=SystemActor("tests"),
             letter_no="ZC-1",
             destination="外县某支部",
             issued_on=date(2026, 11, 1),

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.core.testing.queries import assert_queries, capture_queries
 from dangjian.members import services
@@ -30,7 +31,7 @@ def _rows(content: bytes) -> list[list[Any]]:
 
 def test_export_masks_escapes_stamps_and_audits(client_for, org) -> None:
     services.register_member(
-        actor=None,
+        actor=SystemActor("tests"),
         org=org("CT01-ZB1"),
         data=data(name="=1+2", post="@SUM(A1)", phone="13800001111"),
     )
@@ -64,7 +65,9 @@ def test_export_query_count_is_constant(client_for, org, query) -> None:
         assert client.get(url).status_code == 200
     for i in range(60):
         services.register_member(
-            actor=None, org=org("CT01-ZB1"), data=data(name=f"多{i}", phone="13900000000")
+            actor=SystemActor("tests"),
+            org=org("CT01-ZB1"),
+            data=data(name=f"多{i}", phone="13900000000"),
         )
     with assert_queries(small.count, label=url):
         assert client.get(url).status_code == 200
@@ -96,7 +99,7 @@ def test_export_then_import_gives_the_same_members(org, people) -> None:
             admitted = date(born.year + 20, 6, 1)
             created.append(
                 services.register_member(
-                    actor=None,
+                    actor=SystemActor("tests"),
                     org=branch,
                     data=data(
                         name=name,
@@ -131,14 +134,20 @@ def test_export_then_import_gives_the_same_members(org, people) -> None:
             )
 
         before = snapshot()
-        content = export_members(Member.objects.filter(pk__in=ids), actor=None, reveal=True)
+        content = export_members(
+            Member.objects.filter(pk__in=ids), actor=SystemActor("tests"), reveal=True
+        )
         MemberEvent.objects.filter(member_id__in=ids).delete()
         Member.objects.filter(pk__in=ids).delete()
         rows = _rows(content)
         from dangjian.members.tests.workbooks import workbook
 
-        report = importer.validate(workbook([[str(c) for c in r] for r in rows[2:]]), actor=None)
+        report = importer.validate(
+            workbook([[str(c) for c in r] for r in rows[2:]]), actor=SystemActor("tests")
+        )
         assert report.errors == []
-        importer.commit(report, actor=None, file_sha256="", original_name="roundtrip.xlsx")
+        importer.commit(
+            report, actor=SystemActor("tests"), file_sha256="", original_name="roundtrip.xlsx"
+        )
         assert snapshot() == before
         transaction.set_rollback(True)

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.files.services import file_storage
 from dangjian.core.models import AuditEntry
 from dangjian.members import services
@@ -18,7 +19,8 @@ from dangjian.members.tests.workbooks import row, workbook
 from dangjian.members.workbook import importer, jobs
 
 pytestmark = pytest.mark.django_db
-FULL_ID = re.compile(r"\d{17}[\dX]")
+# An ID number standing alone, not 18 digits inside a hex digest the audit entry also carries.
+FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 
 
 def _thirty(bad: bool) -> tuple[list[list[object]], list[str]]:
@@ -95,11 +97,13 @@ def test_branch_outside_scope_is_named_by_row_and_column(user) -> None:
 
 
 def test_duplicates_within_file_and_against_the_database(org) -> None:
-    existing = services.register_member(actor=None, org=org("CT01-ZB1"), data=data())
+    existing = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data()
+    )
     twice = new_id()
     report = importer.validate(
         workbook([row("甲", twice), row("乙", twice), row("丙", services.decrypt_id(existing))]),
-        actor=None,
+        actor=SystemActor("tests"),
     )
     assert any(e["row"] == 2 and "与第3行重复" in e["message"] for e in report.errors)
     assert any(e["row"] == 3 and "与第2行重复" in e["message"] for e in report.errors)
@@ -109,8 +113,12 @@ def test_duplicates_within_file_and_against_the_database(org) -> None:
 def test_registered_elsewhere_names_nobody_and_is_audited(client_for, org, user) -> None:
     """Uniqueness is platform-wide, but a secretary learns only that the number is taken — not
     who holds it or where — and the check is a security event the auditor can see."""
-    outside = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="外单位甲"))
-    mine = services.register_member(actor=None, org=org("CT01-ZB1"), data=data(name="本支部乙"))
+    outside = services.register_member(
+        actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="外单位甲")
+    )
+    mine = services.register_member(
+        actor=SystemActor("tests"), org=org("CT01-ZB1"), data=data(name="本支部乙")
+    )
     content = workbook(
         [row("甲", services.decrypt_id(outside)), row("乙", services.decrypt_id(mine))]
     )
@@ -185,12 +193,16 @@ def test_a_file_named_after_a_person_is_stored_masked(client_for) -> None:
 
 
 def test_historical_member_is_reactivated(org) -> None:
-    old = services.register_member(actor=None, org=org("JT01-ZB1"), data=data(name="老党员"))
+    old = services.register_member(
+        actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="老党员")
+    )
     Member.objects.filter(pk=old.pk).update(status=MemberStatus.HISTORICAL)
-    report = importer.validate(workbook([row("老党员", services.decrypt_id(old))]), actor=None)
+    report = importer.validate(
+        workbook([row("老党员", services.decrypt_id(old))]), actor=SystemActor("tests")
+    )
     assert not report.errors
     created, reactivated = importer.commit(
-        report, actor=None, file_sha256="0" * 64, original_name="x.xlsx"
+        report, actor=SystemActor("tests"), file_sha256="0" * 64, original_name="x.xlsx"
     )
     assert (created, reactivated) == (0, 1)
     old.refresh_from_db()
@@ -203,11 +215,11 @@ def test_one_bad_row_among_ten_thousand_writes_nothing() -> None:
     ]
     rows[7321][4] = "火星党员"
     before = _counts()
-    report = importer.validate(workbook(rows), actor=None)
+    report = importer.validate(workbook(rows), actor=SystemActor("tests"))
     assert report.total == 10_000
     assert [(e["row"], e["column"]) for e in report.errors] == [(7323, "党籍状态")]
     with pytest.raises(ValueError):
-        importer.commit(report, actor=None, file_sha256="", original_name="x")
+        importer.commit(report, actor=SystemActor("tests"), file_sha256="", original_name="x")
     assert _counts() == before
 
 
@@ -310,14 +322,17 @@ def test_parallel_preparation_gives_the_same_report_and_rows(monkeypatch) -> Non
         row(f"并行{i}", new_id(date(1960 + i % 30, 1 + i % 12, 1 + i % 28))) for i in range(300)
     ]
     rows[123][4] = "未知状态"
-    serial = importer.validate(workbook(rows), actor=None, prepare=True)
+    serial = importer.validate(workbook(rows), actor=SystemActor("tests"), prepare=True)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_ROWS", 10)
-    forked = importer.validate(workbook(rows), actor=None, prepare=True)
+    forked = importer.validate(workbook(rows), actor=SystemActor("tests"), prepare=True)
     assert forked.errors == serial.errors and [e["row"] for e in forked.errors] == [125]
     rows[123][4] = "正式党员"
-    good = importer.validate(workbook(rows), actor=None, prepare=True)
+    good = importer.validate(workbook(rows), actor=SystemActor("tests"), prepare=True)
     assert len(good.planned) == 300 and all(p.values and p.data is None for p in good.planned)
-    assert importer.commit(good, actor=None, file_sha256="", original_name="p") == (300, 0)
+    assert importer.commit(good, actor=SystemActor("tests"), file_sha256="", original_name="p") == (
+        300,
+        0,
+    )
     member = Member.objects.get(name="并行7")
     assert services.decrypt_id(member) == rows[7][1] and member.org.code == "CT01-ZB1"
 
@@ -345,7 +360,7 @@ def test_streamed_import_rolls_back_rows_already_written(problem: str, monkeypat
 
     monkeypatch.setattr(importer, "_insert_members", counting)
     report, counts = importer.import_file(
-        workbook(rows), actor=None, file_sha256="0" * 64, original_name="x.xlsx"
+        workbook(rows), actor=SystemActor("tests"), file_sha256="0" * 64, original_name="x.xlsx"
     )
     assert counts is None and report.errors and _counts() == before
     assert sum(written) > 0  # earlier chunks really were written, then rolled back
@@ -356,7 +371,7 @@ def test_streamed_import_rolls_back_rows_already_written(problem: str, monkeypat
 def test_streamed_import_of_a_clean_file_matches_the_two_step_import() -> None:
     rows = _many(6_000)
     report, counts = importer.import_file(
-        workbook(rows), actor=None, file_sha256="1" * 64, original_name="y.xlsx"
+        workbook(rows), actor=SystemActor("tests"), file_sha256="1" * 64, original_name="y.xlsx"
     )
     assert counts == (6_000, 0) and not report.errors
     names = set(Member.objects.filter(name__startswith="流水").values_list("name", flat=True))

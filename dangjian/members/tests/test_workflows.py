@@ -176,7 +176,7 @@ def test_member_status_table_state_by_action_by_role(branch, actors) -> None:
     roles = {action: set(KEEPERS) for action in flows.MEMBER.actions}
     taken = 0
     for state in MemberStatus.values:
-        member = members.register_member(actor=None, org=branch, data=data())
+        member = members.register_member(actor=SystemActor("tests"), org=branch, data=data())
         Member.objects.filter(pk=member.pk).update(status=state)
         member.refresh_from_db()
         version = member.version
@@ -186,7 +186,7 @@ def test_member_status_table_state_by_action_by_role(branch, actors) -> None:
 
 
 def test_a_member_step_bumps_the_version_and_stamps_the_time(branch, actors) -> None:
-    member = members.register_member(actor=None, org=branch, data=data())
+    member = members.register_member(actor=SystemActor("tests"), org=branch, data=data())
     version, now = member.version, timezone.now()
     transition(member, "lost_contact", actor=actors[Role.CLERK], now=now)
     stored = Member.objects.get(pk=member.pk)
@@ -202,7 +202,7 @@ def test_transfer_letter_tables_state_by_action_by_role(branch, actors) -> None:
     assert flows.TRANSFER_IN.table == TRANSFER_IN_TABLE
     taken = 0
     for state in TransferStatus.values:
-        member = members.register_member(actor=None, org=branch, data=data())
+        member = members.register_member(actor=SystemActor("tests"), org=branch, data=data())
         letter = TransferOut.objects.create(
             member=member,
             letter_no="L",
@@ -231,7 +231,7 @@ def test_transfer_letter_tables_state_by_action_by_role(branch, actors) -> None:
 def test_a_transition_needs_an_actor(branch, actors) -> None:
     job = _job(branch, ImportStatus.VALID, actors[Role.SECRETARY])
     with pytest.raises(TypeError):
-        transition(job, "confirm", actor=None, now=timezone.now())
+        transition(job, "confirm", actor=None, now=timezone.now())  # type: ignore[arg-type]
     assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.VALID
 
 

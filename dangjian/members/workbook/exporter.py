@@ -9,6 +9,7 @@ from typing import Any
 import xlsxwriter
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor, actor_name, require_actor
 from dangjian.core.exports import spreadsheet_safe
 from dangjian.members.choices import Education, MemberStatus
 from dangjian.members.services import decrypt_id, decrypt_phone
@@ -36,7 +37,8 @@ EXPORT_FIELDS = (
 EDUCATION_LABELS = dict(Education.choices)
 
 
-def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
+def export_members(members: Any, *, actor: Actor, reveal: bool) -> bytes:
+    require_actor(actor)
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer,
@@ -50,7 +52,7 @@ def export_members(members: Any, *, actor: Any, reveal: bool) -> bytes:
     sheet = book.add_worksheet(SHEET)
     bold = book.add_format({"bold": True})
     stamp = clock.local_now().strftime("%Y-%m-%d %H:%M:%S")
-    who = actor.get_username() if actor is not None else "系统"
+    who = actor_name(actor) or "系统"
     sheet.write_string(
         0,
         0,

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dangjian.core import audit, clock
+from dangjian.core.actors import Actor, SystemActor, actor_name, require_actor
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.permissions import MemberAction
@@ -177,9 +178,9 @@ def _parse(
     return org_id, data
 
 
-def _scope(actor: Any) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
+def _scope(actor: Actor) -> tuple[dict[str, int], dict[str, tuple[int, int]]]:
     branches = OrgNode.objects.filter(kind=OrgKind.BRANCH, dissolved_on__isnull=True)
-    if actor is not None:
+    if not isinstance(actor, SystemActor):  # a command imports platform-wide
         branches = branches.visible_to(actor, MemberAction.IMPORT)
     by_code = dict(branches.values_list("code", "pk"))
     groups = OrgNode.objects.filter(
@@ -197,7 +198,7 @@ class Existing:
     branch: str  # the branch's name, only when the importer may read that record; else ""
 
 
-def _existing(indexes: list[str], actor: Any) -> dict[str, Existing]:
+def _existing(indexes: list[str], actor: Actor) -> dict[str, Existing]:
     """Records already holding these ID numbers. Whether the importer may read each one decides
     what the message says: a record outside its scope is reported without name or place."""
     found: dict[str, Existing] = {}
@@ -217,7 +218,7 @@ def _existing(indexes: list[str], actor: Any) -> dict[str, Existing]:
         if not rows:
             continue
         readable = Member.objects.filter(id_number_index__in=chunk)
-        if actor is not None:
+        if not isinstance(actor, SystemActor):
             readable = readable.visible_to(actor, MemberAction.VIEW)
         names = dict(readable.values_list("pk", "org__name"))
         for index, pk, status in rows:
@@ -254,7 +255,7 @@ def _rows_kept_out_of_gc() -> Iterator[None]:
 def validate(
     data: bytes,
     *,
-    actor: Any,
+    actor: Actor,
     progress: Progress | None = None,
     prepare: bool = False,
     sink: Callable[[list[Planned]], None] | None = None,
@@ -273,7 +274,7 @@ def validate(
 def _validate(
     data: bytes,
     *,
-    actor: Any,
+    actor: Actor,
     progress: Progress | None,
     prepare: bool,
     sink: Callable[[list[Planned]], None] | None,
@@ -281,6 +282,7 @@ def _validate(
 ) -> Report:
     from dangjian.members.workbook.parallel import parse_chunks
 
+    require_actor(actor)
     try:
         read = read_rows(data)
     except WorkbookError as exc:
@@ -333,7 +335,7 @@ def _validate(
     return report
 
 
-def _match_existing(report: Report, chunk: list[Planned], actor: Any) -> None:
+def _match_existing(report: Report, chunk: list[Planned], actor: Actor) -> None:
     """Rows whose number the platform already holds: an error, or a former member to
     reactivate (``existing_pk``)."""
     existing = _existing([p.index for p in chunk], actor)
@@ -349,7 +351,7 @@ def _match_existing(report: Report, chunk: list[Planned], actor: Any) -> None:
         planned.existing_pk = match.pk
 
 
-def record_check(report: Report, *, actor: Any, file_sha256: str, original_name: str) -> None:
+def record_check(report: Report, *, actor: Actor, file_sha256: str, original_name: str) -> None:
     """A preview or dry run that met ID numbers registered outside the importer's scope is
     audited (see ``record_registered_elsewhere``); ordinary bad files leave no entry."""
     if not report.registered_elsewhere:
@@ -424,13 +426,14 @@ def _insert_members(planned: list[Planned], now: datetime, progress: Progress | 
 def commit(
     report: Report,
     *,
-    actor: Any,
+    actor: Actor,
     file_sha256: str,
     original_name: str,
     progress: Progress | None = None,
     now: datetime | None = None,
 ) -> tuple[int, int]:
     """Write every planned row of a clean report, or nothing. One audit entry for the file."""
+    require_actor(actor)
     if report.errors:
         raise ValueError("a report with errors cannot be committed")
     now = now or clock.now()
@@ -449,7 +452,7 @@ class _Refused(Exception):
 def import_file(
     data: bytes,
     *,
-    actor: Any,
+    actor: Actor,
     file_sha256: str,
     original_name: str,
     progress: Progress | None = None,
@@ -458,6 +461,7 @@ def import_file(
     """Validate and write in one pass and one transaction: chunks are inserted while the
     workers parse the next ones; any error anywhere rolls everything back. Returns the report
     and (created, reactivated), or ``None`` when nothing was written."""
+    require_actor(actor)
     now = now or clock.now()
     try:
         with transaction.atomic():
@@ -480,11 +484,11 @@ def import_file(
 
 
 def _finish(
-    report: Report, *, actor: Any, now: datetime, file_sha256: str, name: str
+    report: Report, *, actor: Actor, now: datetime, file_sha256: str, name: str
 ) -> tuple[int, int]:
     """After the new rows are in: their timeline events, reactivations, the one audit entry."""
     today = timezone.localdate(now)
-    who = actor.get_username() if actor is not None else "系统"
+    who = actor_name(actor) or "系统"
     # One statement for all the timeline events: the new rows are exactly those stamped `now`.
     _bulk_events(Member.objects.filter(created_at=now), now, who)
     created = sum(1 for p in report.planned if p.existing_pk is None)

@@ -24,13 +24,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dangjian.core import clock
-from dangjian.core.actors import SystemActor
+from dangjian.core.actors import Actor, SystemActor
 from dangjian.core.context import command_context
 from dangjian.core.files import services as stored_files
+from dangjian.core.scoping import require_permits_on
 from dangjian.core.workflow import transition
 from dangjian.members.files import IMPORT_WORKBOOK
 from dangjian.members.flows import IMPORT_JOB
 from dangjian.members.models import ImportJob, ImportStatus
+from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import echo
 from dangjian.members.workbook import importer
 
@@ -47,7 +49,7 @@ def stale_after() -> timedelta:
 
 
 def store_upload(
-    data: bytes, original_name: str, *, actor: Any, org: Any, now: datetime | None = None
+    data: bytes, original_name: str, *, actor: Actor, org: Any, now: datetime | None = None
 ) -> ImportJob:
     """Keep the workbook as a stored file (encrypted, digests audited) and open its job."""
     with transaction.atomic():
@@ -62,7 +64,7 @@ def store_upload(
         try:
             return ImportJob.objects.create(
                 org=org,
-                created_by=actor,
+                created_by=actor,  # type: ignore[misc]  # people upload workbooks (the import page)
                 original_name=echo(original_name, 199),  # a file named after a person's ID
                 upload=upload,
                 file_sha256=upload.sha256,
@@ -130,11 +132,11 @@ IMPORT_RUNNER = SystemActor("members.import")
 SWEEPER = SystemActor("members.stale_imports")
 
 
-def _step(job: ImportJob, action: str, *, actor: Any, **fields: Any) -> None:
+def _step(job: ImportJob, action: str, *, actor: Actor, **fields: Any) -> None:
     transition(job, action, actor=actor, now=clock.now(), fields=fields)
 
 
-def validate_job(job: ImportJob, *, actor: Any) -> importer.Report:
+def validate_job(job: ImportJob, *, actor: Actor) -> importer.Report:
     """Validate the upload, from UPLOADED (in the request) or VALIDATING (the worker, after
     ``enqueue_validation``); the outcome is VALID, INVALID or UNREADABLE."""
     if job.status == ImportStatus.UPLOADED:
@@ -267,10 +269,11 @@ def enqueue_import(job: ImportJob) -> None:
 
 
 @transaction.atomic
-def confirm_import(job: ImportJob, *, actor: Any, now: datetime, background: bool) -> None:
+def confirm_import(job: ImportJob, *, actor: Actor, now: datetime, background: bool) -> None:
     """确认导入: VALID → IMPORTING, once. Of two near-simultaneous confirms the second is told
     the state changed (``ValidationError``). In the background the worker runs the import after
     commit; otherwise the caller calls ``run_import`` next."""
+    require_permits_on(actor, MemberAction.IMPORT, job.org)
     IMPORT_JOB.check_state(job.status, "confirm")  # a finished job says so, not "file gone"
     transition(job, "confirm", actor=actor, now=now, fields={"processed_rows": 0, "message": ""})
     # After the step, under its lock: a concurrent confirm has already been told the state
@@ -282,10 +285,11 @@ def confirm_import(job: ImportJob, *, actor: Any, now: datetime, background: boo
 
 
 @transaction.atomic
-def enqueue_validation(job: ImportJob, *, actor: Any, now: datetime) -> None:
+def enqueue_validation(job: ImportJob, *, actor: Actor, now: datetime) -> None:
     """UPLOADED → VALIDATING, then the worker checks the file once this transaction commits."""
     from dangjian.members.tasks import validate_members
 
+    require_permits_on(actor, MemberAction.IMPORT, job.org)
     transition(job, "validate", actor=actor, now=now, fields={"processed_rows": 0})
     transaction.on_commit(lambda: validate_members.enqueue(job.pk))
 
@@ -327,7 +331,8 @@ class CannotRetry(ValueError):
 
 
 @transaction.atomic
-def retry(job: ImportJob, *, actor: Any, now: datetime) -> None:
+def retry(job: ImportJob, *, actor: Actor, now: datetime) -> None:
+    require_permits_on(actor, MemberAction.IMPORT, job.org)
     if job.status == ImportStatus.UNREADABLE:
         raise CannotRetry(UNREADABLE_MESSAGE)
     if job.status != ImportStatus.FAILED:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 
 from dangjian.core import audit
+from dangjian.core.actors import SystemActor
 from dangjian.core.context import command_context
 from dangjian.core.files import services as stored_files
 from dangjian.members.models import ImportJob, ImportStatus
@@ -109,8 +110,7 @@ def purge_expired_uploads(now: datetime, *, retention: timedelta | None = None) 
         result = PurgeResult(jobs=len(expired), orphans=orphans)
         audit.record(
             "members.import.uploads_purged",
-            actor=None,
-            username="system:retention",
+            actor=SystemActor("retention"),
             object_repr=f"删除过期导入文件 {result.files} 个",
             changes={
                 "deleted_files": result.files,

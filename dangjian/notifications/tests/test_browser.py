@@ -12,10 +12,12 @@ pytestmark = pytest.mark.browser
 
 EMIT = (
     "from django.utils import timezone; from dangjian.accounts.models import User; "
+    "from dangjian.core.actors import SystemActor; "
     "from dangjian.notifications.services import notify; "
     "u = User.objects.get(username='secretary1'); "
     "[notify(u, 'members.transfer_in_received', f'browser:{i}', f'浏览器通知{i}', '请及时办理', "
-    "'/members/transfers/', actor='job:browser-test', now=timezone.now()) for i in range(3)]"
+    "'/members/transfers/', actor=SystemActor('job:browser-test'), now=timezone.now()) "
+    "for i in range(3)]"
 )
 
 

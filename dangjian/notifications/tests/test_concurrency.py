@@ -16,6 +16,7 @@ import threading
 from django.db import connection
 from django.utils import timezone
 from dangjian.accounts.models import User
+from dangjian.core.actors import SystemActor
 from dangjian.notifications.delivery import deliver_due
 from dangjian.notifications.registry import register_kind
 from dangjian.notifications.services import notify
@@ -26,8 +27,8 @@ users = list(User.objects.filter(username__startswith="race").order_by("username
 def run(thread):
     for event in range({events}):
         # The same events from every thread and process, as a retried job would emit them.
-        notify(users, "tests.race", f"race:{{event}}", f"并发{{event}}", "", "/", actor="job:race",
-               now=timezone.now())
+        notify(users, "tests.race", f"race:{{event}}", f"并发{{event}}", "", "/",
+               actor=SystemActor("job:race"), now=timezone.now())
         deliver_due(timezone.now())
     connection.close()
 

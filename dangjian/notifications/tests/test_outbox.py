@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.notifications import delivery, services
 from dangjian.notifications.models import EmailPreference, EmailStatus, Notification
@@ -29,7 +30,7 @@ def _emit(recipients, key: str = "tests:1", **extra) -> list[Notification]:
         extra.pop("title", "测试标题"),
         extra.pop("body", "测试内容"),
         "/members/",
-        actor=extra.pop("actor", "job:tests"),
+        actor=extra.pop("actor", SystemActor("job:tests")),
         now=extra.pop("now", NOW),
     )
 
@@ -77,7 +78,7 @@ def test_a_notice_rolls_back_with_the_change_it_announces(user) -> None:
 def test_unknown_kind_missing_actor_and_conflicting_declarations_are_refused(user) -> None:
     with pytest.raises(UnknownKind):
         _emit(user("secretary1"), kind="tests.never_declared")
-    with pytest.raises(ValueError, match="actor"):
+    with pytest.raises(TypeError, match="actor"):
         _emit(user("secretary1"), actor=None)
     with pytest.raises(ValueError, match="already registered"):
         register_kind(TEST_KIND, "另一个名字", email_default=True)

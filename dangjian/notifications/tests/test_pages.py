@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.notifications import services
 from dangjian.notifications.models import EmailPreference, Notification
@@ -29,7 +30,7 @@ def _emit(user, n: int, *, start: int = 0, link: str = "/members/") -> list[Noti
             f"通知{i:03d}",
             f"内容{i}",
             link,
-            actor="job:tests",
+            actor=SystemActor("job:tests"),
             now=NOW + timedelta(minutes=i),
         )
     return rows

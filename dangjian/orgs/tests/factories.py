@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from itertools import count
 
+from dangjian.core.actors import SystemActor
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
@@ -28,7 +29,7 @@ def make_party_org(
     parent = parent or a_party_committee()
     number = next(_serial)
     return services.create_org(
-        actor=None,
+        actor=SystemActor("tests"),
         parent=parent,
         kind=kind,
         code=f"{parent.code}-F{number}",

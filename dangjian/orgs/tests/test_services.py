@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from dangjian.core.actors import SystemActor
 from dangjian.core.audit import verify_chain
 from dangjian.core.models import AuditEntry
 from dangjian.demo.builder import make_credit_code
@@ -36,7 +37,7 @@ def test_wrong_parent_kind_is_refused(org) -> None:
         "parent",
         "党小组的上级只能是",
         services.create_org,
-        actor=None,
+        actor=SystemActor("tests"),
         parent=org("CT01"),
         kind="party_group",
         code="X-1",
@@ -49,7 +50,7 @@ def test_duplicate_code_is_refused(org) -> None:
         "code",
         "已被其他组织使用",
         services.create_org,
-        actor=None,
+        actor=SystemActor("tests"),
         parent=org("CT02"),
         kind="branch",
         code="CT01",
@@ -63,7 +64,7 @@ def test_invalid_credit_code_is_refused(org) -> None:
         "credit_code",
         "校验位不正确",
         services.create_org,
-        actor=None,
+        actor=SystemActor("tests"),
         parent=org("CT"),
         kind="enterprise",
         code="CT99",
@@ -78,7 +79,7 @@ def test_duplicate_credit_code_is_refused(org) -> None:
         "credit_code",
         "已登记",
         services.create_org,
-        actor=None,
+        actor=SystemActor("tests"),
         parent=org("CT"),
         kind="enterprise",
         code="CT99",
@@ -175,9 +176,9 @@ def test_stale_version_is_a_conflict_not_a_silent_overwrite(org, user) -> None:
 
 
 def test_secretary_cannot_touch_outside_the_branch(org, user) -> None:
-    from django.http import Http404
+    from dangjian.core.errors import NotVisible
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotVisible):
         services.update_org(
             org("CT02-ZB1"),
             actor=user("secretary1"),
@@ -205,9 +206,13 @@ def test_county_settings_drive_letter_validity(client_for, org) -> None:
     assert CountySettings.current().transfer_letter_valid_months == 1
     bad = client.post("/orgs/settings/", {**values, "branch_term_years": 7})
     assert "三年至五年" in bad.content.decode()
-    member = members.register_member(actor=None, org=org("CT02-ZB1"), data=data())
+    member = members.register_member(actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data())
     letter = movements.issue_transfer_out(
-        member, actor=None, letter_no="1", destination="外县", issued_on=date(2026, 10, 31)
+        member,
+        actor=SystemActor("tests"),
+        letter_no="1",
+        destination="外县",
+        issued_on=date(2026, 10, 31),
     )
     assert letter.valid_until == date(2026, 11, 30)
     assert client_for("secretary1").get("/orgs/settings/").status_code == 403

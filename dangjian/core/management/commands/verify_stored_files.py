@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from dangjian.core import audit
+from dangjian.core.actors import SystemActor
 from dangjian.core.context import command_context
 from dangjian.core.files import services
 from dangjian.core.files.models import StoredFile
@@ -34,8 +35,7 @@ class Command(BaseCommand):
         with command_context("verify_stored_files"), transaction.atomic():
             audit.record(
                 "files.verified",
-                actor=None,
-                username="system:verify_stored_files",
+                actor=SystemActor("verify_stored_files"),
                 outcome=AuditOutcome.FAILURE if failed else AuditOutcome.SUCCESS,
                 object_repr=f"校验存储文件 {checked} 个，不符 {len(failed)} 个",
                 changes={"checked": checked, "failed": failed[:200]},
