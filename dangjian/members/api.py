@@ -73,11 +73,11 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     def to_representation(self, member: Member) -> dict[str, Any]:
         data = super().to_representation(member)
-        reveal = self.context.get("reveal_ids", set())
-        data["id_number"] = (
-            services.decrypt_id(member) if member.pk in reveal else member.id_number_masked
-        )
-        data["phone"] = member.phone_masked
+        for spec in API_FIELDS:
+            if spec.encrypted:  # write-only: read back masked
+                data[spec.name] = getattr(member, spec.masked)
+        if member.pk in self.context.get("reveal_ids", set()):
+            data["id_number"] = services.decrypt_id(member)
         return data
 
 

@@ -55,6 +55,7 @@ class MemberField:
     check: Check | None = None  # run by field_errors for every write and import row
     clean: Callable[[Any], Any] | None = None  # how the value is stored, when not as given
     stored: tuple[str, ...] = ()  # Member columns written from it (encrypted: in encoder order)
+    masked: str = ""  # an encrypted field's masked column: what lists, exports and forms show
     loads: tuple[str, ...] = ()  # what the export reads for its cell
     header: str = ""  # workbook column header; "" = not in the workbook
     width: int = 14
@@ -141,6 +142,7 @@ FIELDS: tuple[MemberField, ...] = (
             "birth_date",
             "gender",
         ),
+        masked="id_number_masked",
         loads=("id_number_enc", "id_number_masked"),
         header="身份证号码",
         width=21,
@@ -209,6 +211,7 @@ FIELDS: tuple[MemberField, ...] = (
         max_length=11,
         check=_phone_error,
         stored=("phone_enc", "phone_masked"),
+        masked="phone_masked",
         loads=("phone_enc", "phone_masked"),
         header="手机号码",
         width=14,

@@ -58,13 +58,16 @@ class MemberForm(BootstrapFormMixin, forms.Form):
         self.current = current
         if current is not None:
             # Editing never shows stored ID or phone numbers; blank keeps them.
-            id_field = self.fields["id_number"]
-            assert isinstance(id_field, forms.CharField)
-            id_field.required, id_field.min_length, id_field.validators = False, None, []
-            self.fields["id_number"].help_text = f"留空则不修改（当前：{current.id_number_masked}）"
-            self.fields[
-                "phone"
-            ].help_text = f"留空则不修改（当前：{current.phone_masked or '未填写'}）"
+            for spec in FORM_FIELDS:
+                if not spec.encrypted:
+                    continue
+                kept = self.fields[spec.name]
+                assert isinstance(kept, forms.CharField)
+                kept.help_text = (
+                    f"留空则不修改（当前：{getattr(current, spec.masked) or '未填写'}）"
+                )
+                if not spec.blank:  # asked for on registration only
+                    kept.required, kept.min_length, kept.validators = False, None, []
             # Other status changes are movements with their own forms (see status_edit_error).
             status_field = self.fields["status"]
             assert isinstance(status_field, forms.ChoiceField)

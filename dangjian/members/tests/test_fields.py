@@ -166,3 +166,43 @@ def test_edit_page_starts_from_every_shown_field(org) -> None:
     assert list(initial) == [*shown, "version"]
     assert initial["post"] == "岗位" and initial["party_group"] == ""
     assert "id_number" not in initial and "phone" not in initial
+
+
+@pytest.mark.django_db
+def test_api_representation_keys_keep_their_order(client_for, org) -> None:
+    member = make_member(org("CT01-ZB1"), phone="13912345678")
+    body = client_for("secretary1").get(f"/api/members/{member.pk}/").json()
+    assert list(body) == [
+        "id",
+        "name",
+        "branch",
+        "party_group",
+        "status",
+        "status_display",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "education",
+        "post",
+        "is_cadre",
+        "admitted_on",
+        "full_on",
+        "version",
+        "id_number",
+        "phone",
+    ]
+    assert body["phone"] == "139****5678" and body["id_number"] == member.id_number_masked
+
+
+@pytest.mark.django_db
+def test_edit_form_keeps_encrypted_fields_left_blank(org) -> None:
+    member = make_member(org("CT01-ZB1"))  # no phone
+    form = MemberForm(current=member)
+    assert form.fields["id_number"].help_text == f"留空则不修改（当前：{member.id_number_masked}）"
+    assert form.fields["phone"].help_text == "留空则不修改（当前：未填写）"
+    assert not form.fields["id_number"].required and not form.fields["id_number"].validators
+    assert 11 in [getattr(v, "limit_value", None) for v in form.fields["phone"].validators]
+    blank = MemberForm()
+    assert blank.fields["id_number"].required
+    assert blank.fields["id_number"].help_text == "出生日期和性别由身份证号码自动得出"
+    assert blank.fields["ethnicity"].initial == "汉族"

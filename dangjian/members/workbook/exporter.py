@@ -18,15 +18,14 @@ from dangjian.members.workbook.columns import HEADERS, SHEET
 
 MAX_ROWS = 100_000
 Cell = Callable[[Any], Any]  # a Member loaded with EXPORT_FIELDS
+DECRYPT: dict[Kind, Cell] = {Kind.ID_NUMBER: decrypt_id, Kind.PHONE: decrypt_phone}
 
 
 def _cell(spec: MemberField, reveal: bool) -> Cell:
     """How one declared field is written to its column (the import reads it back)."""
     key = spec.key
-    if spec.kind is Kind.ID_NUMBER:
-        return decrypt_id if reveal else operator.attrgetter("id_number_masked")
-    if spec.kind is Kind.PHONE:
-        return decrypt_phone if reveal else operator.attrgetter("phone_masked")
+    if spec.encrypted:
+        return DECRYPT[spec.kind] if reveal else operator.attrgetter(spec.masked)
     if spec.kind is Kind.BRANCH:
         return lambda member: member.org.code
     if spec.kind is Kind.PARTY_GROUP:
