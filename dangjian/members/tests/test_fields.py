@@ -206,3 +206,10 @@ def test_edit_form_keeps_encrypted_fields_left_blank(org) -> None:
     assert blank.fields["id_number"].required
     assert blank.fields["id_number"].help_text == "出生日期和性别由身份证号码自动得出"
     assert blank.fields["ethnicity"].initial == "汉族"
+
+
+def test_encrypted_fields_are_the_ones_key_rotation_re_encrypts() -> None:
+    # rotate_field_key walks Member.ENCRYPTED_FIELDS; the declaration must name the same columns.
+    ciphertexts = {f.stored[0] for f in FIELDS if f.encrypted}
+    assert ciphertexts == set(Member.ENCRYPTED_FIELDS)
+    assert all(f.masked in f.stored and f.masked in f.loads for f in FIELDS if f.encrypted)
