@@ -23,12 +23,24 @@ from dangjian.core.api import (
 from dangjian.core.scoping import permits
 from dangjian.members import services
 from dangjian.members.choices import Education, MemberStatus
+from dangjian.members.fields import API_FIELDS, EDITABLE_FIELDS, ENCRYPTED, MemberData
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
 from dangjian.orgs.models import OrgNode
 
 STATUS_LABELS = dict(MemberStatus.choices)
+
+
+def api_field_names() -> list[str]:
+    """The representation's keys: the declared fields in API order, with the status's label
+    next to it, between the row's id and its version."""
+    names = ["id"]
+    for spec in API_FIELDS:
+        names.append(spec.name)
+        if spec.name == "status":
+            names.append("status_display")
+    return [*names, "version"]
 
 
 class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -52,26 +64,8 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Member
-        fields = [
-            "id",
-            "name",
-            "id_number",
-            "phone",
-            "branch",
-            "party_group",
-            "status",
-            "status_display",
-            "gender",
-            "birth_date",
-            "ethnicity",
-            "education",
-            "post",
-            "is_cadre",
-            "admitted_on",
-            "full_on",
-            "version",
-        ]
-        read_only_fields = ["id", "gender", "birth_date"]
+        fields = api_field_names()
+        read_only_fields = ["id", *(f.name for f in API_FIELDS if f.api_read_only)]
         extra_kwargs: dict[str, dict[str, Any]] = {"ethnicity": {"default": "汉族"}}
 
     def get_status_display(self, member: Member) -> str:
@@ -79,28 +73,19 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     def to_representation(self, member: Member) -> dict[str, Any]:
         data = super().to_representation(member)
-        reveal = self.context.get("reveal_ids", set())
-        data["id_number"] = (
-            services.decrypt_id(member) if member.pk in reveal else member.id_number_masked
-        )
-        data["phone"] = member.phone_masked
+        for spec in API_FIELDS:
+            if spec.encrypted:  # write-only: read back masked
+                data[spec.name] = getattr(member, spec.masked)
+        if member.pk in self.context.get("reveal_ids", set()):
+            data["id_number"] = services.decrypt_id(member)
         return data
 
 
-def _data(validated: dict[str, Any]) -> services.MemberData:
-    return services.MemberData(
-        name=validated["name"],
-        id_number=validated["id_number"],
-        status=validated["status"],
-        ethnicity=validated.get("ethnicity") or "汉族",
-        phone=validated.get("phone", ""),
-        education=validated.get("education", ""),
-        post=validated.get("post", ""),
-        is_cadre=validated.get("is_cadre", False),
-        admitted_on=validated.get("admitted_on"),
-        full_on=validated.get("full_on"),
-        party_group_id=validated.get("party_group_id"),
-    )
+def _data(validated: dict[str, Any], *, keep: frozenset[str] = frozenset()) -> MemberData:
+    """MemberData from validated input (keyed by source: ``party_group_id``); a field the input
+    leaves out takes its declared default (a blank 民族 is stored as 汉族)."""
+    values = {f.key: validated.get(f.key, f.default) for f in EDITABLE_FIELDS}
+    return MemberData(**values, keep=keep)
 
 
 class MemberViewSet(ScopedViewSet):
@@ -164,20 +149,9 @@ class MemberViewSet(ScopedViewSet):
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         member = self.get_object()
-        current = {
-            "name": member.name,
-            "id_number": services.decrypt_id(member),
-            "phone": services.decrypt_phone(member),
-            "status": member.status,
-            "ethnicity": member.ethnicity,
-            "education": member.education,
-            "post": member.post,
-            "is_cadre": member.is_cadre,
-            "admitted_on": member.admitted_on,
-            "full_on": member.full_on,
-            "party_group_id": member.party_group_id,
-            "org_id": member.org_id,
-        }
+        # What the request leaves out stays as stored; encrypted fields are kept, never read.
+        current = {f.key: getattr(member, f.key) for f in EDITABLE_FIELDS if not f.encrypted}
+        current["org_id"] = member.org_id
         serializer = MemberSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         require_version(serializer.validated_data)
@@ -190,7 +164,7 @@ class MemberViewSet(ScopedViewSet):
                 actor=request.user,
                 today=clock.today(),
                 expected_version=serializer.validated_data["version"],
-                data=_data(merged),
+                data=_data(merged, keep=ENCRYPTED - serializer.validated_data.keys()),
             )
         except DjangoValidationError as exc:
             raise service_error(exc) from exc

@@ -7,34 +7,44 @@ from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.validators import visible_text
-from dangjian.members.choices import ETHNICITIES, Education, MemberStatus
+from dangjian.members.choices import MemberStatus
+from dangjian.members.fields import FORM_FIELDS, Kind, MemberData, MemberField
 from dangjian.members.rules import EDITABLE_STATUSES
-from dangjian.members.services import MemberData
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _form_field(spec: MemberField) -> forms.Field:
+    """The form field for one declared member field."""
+    label, required = spec.label, not spec.blank
+    if spec.kind in (Kind.TEXT, Kind.ID_NUMBER, Kind.PHONE):
+        return forms.CharField(
+            label=label,
+            max_length=spec.max_length,
+            min_length=spec.min_length,
+            required=required,
+            help_text=spec.help_text,
+            validators=[visible_text(label)] if spec.form_checks_visible else [],
+        )
+    if spec.kind is Kind.CHOICE:
+        return forms.ChoiceField(
+            label=label,
+            choices=[("", "—"), *spec.choices] if spec.blank else list(spec.choices),
+            required=required,
+            initial=spec.default or None,
+        )
+    if spec.kind is Kind.PARTY_GROUP:
+        return forms.ChoiceField(label=label, required=False)  # choices: the branch's groups
+    if spec.kind is Kind.FLAG:
+        return forms.BooleanField(label=label, required=False)
+    if spec.kind is Kind.DATE:
+        return forms.DateField(label=label, required=required, widget=DATE)
+    raise TypeError(f"no form field for {spec.kind}")
+
+
 class MemberForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
-    id_number = forms.CharField(
-        label="身份证号码",
-        max_length=18,
-        min_length=18,
-        help_text="出生日期和性别由身份证号码自动得出",
-    )
-    status = forms.ChoiceField(label="党籍状态", choices=MemberStatus.choices)
-    party_group = forms.ChoiceField(label="党小组", required=False)
-    ethnicity = forms.ChoiceField(
-        label="民族", choices=[(e, e) for e in ETHNICITIES], initial="汉族"
-    )
-    phone = forms.CharField(label="手机号码", max_length=11, required=False)
-    education = forms.ChoiceField(
-        label="学历", choices=[("", "—"), *Education.choices], required=False
-    )
-    post = forms.CharField(label="工作岗位", max_length=60, required=False)
-    is_cadre = forms.BooleanField(label="是否干部", required=False)
-    admitted_on = forms.DateField(label="入党日期", required=False, widget=DATE)
-    full_on = forms.DateField(label="转正日期", required=False, widget=DATE)
+    """The member's fields come from ``fields.FIELDS`` (see below the class)."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(
@@ -48,13 +58,16 @@ class MemberForm(BootstrapFormMixin, forms.Form):
         self.current = current
         if current is not None:
             # Editing never shows stored ID or phone numbers; blank keeps them.
-            id_field = self.fields["id_number"]
-            assert isinstance(id_field, forms.CharField)
-            id_field.required, id_field.min_length, id_field.validators = False, None, []
-            self.fields["id_number"].help_text = f"留空则不修改（当前：{current.id_number_masked}）"
-            self.fields[
-                "phone"
-            ].help_text = f"留空则不修改（当前：{current.phone_masked or '未填写'}）"
+            for spec in FORM_FIELDS:
+                if not spec.encrypted:
+                    continue
+                kept = self.fields[spec.name]
+                assert isinstance(kept, forms.CharField)
+                kept.help_text = (
+                    f"留空则不修改（当前：{getattr(current, spec.masked) or '未填写'}）"
+                )
+                if not spec.blank:  # asked for on registration only
+                    kept.required, kept.min_length, kept.validators = False, None, []
             # Other status changes are movements with their own forms (see status_edit_error).
             status_field = self.fields["status"]
             assert isinstance(status_field, forms.ChoiceField)
@@ -65,24 +78,36 @@ class MemberForm(BootstrapFormMixin, forms.Form):
         field.choices = [("", "—"), *[(str(pk), name) for pk, name in groups or []]]
 
     def member_data(self) -> MemberData:
-        from dangjian.members.services import decrypt_id, decrypt_phone
-
         data = self.cleaned_data
-        id_number = data["id_number"] or (decrypt_id(self.current) if self.current else "")
-        phone = data["phone"] or (decrypt_phone(self.current) if self.current else "")
-        return MemberData(
-            name=data["name"],
-            id_number=id_number,
-            status=data["status"],
-            ethnicity=data["ethnicity"],
-            phone=phone,
-            education=data["education"],
-            post=data["post"],
-            is_cadre=data["is_cadre"],
-            admitted_on=data["admitted_on"],
-            full_on=data["full_on"],
-            party_group_id=int(data["party_group"]) if data["party_group"] else None,
-        )
+        values: dict[str, Any] = {}
+        keep: set[str] = set()
+        for spec in FORM_FIELDS:
+            value = data[spec.name]
+            if spec.encrypted and self.current is not None and not value:
+                keep.add(spec.key)  # left blank: the stored ciphertext stands, never decrypted
+            elif spec.kind is Kind.PARTY_GROUP:
+                value = int(value) if value else None
+            values[spec.key] = value
+        return MemberData(**values, keep=frozenset(keep))
+
+
+MemberForm.base_fields = {
+    **{spec.name: _form_field(spec) for spec in FORM_FIELDS},
+    "version": MemberForm.base_fields["version"],
+}
+MemberForm.declared_fields = dict(MemberForm.base_fields)
+
+
+def edit_initial(member: Any) -> dict[str, Any]:
+    """The edit page's starting values: every form field but the encrypted ones (never shown)."""
+    initial: dict[str, Any] = {}
+    for spec in FORM_FIELDS:
+        if spec.encrypted:
+            continue
+        value = getattr(member, spec.key)
+        initial[spec.name] = str(value or "") if spec.kind is Kind.PARTY_GROUP else value
+    initial["version"] = member.version
+    return initial
 
 
 class MoveForm(BootstrapFormMixin, forms.Form):

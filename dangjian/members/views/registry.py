@@ -22,7 +22,7 @@ from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members import services
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.filtersets import MemberFilterSet
-from dangjian.members.forms import MemberForm
+from dangjian.members.forms import MemberForm, edit_initial
 from dangjian.members.models import CommunityRegistration, Member
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import completed_years, id_like, mask_id, party_standing_years
@@ -231,18 +231,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_scoped_or_404(
         request, Member.objects.select_related("org"), MemberAction.CHANGE, pk
     )
-    initial = {
-        "name": member.name,
-        "status": member.status,
-        "ethnicity": member.ethnicity,
-        "education": member.education,
-        "post": member.post,
-        "is_cadre": member.is_cadre,
-        "admitted_on": member.admitted_on,
-        "full_on": member.full_on,
-        "party_group": str(member.party_group_id or ""),
-        "version": member.version,
-    }
+    initial = edit_initial(member)
     form = MemberForm(
         request.POST or None, initial=initial, groups=_groups(member.org), current=member
     )

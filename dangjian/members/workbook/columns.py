@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dangjian.members.choices import Education, MemberStatus
+from dangjian.members.fields import WORKBOOK_FIELDS
 
 SHEET = "党员信息"
 OPTIONS_SHEET = "选项"
@@ -20,20 +21,8 @@ class Column:
     width: int = 14
 
 
-COLUMNS = (
-    Column("姓名", "name", required=True, width=10),
-    Column("身份证号码", "id_number", required=True, width=21),
-    Column("党支部编码", "branch", required=True, width=14),
-    Column("党小组编码", "party_group", width=16),
-    Column("党籍状态", "status", required=True, width=10),
-    Column("民族", "ethnicity", width=10),
-    Column("手机号码", "phone", width=14),
-    Column("学历", "education", width=10),
-    Column("工作岗位", "post", width=14),
-    Column("是否干部", "is_cadre", width=9),
-    Column("入党日期", "admitted_on", width=12),
-    Column("转正日期", "full_on", width=12),
-)
+# From the member declaration, whose order is the column order.
+COLUMNS = tuple(Column(f.header, f.name, f.required, f.width) for f in WORKBOOK_FIELDS)
 HEADERS = tuple(c.header for c in COLUMNS)
 BY_FIELD = {c.field: c for c in COLUMNS}
 

@@ -4,6 +4,8 @@ exporting user and time on the first line, one audit entry."""
 from __future__ import annotations
 
 import io
+import operator
+from collections.abc import Callable
 from typing import Any
 
 import xlsxwriter
@@ -11,30 +13,32 @@ import xlsxwriter
 from dangjian.core import audit, clock
 from dangjian.core.actors import Actor, actor_name, require_actor
 from dangjian.core.exports import spreadsheet_safe
-from dangjian.members.choices import Education, MemberStatus
+from dangjian.members.fields import EXPORT_FIELDS, WORKBOOK_FIELDS, Kind, MemberField
 from dangjian.members.services import decrypt_id, decrypt_phone
 from dangjian.members.workbook.columns import HEADERS, SHEET
 
 MAX_ROWS = 100_000
-STATUS_LABELS = dict(MemberStatus.choices)
-EXPORT_FIELDS = (
-    "name",
-    "id_number_enc",
-    "id_number_masked",
-    "phone_enc",
-    "phone_masked",
-    "status",
-    "ethnicity",
-    "education",
-    "post",
-    "is_cadre",
-    "admitted_on",
-    "full_on",
-    "org__code",
-    "org__path",
-    "party_group__code",
-)
-EDUCATION_LABELS = dict(Education.choices)
+Cell = Callable[[Any], Any]  # a Member loaded with EXPORT_FIELDS
+DECRYPT: dict[Kind, Cell] = {Kind.ID_NUMBER: decrypt_id, Kind.PHONE: decrypt_phone}
+
+
+def _cell(spec: MemberField, reveal: bool) -> Cell:
+    """How one declared field is written to its column (the import reads it back)."""
+    key = spec.key
+    if spec.encrypted:
+        return DECRYPT[spec.kind] if reveal else operator.attrgetter(spec.masked)
+    if spec.kind is Kind.BRANCH:
+        return lambda member: member.org.code
+    if spec.kind is Kind.PARTY_GROUP:
+        return lambda member: member.party_group.code if member.party_group_id else ""
+    if spec.kind is Kind.CHOICE:
+        labels = dict(spec.choices)
+        return lambda member: labels.get(getattr(member, key), getattr(member, key))
+    if spec.kind is Kind.FLAG:
+        return lambda member: "是" if getattr(member, key) else "否"
+    if spec.kind is Kind.DATE:
+        return lambda member: day.isoformat() if (day := getattr(member, key)) else ""
+    return operator.attrgetter(key)
 
 
 def export_members(members: Any, *, actor: Actor, reveal: bool) -> bytes:
@@ -67,25 +71,13 @@ def export_members(members: Any, *, actor: Actor, reveal: bool) -> bytes:
     queryset = (
         members.defer(None)
         .select_related("org", "party_group")
-        .only(*EXPORT_FIELDS)
+        .only(*EXPORT_FIELDS)  # what the declared columns read
         .order_by("org__path", "name", "id")
     )
+    cells = [_cell(spec, reveal) for spec in WORKBOOK_FIELDS]
     count = 0
     for count, member in enumerate(queryset[:MAX_ROWS].iterator(chunk_size=2000), start=1):
-        values = [
-            member.name,
-            decrypt_id(member) if reveal else member.id_number_masked,
-            member.org.code,
-            member.party_group.code if member.party_group_id else "",
-            STATUS_LABELS.get(member.status, member.status),
-            member.ethnicity,
-            decrypt_phone(member) if reveal else member.phone_masked,
-            EDUCATION_LABELS.get(member.education, ""),
-            member.post,
-            "是" if member.is_cadre else "否",
-            member.admitted_on.isoformat() if member.admitted_on else "",
-            member.full_on.isoformat() if member.full_on else "",
-        ]
+        values = [cell(member) for cell in cells]
         for col, value in enumerate(values):
             sheet.write_string(count + 1, col, spreadsheet_safe(str(value)))
     if count >= MAX_ROWS:

@@ -7,7 +7,8 @@ import io
 import xlsxwriter
 
 from dangjian.core.exports import spreadsheet_safe
-from dangjian.members.choices import ETHNICITIES, Education, MemberStatus
+from dangjian.members.choices import MemberStatus
+from dangjian.members.fields import BY_NAME, Kind, MemberField
 from dangjian.members.workbook.columns import (
     COLUMNS,
     IMPORTABLE_STATUSES,
@@ -28,6 +29,18 @@ NOTES = [
 ]
 
 
+# Codes and numbers typed as text: Excel would drop leading zeros and digits past the 15th.
+NUMBERS_AS_TEXT = frozenset({Kind.ID_NUMBER, Kind.PHONE, Kind.BRANCH, Kind.PARTY_GROUP})
+
+
+def _options(spec: MemberField) -> list[str]:
+    """A choice column's dropdown: the labels (the import reads them back), and only the
+    statuses a file may bring in."""
+    if spec.name == "status":
+        return [MemberStatus(s).label for s in IMPORTABLE_STATUSES]
+    return [label for value, label in spec.choices if value]
+
+
 def build_template(branches: list[tuple[str, str]], groups: list[tuple[str, str, str]]) -> bytes:
     """``branches``: (code, name) the importer may import into; ``groups``: (code, name, branch)."""
     buffer = io.BytesIO()
@@ -43,22 +56,20 @@ def build_template(branches: list[tuple[str, str]], groups: list[tuple[str, str,
     options = book.add_worksheet(OPTIONS_SHEET)
     notes = book.add_worksheet(NOTES_SHEET)
     lists = {
-        "branch": [code for code, _ in branches] or ["（无可导入的党支部）"],
-        "party_group": [code for code, _, _ in groups] or [""],
-        "status": [MemberStatus(s).label for s in IMPORTABLE_STATUSES],
-        "ethnicity": list(ETHNICITIES),
-        "education": [label for _, label in Education.choices],
-        "is_cadre": ["是", "否"],
+        Kind.BRANCH: [code for code, _ in branches] or ["（无可导入的党支部）"],
+        Kind.PARTY_GROUP: [code for code, _, _ in groups] or [""],
+        Kind.FLAG: ["是", "否"],
     }
     for index, column in enumerate(COLUMNS):
+        spec = BY_NAME[column.field]
         sheet.write(0, index, column.header + ("*" if column.required else ""), header)
         cell_format = (
             text
-            if column.field in ("id_number", "phone", "branch", "party_group")
-            else (date_format if column.field.endswith("_on") else None)
+            if spec.kind in NUMBERS_AS_TEXT
+            else (date_format if spec.kind is Kind.DATE else None)
         )
         sheet.set_column(index, index, column.width, cell_format)
-        values = lists.get(column.field)
+        values = _options(spec) if spec.kind is Kind.CHOICE else lists.get(spec.kind)
         if values:
             options.write_column(0, index, [spreadsheet_safe(value) for value in values])
             letter = xlsxwriter.utility.xl_col_to_name(index)
@@ -74,7 +85,7 @@ def build_template(branches: list[tuple[str, str]], groups: list[tuple[str, str,
                     "error_message": f"请从下拉列表中选择{column.header}",
                 },
             )
-        if column.field.endswith("_on"):
+        if spec.kind is Kind.DATE:
             sheet.data_validation(
                 1,
                 index,
