@@ -74,7 +74,7 @@ class LeaderView(_OrgForm):
 
 class UnityExceptionView(_OrgForm):
     form_class = UnityExceptionForm
-    title = "登记一肩挑例外"
+    title = "登记书记、董事长分设情况"
     success_message = "已登记原因"
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
@@ -101,8 +101,8 @@ class ExtendView(_TermForm):
 
 class SeatView(_TermForm):
     form_class = SeatForm
-    title = "配备委员"
-    success_message = "已配备"
+    title = "登记委员（补选、届中调整）"
+    success_message = "已登记委员"
 
     def get_form(self, obj: Any) -> forms.BaseForm:
         candidates = (
@@ -139,16 +139,19 @@ class SeatView(_TermForm):
             member=member,
             assigned_on=data["assigned_on"],
             post_label=label or data["post_label"],
+            upper_ref=data.get("upper_ref") or "",
+            upper_on=data.get("upper_on"),
         )
 
 
 class SeatRemoveView(ConfirmActionView):
-    """The organisation page's 免去 button posts here; a plain GET goes back to that page."""
+    """The organisation page's 届中调整 (leaving a post) button posts here; a plain GET goes back
+    to that page."""
 
     queryset = CommitteeSeat.objects.select_related("term__org")
     action = GovernanceAction.CHANGE
     template_name = ""
-    success_message = "已免去职务"
+    success_message = "已登记届中调整，该委员不再担任此职务"
 
     def get_success_url(self, obj: Any, result: Any) -> str:
         return reverse("orgs:detail", args=[obj.term.org_id])
