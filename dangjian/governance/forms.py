@@ -63,6 +63,13 @@ class SeatForm(BootstrapFormMixin, forms.Form):
         post.choices = [*CommitteePost.choices, *[(f"other:{p}", p) for p in extra_posts or []]]
 
 
+class SeatUpperForm(BootstrapFormMixin, forms.Form):
+    upper_ref = forms.CharField(
+        label="上级党组织批准或备案文号", max_length=80, validators=[visible_text("文号")]
+    )
+    upper_on = forms.DateField(label="批准或备案日期", widget=DATE)
+
+
 class LeaderForm(BootstrapFormMixin, forms.Form):
     position = forms.ChoiceField(label="职务", choices=LeaderPosition.choices)
     person_name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])

@@ -136,6 +136,19 @@ def _post_title(key: str) -> str:
     return label or CommitteePost(post).label
 
 
+def _check_upper_record(term: CommitteeTerm, upper_ref: str, upper_on: date | None) -> None:
+    check_name(upper_ref, "upper_ref", "文号")
+    missing = upper_record_error(upper_ref, upper_on)
+    if missing:
+        raise ValidationError({missing[0]: missing[1]})
+    if upper_on is not None:
+        check_date(upper_on, "upper_on", "批准或备案日期")
+        if upper_on < term.elected_on:
+            raise ValidationError(
+                {"upper_on": f"批准或备案日期不能早于本届选举日期（{term.elected_on:%Y-%m-%d}）"}
+            )
+
+
 @transaction.atomic
 def assign_seat(
     term: CommitteeTerm,
@@ -164,16 +177,7 @@ def assign_seat(
         raise ValidationError(
             {"assigned_on": f"任职日期不能早于本届选举日期（{term.elected_on:%Y-%m-%d}）"}
         )
-    check_name(upper_ref, "upper_ref", "文号")
-    missing = upper_record_error(upper_ref, upper_on)
-    if missing:
-        raise ValidationError({missing[0]: missing[1]})
-    if upper_on is not None:
-        check_date(upper_on, "upper_on", "批准或备案日期")
-        if upper_on < term.elected_on:
-            raise ValidationError(
-                {"upper_on": f"批准或备案日期不能早于本届选举日期（{term.elected_on:%Y-%m-%d}）"}
-            )
+    _check_upper_record(term, upper_ref, upper_on)
     label = post_label.strip()[:20]
     held = [_post_key(s.post, s.post_label) for s in term.seats.filter(member=member)]
     clash = post_combination_error(held, _post_key(post, label), _post_title)
@@ -205,6 +209,33 @@ def assign_seat(
             "post": post,
             "member": member.pk,
             "name": member.name,
+            "upper_ref": seat.upper_ref,
+            "upper_on": upper_on.isoformat() if upper_on else "",
+        },
+    )
+    return seat
+
+
+@transaction.atomic
+def record_seat_upper(
+    seat: CommitteeSeat, *, actor: Actor, upper_ref: str, upper_on: date | None
+) -> CommitteeSeat:
+    """The upper organisation's 批准 (书记、副书记) or 备案 (other members) usually arrives
+    after the election: record it on the seat already held."""
+    term = seat.term
+    require_permits_on(actor, GovernanceAction.CHANGE, term.org)
+    if not upper_ref.strip():
+        raise ValidationError({"upper_ref": "请填写批准或备案文号"})
+    _check_upper_record(term, upper_ref, upper_on)
+    seat.upper_ref, seat.upper_on = upper_ref.strip(), upper_on
+    seat.save(update_fields=["upper_ref", "upper_on"])
+    audit.record(
+        "governance.seat.upper",
+        actor=actor,
+        obj=seat,
+        org_path=term.org.path,
+        changes={
+            "post": seat.post,
             "upper_ref": seat.upper_ref,
             "upper_on": upper_on.isoformat() if upper_on else "",
         },

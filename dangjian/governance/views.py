@@ -14,6 +14,7 @@ from dangjian.governance.forms import (
     ExtensionForm,
     LeaderForm,
     SeatForm,
+    SeatUpperForm,
     UnityExceptionForm,
 )
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
@@ -144,6 +145,27 @@ class SeatView(_TermForm):
         )
 
 
+class SeatUpperView(_GovernanceForm):
+    """Record the upper organisation's 批准 or 备案 on a seat already held."""
+
+    queryset = CommitteeSeat.objects.select_related("term__org", "member")
+    form_class = SeatUpperForm
+    title = "登记上级党组织批准或备案"
+    success_message = "已登记"
+
+    def org_of(self, obj: Any) -> OrgNode:
+        return obj.term.org
+
+    def get_title(self, obj: Any) -> str:
+        return f"登记上级党组织{obj.upper_kind}：{obj.title} {obj.member.name}"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"upper_ref": obj.upper_ref, "upper_on": obj.upper_on}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.record_seat_upper(obj, actor=actor, **data)
+
+
 class SeatRemoveView(ConfirmActionView):
     """The organisation page's 届中调整 (leaving a post) button posts here; a plain GET goes back
     to that page."""
@@ -175,6 +197,7 @@ class UnityView(ScopedListView):
 election = ElectionView.as_view()
 extend = ExtendView.as_view()
 seat = SeatView.as_view()
+seat_upper = SeatUpperView.as_view()
 seat_remove = SeatRemoveView.as_view()
 leader = LeaderView.as_view()
 unity_exception = UnityExceptionView.as_view()

@@ -257,3 +257,20 @@ def test_wording_for_changes_during_a_term() -> None:
     assert "补选" in audit_label("governance.seat.assign")
     assert "届中调整" in audit_label("governance.seat.remove")
     assert audit_label("governance.unity_exception.record") == "登记书记、董事长分设情况"
+
+
+def test_approval_arriving_after_the_election_is_recorded_on_the_seat() -> None:
+    branch, people, term = _branch(3)
+    seat = _seat(term, "secretary", people[0])
+    client = login(Client(), make_account(role="clerk", node=branch))
+    assert "登记批准" in client.get(f"/orgs/{branch.pk}/").content.decode()
+    url = f"/governance/seat/{seat.pk}/upper/"
+    before = AuditEntry.objects.count()
+    bad = client.post(url, {"upper_ref": "上级组1号", "upper_on": "1900-01-01"})
+    assert bad.status_code == 200 and AuditEntry.objects.count() == before
+    on = term.elected_on.isoformat()
+    assert client.post(url, {"upper_ref": "上级组〔2026〕7号", "upper_on": on}).status_code == 302
+    seat.refresh_from_db()
+    assert (seat.upper_ref, seat.upper_on) == ("上级组〔2026〕7号", term.elected_on)
+    assert AuditEntry.objects.filter(action="governance.seat.upper").count() == 1
+    assert ("info", "O5-approval") not in _codes(branch)
