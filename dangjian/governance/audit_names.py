@@ -6,9 +6,10 @@ declare_audit_names(
     {
         "governance.term.elect": "登记换届选举",
         "governance.term.extend": "延期换届",
-        "governance.seat.assign": "配备委员",
-        "governance.seat.remove": "免去委员",
+        "governance.seat.assign": "登记委员（补选、届中调整）",
+        "governance.seat.upper": "登记委员上级批准或备案",
+        "governance.seat.remove": "委员届中调整（离任）",
         "governance.leader.set": "登记企业领导人员",
-        "governance.unity_exception.record": "登记一肩挑例外",
+        "governance.unity_exception.record": "登记书记、董事长分设情况",
     }
 )

@@ -7,15 +7,17 @@ from dangjian.core.validators import visible_text
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TERM_YEARS = "任期应为3至5年（党章：三年至五年）"
 
 
 class ElectionForm(BootstrapFormMixin, forms.Form):
     elected_on = forms.DateField(label="选举日期", widget=DATE)
     term_years = forms.IntegerField(
         label="任期（年）",
-        min_value=1,
+        min_value=3,
         max_value=5,
         required=False,
+        error_messages={"min_value": TERM_YEARS, "max_value": TERM_YEARS},
         help_text="留空按县级设置（党支部默认3年，党委5年）",
     )
 
@@ -35,6 +37,14 @@ class SeatForm(BootstrapFormMixin, forms.Form):
     )
     member = forms.ChoiceField(label="党员")
     assigned_on = forms.DateField(label="任职日期", widget=DATE)
+    upper_ref = forms.CharField(
+        label="上级党组织批准或备案文号",
+        max_length=80,
+        required=False,
+        validators=[visible_text("文号")],
+        help_text="书记、副书记填写上级党组织批准文号，其他委员填写备案文号",
+    )
+    upper_on = forms.DateField(label="批准或备案日期", widget=DATE, required=False)
 
     def __init__(
         self,
@@ -53,6 +63,13 @@ class SeatForm(BootstrapFormMixin, forms.Form):
         post.choices = [*CommitteePost.choices, *[(f"other:{p}", p) for p in extra_posts or []]]
 
 
+class SeatUpperForm(BootstrapFormMixin, forms.Form):
+    upper_ref = forms.CharField(
+        label="上级党组织批准或备案文号", max_length=80, validators=[visible_text("文号")]
+    )
+    upper_on = forms.DateField(label="批准或备案日期", widget=DATE)
+
+
 class LeaderForm(BootstrapFormMixin, forms.Form):
     position = forms.ChoiceField(label="职务", choices=LeaderPosition.choices)
     person_name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
@@ -64,7 +81,7 @@ class LeaderForm(BootstrapFormMixin, forms.Form):
 
 class UnityExceptionForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
-        label="董事长与书记分设的原因", max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+        label="书记、董事长分设的原因", max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
     approval_ref = forms.CharField(label="批准文号", max_length=80, required=False)
     on = forms.DateField(label="记录日期", widget=DATE)

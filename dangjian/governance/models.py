@@ -1,4 +1,4 @@
-"""Branch committees with their terms, and enterprise leadership facts (一肩挑, 双向进入)."""
+"""Branch committees with their terms, and enterprise leadership facts (分设情况, 双向进入)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ class CommitteeSeat(OwnedViaParent):
         "members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="seats"
     )
     assigned_on = models.DateField("任职日期")
+    # 书记、副书记: the upper organisation's 批准; other members: its 备案 (rules.md O5).
+    upper_ref = models.CharField("上级批准或备案文号", max_length=80, blank=True)
+    upper_on = models.DateField("上级批准或备案日期", null=True, blank=True)
 
     scope_path_field = "term__org__path"
     scope_pk_field = "term__org_id"
@@ -57,11 +60,24 @@ class CommitteeSeat(OwnedViaParent):
                 ),
                 name="one_holder_per_single_post",
             ),
-            models.UniqueConstraint(fields=["term", "member"], name="one_seat_per_member"),
+            # 兼任: a member may hold several posts, each at most once.
+            models.UniqueConstraint(
+                fields=["term", "member", "post", "post_label"], name="one_seat_per_member_post"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_post_display()} {self.member_id}"
+
+    @property
+    def title(self) -> str:
+        return (
+            self.post_label if self.post == "other" and self.post_label else self.get_post_display()
+        )
+
+    @property
+    def upper_kind(self) -> str:
+        return "批准" if self.post in ("secretary", "deputy_secretary") else "备案"
 
 
 class EnterpriseLeader(OrgOwned):
@@ -97,7 +113,7 @@ class EnterpriseLeader(OrgOwned):
 
 
 class UnityException(OrgOwned):
-    """Why the chairman is not the Party secretary (一肩挑 exception), as recorded."""
+    """Why the chairman is not the Party secretary (书记、董事长分设情况), as recorded."""
 
     org = models.OneToOneField(
         "orgs.OrgNode",
@@ -110,8 +126,8 @@ class UnityException(OrgOwned):
     recorded_on = models.DateField("记录日期")
 
     class Meta:
-        verbose_name = "一肩挑例外"
-        verbose_name_plural = "一肩挑例外"
+        verbose_name = "书记、董事长分设情况"
+        verbose_name_plural = "书记、董事长分设情况"
 
     def __str__(self) -> str:
         return f"{self.org_id}: {self.reason[:20]}"

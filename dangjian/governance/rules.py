@@ -1,17 +1,33 @@
-"""Pure structure and term rules for Party organisations (rules.md O1, O4–O7, O9).
+"""Pure structure and term rules for Party organisations (rules.md O1, O4–O9).
 
-Each check returns findings with a level and a Chinese explanation that names the rule, so the
-org page can say why, not just what.
+Each check returns findings with a level, a Chinese explanation and the article it rests on, so
+the org page can say why, not just what. Every check has its own code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from dangjian.core.rules import add_months
 
 ERROR, WARNING, INFO = "error", "warning", "info"
+
+BRANCH_RULES = "《中国共产党支部工作条例（试行）》"
+SOURCE_BRANCH_SETUP = f"{BRANCH_RULES}第四条"
+SOURCE_JOINT_BRANCH = f"{BRANCH_RULES}第四条、第五条"
+SOURCE_COMMITTEE = f"{BRANCH_RULES}第二十条"
+SOURCE_TERM = f"{BRANCH_RULES}第二十一条"
+# rules.md O6: the secretary's article number was not read, only its chapter.
+SOURCE_SECRETARY = f"{BRANCH_RULES}第六章"
+
+# Plain post and standing values (the Django choices live in choices.py / members.choices).
+SECRETARY, DEPUTY, DISCIPLINE, OTHER = "secretary", "deputy_secretary", "discipline", "other"
+LEADER_POSTS = frozenset({SECRETARY, DEPUTY})
+FULL_STANDING = "full"
+MAX_POSTS_PER_MEMBER = 2
+TERM_YEARS_MIN, TERM_YEARS_MAX = 3, 5
 
 
 @dataclass(frozen=True)
@@ -19,15 +35,63 @@ class Finding:
     level: str
     code: str
     message: str
+    source: str = ""
+
+
+def may_hold_post(standing: str, rights_suspended: bool = False) -> bool:
+    """Every committee post needs a full member with the right to be elected: a probationary
+    member has no 被选举权 (党章第七条), whatever the post."""
+    return standing == FULL_STANDING and not rights_suspended
+
+
+POST_REFUSED = "委员会成员必须是正式党员，预备党员没有被选举权"
+
+
+def post_combination_error(
+    held: Iterable[str], new: str, title: Callable[[str], str]
+) -> str | None:
+    """A member may hold two posts in a term (兼任), never the same post twice, and never both
+    书记 and 副书记. Posts are keys: "other" posts carry their label ("other:青年委员")."""
+    held = list(held)
+    if new in held:
+        return f"在本届已担任{title(new)}，不能重复担任"
+    if {new, *held} >= LEADER_POSTS:
+        return "书记和副书记不能由同一人兼任"
+    if len(held) >= MAX_POSTS_PER_MEMBER:
+        return f"同一党员在本届最多兼任{MAX_POSTS_PER_MEMBER}个职务"
+    return None
+
+
+def joined_posts(labels: Iterable[str]) -> str:
+    """How a member's posts read together: 副书记兼纪检委员."""
+    return "兼".join(labels)
+
+
+def term_years_error(years: int) -> str | None:
+    """党章: committees serve 三年至五年 (rules.md O8); the 2018 意见 fixes 3 for branches."""
+    if not TERM_YEARS_MIN <= years <= TERM_YEARS_MAX:
+        return f"任期应为{TERM_YEARS_MIN}至{TERM_YEARS_MAX}年（党章：三年至五年）"
+    return None
+
+
+def upper_record_error(ref: str, on: date | None) -> tuple[str, str] | None:
+    """The upper organisation's 批准/备案 is a document number with its date: both or neither."""
+    if ref.strip() and on is None:
+        return ("upper_on", "请填写批准或备案日期")
+    if on is not None and not ref.strip():
+        return ("upper_ref", "请填写批准或备案文号")
+    return None
 
 
 @dataclass(frozen=True)
 class BranchFacts:
     full_members: int
     all_members: int
-    committee_size: int
+    committee_size: int  # distinct members holding a seat, not seats
     has_secretary: bool
     secretary_standing_years: int | None
+    posts: frozenset[str] = field(default_factory=frozenset)
+    unapproved_leaders: int = 0  # 书记/副书记 seats without a recorded 批准
 
 
 def branch_findings(facts: BranchFacts) -> list[Finding]:
@@ -36,48 +100,92 @@ def branch_findings(facts: BranchFacts) -> list[Finding]:
         found.append(
             Finding(
                 ERROR,
-                "O1",
+                "O1-joint-branch",
                 f"正式党员不足3人（现有{facts.full_members}人），不能单独"
-                "成立党支部，应与相邻单位成立联合党支部（支部工作条例第四条）",
+                "成立党支部，应与相邻单位成立联合党支部",
+                SOURCE_JOINT_BRANCH,
             )
         )
     if facts.all_members > 50:
         found.append(
             Finding(
                 WARNING,
-                "O1",
+                "O1-branch-size",
                 f"党员{facts.all_members}人，超过一般不超过50人的规模，宜考虑分设党支部",
+                SOURCE_BRANCH_SETUP,
             )
         )
-    if facts.full_members >= 7:
-        if facts.committee_size < 3:
-            found.append(
-                Finding(
-                    ERROR,
-                    "O4",
-                    f"正式党员7人以上（现有{facts.full_members}人）应设立"
-                    f"支部委员会，委员3至5人；现有{facts.committee_size}人",
-                )
-            )
-        elif facts.committee_size > 7:
-            found.append(Finding(ERROR, "O4", f"支部委员会{facts.committee_size}人，超过7人上限"))
-        elif facts.committee_size > 5:
-            found.append(
-                Finding(WARNING, "O4", f"支部委员会{facts.committee_size}人，一般由3至5人组成")
-            )
-    elif facts.committee_size > 2:
+    found += _committee_findings(facts)
+    if not facts.has_secretary:
+        found.append(Finding(WARNING, "O4-secretary", "尚未登记党支部书记", SOURCE_COMMITTEE))
+    elif facts.secretary_standing_years is not None and facts.secretary_standing_years < 1:
         found.append(
             Finding(
                 WARNING,
-                "O4",
-                f"正式党员不足7人（现有{facts.full_members}人）的党支部"
-                "一般只设书记，必要时设1名副书记，不设委员会",
+                "O6-standing",
+                "党支部书记党龄不足1年，一般应具有1年以上党龄",
+                SOURCE_SECRETARY,
             )
         )
-    if not facts.has_secretary:
-        found.append(Finding(WARNING, "O4", "尚未配备党支部书记"))
-    elif facts.secretary_standing_years is not None and facts.secretary_standing_years < 1:
-        found.append(Finding(WARNING, "O6", "党支部书记党龄不足1年，一般应具有1年以上党龄"))
+    if facts.unapproved_leaders:
+        found.append(
+            Finding(INFO, "O5-approval", "书记、副书记尚未登记上级党组织批准", SOURCE_TERM)
+        )
+    return found
+
+
+def _committee_findings(facts: BranchFacts) -> list[Finding]:
+    size = facts.committee_size
+    if facts.full_members < 7:
+        if facts.posts - LEADER_POSTS:
+            return [
+                Finding(
+                    WARNING,
+                    "O4-small-branch",
+                    f"正式党员不足7人（现有{facts.full_members}人）的党支部"
+                    "设1名书记，必要时设1名副书记，一般不设其他委员",
+                    SOURCE_COMMITTEE,
+                )
+            ]
+        return []
+    found: list[Finding] = []
+    if size < 3:
+        found.append(
+            Finding(
+                ERROR,
+                "O4-committee-required",
+                f"正式党员7人以上（现有{facts.full_members}人）应设立"
+                f"支部委员会，委员3至5人；现有{size}人",
+                SOURCE_COMMITTEE,
+            )
+        )
+    elif size > 7:
+        found.append(
+            Finding(
+                WARNING,
+                "O4-committee-max",
+                f"支部委员会{size}人，一般不超过7人",
+                SOURCE_COMMITTEE,
+            )
+        )
+    elif size > 5:
+        found.append(
+            Finding(
+                WARNING,
+                "O4-committee-size",
+                f"支部委员会{size}人，一般由3至5人组成",
+                SOURCE_COMMITTEE,
+            )
+        )
+    if DISCIPLINE not in facts.posts:
+        found.append(
+            Finding(
+                WARNING,
+                "O4-discipline",
+                "支部委员会应设纪检委员，本届尚未登记",
+                SOURCE_COMMITTEE,
+            )
+        )
     return found
 
 
@@ -117,11 +225,25 @@ def extension_error(due_on: date, extended_until: date, approval_ref: str) -> st
 
 def term_findings(state: TermState | None) -> list[Finding]:
     if state is None:
-        return [Finding(WARNING, "O5", "尚未登记委员会届次（选举日期）")]
+        return [Finding(WARNING, "O5-term-missing", "尚未登记委员会届次（选举日期）", SOURCE_TERM)]
     if state.overdue:
-        return [Finding(ERROR, "O5", f"任期已于{state.effective_due_on:%Y-%m-%d}届满，应按期换届")]
+        return [
+            Finding(
+                ERROR,
+                "O5-term-overdue",
+                f"任期已于{state.effective_due_on:%Y-%m-%d}届满，应按期换届",
+                SOURCE_TERM,
+            )
+        ]
     if state.due_soon:
-        return [Finding(INFO, "O5", f"任期将于{state.effective_due_on:%Y-%m-%d}届满，请筹备换届")]
+        return [
+            Finding(
+                INFO,
+                "O5-term-due",
+                f"任期将于{state.effective_due_on:%Y-%m-%d}届满，请筹备换届",
+                SOURCE_TERM,
+            )
+        ]
     return []
 
 

@@ -22,13 +22,20 @@ from dangjian.governance.models import (
 )
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.rules import (
+    LEADER_POSTS,
+    POST_REFUSED,
     BranchFacts,
     Finding,
     branch_findings,
     extension_error,
+    joined_posts,
+    may_hold_post,
+    post_combination_error,
     same_person,
     term_findings,
     term_state,
+    term_years_error,
+    upper_record_error,
 )
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
@@ -62,8 +69,9 @@ def record_election(
     years = term_years or (
         5 if org.kind == OrgKind.PARTY_COMMITTEE else CountySettings.current().branch_term_years
     )
-    if not 1 <= years <= 5:
-        raise ValidationError({"term_years": "任期应为1至5年"})
+    message = term_years_error(years)
+    if message:
+        raise ValidationError({"term_years": message})
     previous = current_term(org)
     if previous is not None:
         if elected_on <= previous.elected_on:
@@ -118,6 +126,29 @@ def seat_candidates(term: CommitteeTerm, actor: Actor) -> Any:
     )
 
 
+def _post_key(post: str, label: str) -> str:
+    # "other" posts differ by their label (青年委员, 妇女委员); the named posts by value.
+    return f"{post}:{label}" if post == CommitteePost.OTHER else post
+
+
+def _post_title(key: str) -> str:
+    post, _, label = key.partition(":")
+    return label or CommitteePost(post).label
+
+
+def _check_upper_record(term: CommitteeTerm, upper_ref: str, upper_on: date | None) -> None:
+    check_name(upper_ref, "upper_ref", "文号")
+    missing = upper_record_error(upper_ref, upper_on)
+    if missing:
+        raise ValidationError({missing[0]: missing[1]})
+    if upper_on is not None:
+        check_date(upper_on, "upper_on", "批准或备案日期")
+        if upper_on < term.elected_on:
+            raise ValidationError(
+                {"upper_on": f"批准或备案日期不能早于本届选举日期（{term.elected_on:%Y-%m-%d}）"}
+            )
+
+
 @transaction.atomic
 def assign_seat(
     term: CommitteeTerm,
@@ -127,24 +158,33 @@ def assign_seat(
     member: Member,
     assigned_on: date,
     post_label: str = "",
+    upper_ref: str = "",
+    upper_on: date | None = None,
 ) -> CommitteeSeat:
+    """Seat a member at the election or during the term (补选, 届中调整). One member may hold
+    two posts (兼任); 书记/副书记 record the upper organisation's 批准, the others its 备案."""
     require_permits_on(actor, GovernanceAction.CHANGE, term.org)
     if post not in CommitteePost.values:
         raise ValidationError({"post": "职务无效"})
     if not seat_candidates(term, actor).filter(pk=member.pk).exists():
-        raise ValidationError({"member": "委员必须是本组织在册的党员（正式或预备）"})
-    if post != CommitteePost.OTHER and member.status != MemberStatus.FULL:
-        raise ValidationError({"member": "书记、副书记和委员一般应由正式党员担任"})
+        raise ValidationError({"member": "委员必须是本组织在册的党员"})
+    # The one call site that reads standing: the standing/management split changes it alone.
+    if not may_hold_post(member.status):
+        raise ValidationError({"member": POST_REFUSED})
     check_name(post_label, "post_label", "职务名称")
     check_date(assigned_on, "assigned_on", "任职日期")
     if assigned_on < term.elected_on:
         raise ValidationError(
             {"assigned_on": f"任职日期不能早于本届选举日期（{term.elected_on:%Y-%m-%d}）"}
         )
+    _check_upper_record(term, upper_ref, upper_on)
+    label = post_label.strip()[:20]
+    held = [_post_key(s.post, s.post_label) for s in term.seats.filter(member=member)]
+    clash = post_combination_error(held, _post_key(post, label), _post_title)
+    if clash:
+        raise ValidationError({"member": f"{member.name}：{clash}"})
     if post in SINGLE_POSTS and term.seats.filter(post=post).exists():
         raise ValidationError({"post": f"本届已有{CommitteePost(post).label}"})
-    if term.seats.filter(member=member).exists():
-        raise ValidationError({"member": f"{member.name}在本届已担任职务"})
     try:
         with transaction.atomic():
             seat = CommitteeSeat.objects.create(
@@ -152,18 +192,53 @@ def assign_seat(
                 post=post,
                 member=member,
                 assigned_on=assigned_on,
-                post_label=post_label.strip()[:20],
+                post_label=label,
+                upper_ref=upper_ref.strip(),
+                upper_on=upper_on,
             )
     except IntegrityError as exc:  # another clerk filled the post or seat a moment ago
         raise ValidationError(
-            {"__all__": "本届委员刚被他人修改，请刷新页面后重新配备（您的修改未保存）"}
+            {"__all__": "本届委员刚被他人修改，请刷新页面后重新提交（您的修改未保存）"}
         ) from exc
     audit.record(
         "governance.seat.assign",
         actor=actor,
         obj=seat,
         org_path=term.org.path,
-        changes={"post": post, "member": member.pk, "name": member.name},
+        changes={
+            "post": post,
+            "member": member.pk,
+            "name": member.name,
+            "upper_ref": seat.upper_ref,
+            "upper_on": upper_on.isoformat() if upper_on else "",
+        },
+    )
+    return seat
+
+
+@transaction.atomic
+def record_seat_upper(
+    seat: CommitteeSeat, *, actor: Actor, upper_ref: str, upper_on: date | None
+) -> CommitteeSeat:
+    """The upper organisation's 批准 (书记、副书记) or 备案 (other members) usually arrives
+    after the election: record it on the seat already held."""
+    term = seat.term
+    require_permits_on(actor, GovernanceAction.CHANGE, term.org)
+    if not upper_ref.strip():
+        raise ValidationError({"upper_ref": "请填写批准或备案文号"})
+    _check_upper_record(term, upper_ref, upper_on)
+    seat.upper_ref, seat.upper_on = upper_ref.strip(), upper_on
+    seat.save(update_fields=["upper_ref", "upper_on"])
+    audit.record(
+        "governance.seat.upper",
+        actor=actor,
+        obj=seat,
+        org_path=term.org.path,
+        changes={
+            "post": seat.post,
+            "upper_ref": seat.upper_ref,
+            "upper_on": upper_on.isoformat() if upper_on else "",
+        },
     )
     return seat
 
@@ -202,11 +277,15 @@ def _findings(
             BranchFacts(
                 full_members=counts["full"],
                 all_members=counts["active"],
-                committee_size=len(seats),
+                committee_size=len({s.member_id for s in seats}),
                 has_secretary=secretary is not None,
                 secretary_standing_years=party_standing_years(secretary.full_on, today)
                 if secretary
                 else None,
+                posts=frozenset(s.post for s in seats),
+                unapproved_leaders=sum(
+                    1 for s in seats if s.post in LEADER_POSTS and not s.upper_ref
+                ),
             )
         )
     state = (
@@ -326,6 +405,24 @@ def unity_gaps(enterprises: Any) -> list[dict[str, Any]]:
     return rows
 
 
+POST_ORDER = {value: index for index, value in enumerate(CommitteePost.values)}
+
+
+def _holders(seats: list[CommitteeSeat]) -> list[dict[str, Any]]:
+    """One line per member, posts joined in rank order (副书记兼纪检委员)."""
+    by_member: dict[int, list[CommitteeSeat]] = {}
+    for seat in sorted(seats, key=lambda s: (POST_ORDER[s.post], s.pk)):
+        by_member.setdefault(seat.member_id, []).append(seat)
+    return [
+        {
+            "member": held[0].member,
+            "title": joined_posts(s.title for s in held),
+            "seats": held,
+        }
+        for held in by_member.values()
+    ]
+
+
 def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
     """What the org page shows about committee, structure and leadership (constant queries)."""
     context: dict[str, Any] = {"findings": []}
@@ -336,6 +433,7 @@ def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
         context.update(
             term=term,
             seats=seats,
+            holders=_holders(seats),
             member_count=counts["active"],
             findings=_findings(org, counts, term, seats, today),
             term_state=term_state(term.elected_on, term.term_years, term.extended_until, today)

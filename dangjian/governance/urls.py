@@ -10,5 +10,6 @@ urlpatterns = [
     path("org/<pk:org_pk>/unity-exception/", views.unity_exception, name="unity_exception"),
     path("term/<pk:pk>/extend/", views.extend, name="extend"),
     path("term/<pk:pk>/seat/", views.seat, name="seat"),
+    path("seat/<pk:pk>/upper/", views.seat_upper, name="seat_upper"),
     path("seat/<pk:pk>/remove/", views.seat_remove, name="seat_remove"),
 ]

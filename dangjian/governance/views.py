@@ -14,6 +14,7 @@ from dangjian.governance.forms import (
     ExtensionForm,
     LeaderForm,
     SeatForm,
+    SeatUpperForm,
     UnityExceptionForm,
 )
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
@@ -74,7 +75,7 @@ class LeaderView(_OrgForm):
 
 class UnityExceptionView(_OrgForm):
     form_class = UnityExceptionForm
-    title = "登记一肩挑例外"
+    title = "登记书记、董事长分设情况"
     success_message = "已登记原因"
 
     def get_initial(self, obj: Any) -> dict[str, Any]:
@@ -101,8 +102,8 @@ class ExtendView(_TermForm):
 
 class SeatView(_TermForm):
     form_class = SeatForm
-    title = "配备委员"
-    success_message = "已配备"
+    title = "登记委员（补选、届中调整）"
+    success_message = "已登记委员"
 
     def get_form(self, obj: Any) -> forms.BaseForm:
         candidates = (
@@ -139,16 +140,40 @@ class SeatView(_TermForm):
             member=member,
             assigned_on=data["assigned_on"],
             post_label=label or data["post_label"],
+            upper_ref=data.get("upper_ref") or "",
+            upper_on=data.get("upper_on"),
         )
 
 
+class SeatUpperView(_GovernanceForm):
+    """Record the upper organisation's 批准 or 备案 on a seat already held."""
+
+    queryset = CommitteeSeat.objects.select_related("term__org", "member")
+    form_class = SeatUpperForm
+    title = "登记上级党组织批准或备案"
+    success_message = "已登记"
+
+    def org_of(self, obj: Any) -> OrgNode:
+        return obj.term.org
+
+    def get_title(self, obj: Any) -> str:
+        return f"登记上级党组织{obj.upper_kind}：{obj.title} {obj.member.name}"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"upper_ref": obj.upper_ref, "upper_on": obj.upper_on}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.record_seat_upper(obj, actor=actor, **data)
+
+
 class SeatRemoveView(ConfirmActionView):
-    """The organisation page's 免去 button posts here; a plain GET goes back to that page."""
+    """The organisation page's 届中调整 (leaving a post) button posts here; a plain GET goes back
+    to that page."""
 
     queryset = CommitteeSeat.objects.select_related("term__org")
     action = GovernanceAction.CHANGE
     template_name = ""
-    success_message = "已免去职务"
+    success_message = "已登记届中调整，该委员不再担任此职务"
 
     def get_success_url(self, obj: Any, result: Any) -> str:
         return reverse("orgs:detail", args=[obj.term.org_id])
@@ -172,6 +197,7 @@ class UnityView(ScopedListView):
 election = ElectionView.as_view()
 extend = ExtendView.as_view()
 seat = SeatView.as_view()
+seat_upper = SeatUpperView.as_view()
 seat_remove = SeatRemoveView.as_view()
 leader = LeaderView.as_view()
 unity_exception = UnityExceptionView.as_view()

@@ -24,12 +24,19 @@ def test_secretary_sets_up_committee_and_warnings_follow(org, user) -> None:
         for i in range(8)
     ]
     found = services.structure_findings(branch, today=date(2026, 11, 24))
-    assert ("error", "O4") in [(f.level, f.code) for f in found]
+    assert ("error", "O4-committee-required") in [(f.level, f.code) for f in found]
     term = services.record_election(actor=secretary, org=branch, elected_on=date(2026, 11, 1))
     assert term.term_years == 3
-    for post, person in zip(["secretary", "organisation", "publicity"], people, strict=False):
+    posts = ["secretary", "organisation", "publicity", "discipline"]
+    for post, person in zip(posts, people, strict=False):
         services.assign_seat(
-            term, actor=secretary, post=post, member=person, assigned_on=date(2026, 11, 1)
+            term,
+            actor=secretary,
+            post=post,
+            member=person,
+            assigned_on=date(2026, 11, 1),
+            upper_ref="上级组〔2026〕9号",
+            upper_on=date(2026, 11, 10),
         )
     assert services.structure_findings(branch, today=date(2026, 11, 24)) == []
 

@@ -189,9 +189,8 @@ class TestSeatAssignTenancy(TermContractBase):
         return list(CommitteeSeat.objects.filter(term=obj).values_list("post", "member_id"))
 
 
-class TestSeatRemoveTenancy(TermContractBase):
-    covers = ("orgs:detail", "governance:seat_remove")
-    audit_action = "governance.seat.remove"
+class SeatedTermBase(TermContractBase):
+    """The same two terms, each with its member seated as 组织委员."""
 
     def _seat(self, term: CommitteeTerm) -> CommitteeSeat | None:
         member = Member.objects.get(org=term.org, name=f"委员{term.org.code}")
@@ -223,6 +222,11 @@ class TestSeatRemoveTenancy(TermContractBase):
             )
         return term
 
+
+class TestSeatRemoveTenancy(SeatedTermBase):
+    covers = ("orgs:detail", "governance:seat_remove")
+    audit_action = "governance.seat.remove"
+
     def read_url(self, obj: CommitteeTerm) -> str:
         return f"/orgs/{obj.org_id}/"
 
@@ -233,6 +237,26 @@ class TestSeatRemoveTenancy(TermContractBase):
 
     def snapshot(self, obj: CommitteeTerm) -> Any:
         return CommitteeSeat.objects.filter(term=obj).count()
+
+
+class TestSeatUpperTenancy(SeatedTermBase):
+    """The write records the upper organisation's 备案 on the seat."""
+
+    covers = ("governance:seat_upper",)
+    audit_action = "governance.seat.upper"
+
+    def read_url(self, obj: CommitteeTerm) -> str:
+        seat = self._seat(obj)
+        assert seat is not None
+        return f"/governance/seat/{seat.pk}/upper/"
+
+    def write(self, client: Client, obj: CommitteeTerm) -> Any:
+        return client.post(
+            self.read_url(obj), {"upper_ref": "上级组〔2024〕5号", "upper_on": "2024-02-01"}
+        )
+
+    def snapshot(self, obj: CommitteeTerm) -> Any:
+        return list(CommitteeSeat.objects.filter(term=obj).values_list("upper_ref", "upper_on"))
 
 
 class TestUnityExceptionTenancy(TenancyContract):

@@ -99,10 +99,13 @@ def test_secretary_imports_sets_up_committee_and_records_a_transfer(browser, liv
         ("书记", "导入党员00"),
         ("组织委员", "导入党员01"),
         ("宣传委员", "导入党员02"),
+        ("纪检委员", "导入党员03"),
     ):
-        page.get_by_role("link", name="配备委员").click()
+        page.get_by_role("link", name="登记委员（补选）").click()
         page.locator("select[name=post]").select_option(label=post)
         page.locator("select[name=member]").select_option(label=person)
+        page.get_by_label("上级党组织批准或备案文号").fill("上级组〔2026〕1号")
+        page.get_by_label("批准或备案日期").fill(date.today().replace(day=1).isoformat())
         page.get_by_role("button", name="保存").click()
     assert "组织设置检查" not in page.content()
     assert "书记：" in page.content()
