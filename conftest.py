@@ -12,13 +12,13 @@ import pytest
 from django.test import Client
 
 from dangjian.core.context import command_context
-from dangjian.core.testing.clients import login
-from dangjian.core.testing.clock import session_traveller
+from dangjian.testkit.clients import login
+from dangjian.testkit.clock import session_traveller
 
 DEMO_PASSWORD = "Demo-Passw0rd!2026"
 
 # The real-server and browser fixtures (``live``, ``browser``) for @pytest.mark.browser tests.
-pytest_plugins = ["dangjian.core.testing.live"]
+pytest_plugins = ["dangjian.testkit.live"]
 
 
 # ``DANGJIAN_TEST_CLOCK=2028-03-01`` moves the whole session, demo county included.
@@ -34,7 +34,7 @@ def pytest_configure(config: Any) -> None:
     # An audit entry written under an undeclared name fails the test that wrote it.
     settings.AUDIT_STRICT_NAMES = True
     # Still Argon2 (the production hasher family), at a cost that keeps the suite fast.
-    settings.PASSWORD_HASHERS = ["dangjian.core.testing.hashers.FastArgon2PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["dangjian.testkit.hashers.FastArgon2PasswordHasher"]
     # Background tasks run in-process during tests; the worker path is the same function.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # No heartbeat unless a test writes one (``worker_alive``): a worker running from var/ on

@@ -27,7 +27,6 @@ from dangjian.accounts.models import User
 from dangjian.benchmarks.orgs_list import BenchmarkError, side_by_side
 from dangjian.core.context import command_context
 from dangjian.core.scoping import subtree_q
-from dangjian.core.testing.clients import login
 from dangjian.demo.builder import build_scale, grant_for_benchmark
 from dangjian.demo.people import make_id_number
 from dangjian.members.models import Member
@@ -36,6 +35,7 @@ from dangjian.members.services import MemberData, build_member
 from dangjian.members.views.registry import LIST_FIELDS
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
+from dangjian.testkit.clients import login
 
 GROUP = "SG01"
 USER = "bench_member_user"

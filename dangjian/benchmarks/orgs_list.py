@@ -39,11 +39,11 @@ from dangjian.accounts.models import User
 from dangjian.accounts.services import generate_initial_password
 from dangjian.core import clock
 from dangjian.core.context import command_context
-from dangjian.core.testing.clients import login
 from dangjian.demo.builder import build_demo_county, build_scale, grant_for_benchmark
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.permissions import OrgAction
+from dangjian.testkit.clients import login
 
 COLUMNS = ("id", "code", "kind", "name", "parent_id", "path", "depth", "dissolved_on")
 ACTION = OrgAction.VIEW

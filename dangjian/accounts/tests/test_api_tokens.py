@@ -24,9 +24,9 @@ from dangjian.accounts.rules import (
 )
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.queries import capture_queries
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
+from dangjian.testkit.queries import capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -337,7 +337,7 @@ def test_a_business_user_cannot_create_tokens_for_others(client_for, user) -> No
 
 # --- session API: CSRF and schema --------------------------------------------------------------
 def test_a_csrf_failure_on_the_api_says_so_in_chinese(user) -> None:
-    from dangjian.core.testing.clients import login
+    from dangjian.testkit.clients import login
 
     client = login(Client(enforce_csrf_checks=True), user("clerk1"))
     response = client.post("/api/orgs/", {"name": "x"}, content_type="application/json")

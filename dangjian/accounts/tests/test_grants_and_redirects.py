@@ -14,8 +14,8 @@ from dangjian.accounts.models import Grant
 from dangjian.accounts.rules import grant_error
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import current_token, login
 from dangjian.orgs.models import OrgNode
+from dangjian.testkit.clients import current_token, login
 
 pytestmark = pytest.mark.django_db
 REVEAL = frozenset({"secretary", "clerk"})

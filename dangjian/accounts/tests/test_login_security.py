@@ -14,7 +14,7 @@ from dangjian.accounts import services
 from dangjian.accounts.models import User
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import current_token
+from dangjian.testkit.clients import current_token
 
 pytestmark = pytest.mark.django_db
 

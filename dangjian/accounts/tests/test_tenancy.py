@@ -10,7 +10,7 @@ from django.test import Client
 
 from dangjian.accounts import services
 from dangjian.accounts.models import ApiToken, Grant, SecurityPolicy, User
-from dangjian.core.testing.tenancy import RoleContract, TenancyContract
+from dangjian.testkit.tenancy import RoleContract, TenancyContract
 
 UNSCOPED_URLS = {
     "accounts:login": "the way in; lockout and failures tested in test_login_security.py",

@@ -15,7 +15,7 @@ from dangjian.core.actors import SystemActor
 from dangjian.core.audit_names import declare_audit_names
 from dangjian.core.checkpoints import checkpoint_file
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import login
+from dangjian.testkit.clients import login
 
 # Names only these tests write (undeclared names fail under AUDIT_STRICT_NAMES).
 declare_audit_names({"test.append": "测试追加", "test.later": "测试后续"})

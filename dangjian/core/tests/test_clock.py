@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dangjian.core import clock
-from dangjian.core.testing.clock import parse_destination
+from dangjian.testkit.clock import parse_destination
 
 ROOT = Path(__file__).resolve().parents[2]
 # Direct clock reads. ``timezone.localdate(value)`` converts a given instant and is allowed.
@@ -19,7 +19,7 @@ CLOCK_READ = re.compile(
     r"|\bdate\.today\(\)|\bdatetime\.(?:now|utcnow|today)\(|\btime\.time\(\)"
 )
 # The clock module itself; migrations, tests and benchmarks measure or set up, they do not decide.
-ALLOWED = ("core/clock.py", "/migrations/", "/tests/", "/benchmarks/", "core/testing/")
+ALLOWED = ("core/clock.py", "/migrations/", "/tests/", "/benchmarks/", "/testkit/")
 
 
 def _offenders() -> list[str]:

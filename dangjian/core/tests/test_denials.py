@@ -16,8 +16,8 @@ from dangjian.core.context import request_context
 from dangjian.core.denials import REPEATED, flush_closed_windows, record_denial
 from dangjian.core.models import AuditEntry, DenialWindow
 from dangjian.core.rules import denial_key, window_is_open
-from dangjian.core.testing.clients import login
-from dangjian.core.testing.live import throwaway_environment
+from dangjian.testkit.clients import login
+from dangjian.testkit.live import throwaway_environment
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -23,7 +23,7 @@ from dangjian.core import audit
 from dangjian.core.actors import SystemActor
 from dangjian.core.exports import FORMULA_STARTS, is_formula_like, spreadsheet_safe
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import login
+from dangjian.testkit.clients import login
 
 HYPERLINK = '=HYPERLINK("http://x.example","y")'
 # Short enough for the narrowest column (phone mask, 11 characters) on PostgreSQL.

@@ -13,10 +13,10 @@ from django.test import Client
 from dangjian.accounts.tests.factories import make_account
 from dangjian.core.denials import DENIED
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import login
 from dangjian.core.tests.generic_pages import REFUSED
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.tests.factories import a_party_committee, make_party_org
+from dangjian.testkit.clients import login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("dangjian.core.tests.generic_pages")]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from dangjian.core.testing.live import throwaway_environment
+from dangjian.testkit.live import throwaway_environment
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ ID_LIST = re.compile(
     r"\b(?:pk|id|\w+_id)__in=(?:list\(|set\(|sorted\(|tuple\(|\[|\{|\w*ids\b|[\w.]+\.keys\(\))"
 )
 
-SKIPPED = ("/migrations/", "/tests/", "core/testing/")
+SKIPPED = ("/migrations/", "/tests/", "/testkit/")
 ALLOWED: dict[str, dict[str, str]] = {
     "subtree": {"core/scoping.py": "subtree_q and in_subtree are the one spelling"},
     "grants": {

@@ -7,7 +7,7 @@ from typing import Any
 from django.test import Client
 
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.tenancy import RoleContract
+from dangjian.testkit.tenancy import RoleContract
 
 UNSCOPED_URLS = {
     "home": "each panel is read through visible_to; tested in orgs/tests/test_query_counts.py",

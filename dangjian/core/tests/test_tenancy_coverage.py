@@ -12,7 +12,7 @@ import pytest
 from django.urls import Resolver404, resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from dangjian.core.testing.coverage import (
+from dangjian.testkit.coverage import (
     HOW_TO_DECLARE,
     contracts,
     missing_contract_line,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.queries import assert_queries, capture_queries
+from dangjian.testkit.queries import assert_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,6 @@ from dangjian.accounts.tests.factories import make_account
 from dangjian.core.actors import SystemActor
 from dangjian.core.audit_names import audit_label
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import login
 from dangjian.governance import services
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.rules import POST_REFUSED
@@ -23,6 +22,7 @@ from dangjian.members.models import Member
 from dangjian.members.tests.factories import make_member
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.tests.factories import make_party_org
+from dangjian.testkit.clients import login
 
 pytestmark = pytest.mark.django_db
 TESTS = SystemActor("tests")

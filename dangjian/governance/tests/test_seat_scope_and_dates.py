@@ -12,10 +12,10 @@ from django.utils import timezone
 from dangjian.accounts.services import create_account, grant_role
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import login
 from dangjian.governance import services
 from dangjian.members import services as members
 from dangjian.members.tests.helpers import data
+from dangjian.testkit.clients import login
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,13 @@ from django.test import Client
 from dangjian.accounts.tests.factories import make_account
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.tenancy import TenancyContract
 from dangjian.governance import services
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm, EnterpriseLeader
 from dangjian.members.models import Member, TransferIn
 from dangjian.members.tests.factories import make_member
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.tests.factories import make_party_org
+from dangjian.testkit.tenancy import TenancyContract
 
 
 class TestElectionPageTenancy(TenancyContract):

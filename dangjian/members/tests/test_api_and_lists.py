@@ -9,10 +9,10 @@ import pytest
 from dangjian.core import clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.queries import assert_queries
 from dangjian.members import services
 from dangjian.members.models import Member
 from dangjian.members.tests.helpers import data, new_id
+from dangjian.testkit.queries import assert_queries
 
 pytestmark = pytest.mark.django_db
 

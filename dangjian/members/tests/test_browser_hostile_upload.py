@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from dangjian.core.testing.live import PASSWORD, LiveServer
 from dangjian.members.tests.test_workbook_extent import CORPUS
+from dangjian.testkit.live import PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from dangjian.core.testing.live import PASSWORD, LiveServer
 from dangjian.members.rules import id_check_char
+from dangjian.testkit.live import PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ import sys
 import pytest
 from django.conf import settings
 
-from dangjian.core.testing.live import throwaway_environment
+from dangjian.testkit.live import throwaway_environment
 
 RACE = """
 import json, threading

@@ -12,7 +12,6 @@ from dangjian.accounts.models import User
 from dangjian.accounts.tests.factories import make_account
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.tenancy import TenancyContract
 from dangjian.members import movements, services
 from dangjian.members.models import ImportJob, ImportStatus, Member, TransferIn, TransferOut
 from dangjian.members.tests.factories import make_transfer_in
@@ -20,6 +19,7 @@ from dangjian.members.tests.helpers import data, new_id
 from dangjian.members.tests.workbooks import row, workbook
 from dangjian.members.workbook import jobs
 from dangjian.orgs.models import OrgNode
+from dangjian.testkit.tenancy import TenancyContract
 
 
 class MemberContractBase(TenancyContract):

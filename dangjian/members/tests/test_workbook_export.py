@@ -15,12 +15,12 @@ from python_calamine import CalamineWorkbook
 
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.queries import assert_queries, capture_queries
 from dangjian.members import services
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.tests.helpers import data, new_id
 from dangjian.members.workbook import importer
 from dangjian.members.workbook.exporter import export_members
+from dangjian.testkit.queries import assert_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dangjian.core.testing.live import PASSWORD, LiveServer
+from dangjian.testkit.live import PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from dangjian.core.context import command_context
-from dangjian.core.testing.queries import assert_queries
 from dangjian.demo.builder import build_scale, grant_for_benchmark
 from dangjian.orgs.models import OrgNode
+from dangjian.testkit.queries import assert_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_group_scoped_list_query_count_at_two_sizes(client_for) -> None:
     """The benchmark's case: an account granted one 集团 lists its subtree."""
     _grow()
     user = grant_for_benchmark("group_user", "SG01", "Group-Passw0rd!")
-    from dangjian.core.testing.clients import login
+    from dangjian.testkit.clients import login
 
     client = login(Client(), user)
     _get(client, "/api/orgs/?page_size=500", 5)

@@ -16,9 +16,9 @@ from django.test import Client
 from dangjian.accounts.services import create_account, grant_role
 from dangjian.core.actors import SystemActor
 from dangjian.core.permissions import ADMIN_ROLES, RULES, Role
-from dangjian.core.testing.clients import login
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.permissions import OrgAction
+from dangjian.testkit.clients import login
 
 TARGETS = {
     "own_subtree": "CT01-ZB1",

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from dangjian.accounts.tests.factories import make_account
-from dangjian.core.testing.tenancy import RoleContract, TenancyContract
 from dangjian.orgs.models import OrgNode
+from dangjian.testkit.tenancy import RoleContract, TenancyContract
 
 
 class OrgContractBase(TenancyContract):

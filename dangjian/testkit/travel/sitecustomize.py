@@ -1,4 +1,4 @@
-"""Child processes of a travelled test session travel too (see dangjian/core/testing/clock.py).
+"""Child processes of a travelled test session travel too (see dangjian/testkit/clock.py).
 
 Only on ``PYTHONPATH`` when the suite runs with ``DANGJIAN_TEST_CLOCK``: servers, workers and
 commands started by tests then share the session's clock, offset and all.

@@ -26,7 +26,7 @@ from django.test import Client
 from dangjian.accounts.services import create_account
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
-from dangjian.core.testing.clients import login
+from dangjian.testkit.clients import login
 
 DENIED = "access.denied"
 

@@ -16,7 +16,7 @@ from types import ModuleType
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dangjian.core.testing.tenancy import EndpointContract
+from dangjian.testkit.tenancy import EndpointContract
 
 PROJECT_PACKAGE = "dangjian"
 CORE_APP = "dangjian.core"
