@@ -80,13 +80,17 @@ class ScopedListView(ScopedView):
         """The FilterSet's input: the query string unless a page names its parameters itself."""
         return self.request.GET or None
 
+    def get_filterset(self, data: Any, queryset: Any) -> Any:
+        """The bound FilterSet; a page may dress its form (widget classes) here."""
+        return self.filterset_class(data, queryset=queryset)
+
     def get_rows(self, request: HttpRequest) -> tuple[Any, Any]:
         """The rows and the bound FilterSet (``None`` without one); invalid filters list nothing."""
         require_action(request, self.action)
         rows = self.get_queryset().visible_to(request.user, self.action)
         if self.filterset_class is None:
             return rows, None
-        filterset = self.filterset_class(self.filter_data(), queryset=rows)
+        filterset = self.get_filterset(self.filter_data(), rows)
         if filterset.is_bound and not filterset.is_valid():
             return rows.none(), filterset
         return filterset.qs, filterset
