@@ -227,6 +227,10 @@ class MemberDetailView(ScopedDetailView):
             "actions": [(slug, spec.title) for slug, spec in ACTIONS.items()],
         }
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # As the function view answered: a POST is read like GET, not a 405.
+        return self.get(request, *args, **kwargs)
+
 
 def _groups(branch: OrgNode) -> list[tuple[int, str]]:
     return list(
