@@ -7,6 +7,7 @@ from django.utils.module_loading import module_has_submodule
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from dangjian.core import audit_views
 from dangjian.core import views as core_views
 from dangjian.dashboard import views as dashboard_views
 
@@ -39,8 +40,8 @@ app_pages = [
 
 audit_patterns = (
     [
-        path("", core_views.audit_list, name="list"),
-        path("export/", core_views.audit_export, name="export"),
+        path("", audit_views.audit_list, name="list"),
+        path("export/", audit_views.audit_export, name="export"),
     ],
     "audit",
 )

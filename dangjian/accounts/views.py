@@ -38,7 +38,7 @@ from dangjian.accounts.permissions import AccountAction
 from dangjian.accounts.rules import token_holder_error, token_status
 from dangjian.core import clock
 from dangjian.core.forms import apply_service_errors
-from dangjian.core.generic import ConfirmActionView, ServiceFormView
+from dangjian.core.generic import ConfirmActionView, ScopedListView, ServiceFormView
 from dangjian.core.views import require_action
 from dangjian.orgs.models import OrgNode
 
@@ -160,11 +160,24 @@ def profile(request: HttpRequest, token_form: ApiTokenForm | None = None) -> Htt
     )
 
 
-@login_required
-def user_list(request: HttpRequest) -> HttpResponse:
-    require_action(request, AccountAction.MANAGE)
-    users = User.objects.order_by("username").prefetch_related("grants__node")
-    return render(request, "accounts/user_list.html", {"users": users, "nav_active": "accounts"})
+class UserListView(ScopedListView):
+    """系统管理员: every account with its grants (accounts live outside the tree), on one page."""
+
+    queryset = User.objects.order_by("username").prefetch_related("grants__node")
+    action = AccountAction.MANAGE
+    tree_scoped = False
+    template_name = "accounts/user_list.html"
+    nav_active = "accounts"
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        return {"users": rows}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # As the function view answered: a POST is checked and read like GET.
+        return self.get(request, *args, **kwargs)
+
+
+user_list = UserListView.as_view()
 
 
 @login_required

@@ -2,9 +2,9 @@
 
 Four views cover the pages of the platform (ADR 0022):
 
-- ``ScopedListView``: rows through ``visible_to(user, action)``, an optional django-filter
-  FilterSet (the same class the API viewset uses), pagination; an htmx request gets only the
-  table partial.
+- ``ScopedListView``: rows through ``visible_to(user, action)`` (or, with ``tree_scoped = False``,
+  every row once the role allows the action), an optional django-filter FilterSet (the same class
+  the API viewset uses), pagination; an htmx request gets only the table partial.
 - ``ScopedDetailView``: one object through ``get_scoped_or_404``.
 - ``ServiceFormView``: an object in scope for the action, a form, ``run(obj, actor, data)``;
   a service ``ValidationError`` lands on the form's fields and nothing is written.
@@ -75,18 +75,31 @@ class ScopedListView(ScopedView):
     filterset_class: ClassVar[Any] = None
     paginate_by: ClassVar[int] = 50
     table_template: ClassVar[str] = ""  # the htmx partial; the full page includes it
+    # False for a list gated by the role alone, outside the tree (the audit log, accounts):
+    # after ``require_action`` every row of ``queryset`` is listed.
+    tree_scoped: ClassVar[bool] = True
 
     def filter_data(self) -> Any:
         """The FilterSet's input: the query string unless a page names its parameters itself."""
         return self.request.GET or None
 
+    def get_filterset(self, data: Any, queryset: Any) -> Any:
+        """The bound FilterSet; a page may dress its form (widget classes) here."""
+        return self.filterset_class(data, queryset=queryset)
+
     def get_rows(self, request: HttpRequest) -> tuple[Any, Any]:
         """The rows and the bound FilterSet (``None`` without one); invalid filters list nothing."""
         require_action(request, self.action)
-        rows = self.get_queryset().visible_to(request.user, self.action)
+        rows = self.get_queryset()
+        if self.tree_scoped:
+            rows = rows.visible_to(request.user, self.action)
+        return self.filter_rows(rows)
+
+    def filter_rows(self, rows: Any) -> tuple[Any, Any]:
+        """Narrow the visible rows by the page's filters: the FilterSet, or a page's own form."""
         if self.filterset_class is None:
             return rows, None
-        filterset = self.filterset_class(self.filter_data(), queryset=rows)
+        filterset = self.get_filterset(self.filter_data(), rows)
         if filterset.is_bound and not filterset.is_valid():
             return rows.none(), filterset
         return filterset.qs, filterset

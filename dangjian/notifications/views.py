@@ -13,10 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from dangjian.core import clock
 from dangjian.core.api import record_denial_if_exists
+from dangjian.core.generic import ScopedListView
 from dangjian.notifications import services
 from dangjian.notifications.models import Notification
 from dangjian.notifications.registry import all_kinds
@@ -48,29 +49,36 @@ def _safe_path(request: HttpRequest, target: str) -> str:
     return reverse("notifications:centre")
 
 
-@login_required
-@require_GET
-def centre(request: HttpRequest) -> HttpResponse:
-    """Unread first, newest first within each; the same number of queries at any size."""
-    only_unread = request.GET.get("show") == "unread"
-    rows = services.for_recipient(request.user)
-    if only_unread:
-        rows = rows.filter(read_at__isnull=True)
-    rows = rows.order_by(_UNREAD.desc(), "-created_at", "-id")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = {kind.key: kind.label for kind in all_kinds()}
-    for row in page:
-        row.kind_label = labels.get(row.kind, "通知")  # type: ignore[attr-defined]
-    return render(
-        request,
-        "notifications/centre.html",
-        {
-            "page": page,
-            "only_unread": only_unread,
-            "query": "show=unread" if only_unread else "",
-            "nav_active": "notifications",
-        },
-    )
+class CentreView(ScopedListView):
+    """Unread first, newest first within each; the same number of queries at any size. The rows
+    are the recipient's own, so no action gates the page: any signed-in user has one."""
+
+    template_name = "notifications/centre.html"
+    nav_active = "notifications"
+    paginate_by = PAGE_SIZE
+    http_method_names = ["get"]  # as ``require_GET``: anything else is a 405
+
+    def only_unread(self) -> bool:
+        return self.request.GET.get("show") == "unread"
+
+    def get_rows(self, request: HttpRequest) -> tuple[Any, Any]:
+        rows = services.for_recipient(request.user)
+        if self.only_unread():
+            rows = rows.filter(read_at__isnull=True)
+        return rows.order_by(_UNREAD.desc(), "-created_at", "-id"), None
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        labels = {kind.key: kind.label for kind in all_kinds()}
+        for row in page:
+            row.kind_label = labels.get(row.kind, "通知")
+        return {"page": page, "query": "show=unread" if self.only_unread() else ""}
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {"only_unread": self.only_unread()}
+
+
+centre = CentreView.as_view()
 
 
 @login_required

@@ -49,6 +49,13 @@ class NodeList(ScopedListView):
     table_template = "generic_test/_table.html"
 
 
+class EveryNodeList(NodeList):
+    """Gated by the role alone (like the audit log): every node once the role may change one."""
+
+    action = OrgAction.CHANGE
+    tree_scoped = False
+
+
 class NodeDetail(ScopedDetailView):
     queryset = OrgNode.objects.all()
     action = OrgAction.VIEW
@@ -87,6 +94,7 @@ class ClearShortName(ConfirmActionView):
 pages = (
     [
         path("", NodeList.as_view(), name="list"),
+        path("every/", EveryNodeList.as_view(), name="every"),
         path("<pk:pk>/", NodeDetail.as_view(), name="detail"),
         path("<pk:pk>/rename/", Rename.as_view(), name="rename"),
         path("<pk:pk>/clear/", ClearShortName.as_view(), name="clear"),

@@ -158,6 +158,16 @@ def test_list_shows_only_rows_in_scope_filtered_and_paginated(branches) -> None:
     assert bad.status_code == 200 and bad.context["page"].paginator.count == 0
 
 
+def test_role_gated_list_lists_every_row_once_the_role_allows(branches) -> None:
+    """``tree_scoped = False``: no tree scope, but the role check and its denial entry stay."""
+    mine, other = branches
+    page = _client("secretary", mine).get("/generic-test/every/", {"search": other.code})
+    assert page.status_code == 200 and [n.pk for n in page.context["page"]] == [other.pk]
+    before = len(_denials())
+    assert _client("observer", mine).get("/generic-test/every/").status_code == 403
+    assert [e.changes["action"] for e in _denials()[before:]] == ["org.change"]
+
+
 def test_htmx_list_request_renders_only_the_table(branches) -> None:
     mine, _ = branches
     client = _client("secretary", mine)

@@ -128,6 +128,15 @@ def test_htmx_request_renders_only_the_table(client_for) -> None:
     assert b"<table" in partial.content
 
 
+def test_htmx_filter_error_lists_nobody_in_the_partial(client_for) -> None:
+    """The list is a ``ScopedListView``: a filter it does not understand answers the table
+    partial with the error and no rows, never everyone."""
+    partial = client_for("supervisor").get("/members/?age_min=abc", HTTP_HX_REQUEST="true")
+    text = partial.content.decode()
+    assert partial.status_code == 200 and '<nav class="navbar' not in text
+    assert "筛选条件有误" in text and "没有符合条件的党员" in text
+
+
 def _grow(org, n: int) -> None:
     for i in range(n):
         branch = org("CT02-ZB1" if i % 2 else "CT01-ZB1")

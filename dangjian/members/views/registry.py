@@ -3,18 +3,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
-from dangjian.core.forms import apply_service_errors
+from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.rules import add_months
 from dangjian.core.scoping import permits
@@ -66,25 +64,37 @@ def id_search(request: HttpRequest, params: QueryDict) -> tuple[str, str] | None
     return (found[0], found[1]) if found else None
 
 
-def filtered_members(
-    request: HttpRequest, action: str = MemberAction.VIEW, params: QueryDict | None = None
-) -> MemberFilterSet:
-    params = request.GET if params is None else params
-    queryset = (
-        Member.objects.visible_to(request.user, action)
-        .select_related("org", "party_group")
-        .only(*LIST_FIELDS)
-        .order_by("org__path", "name", "id")
-    )
-    if params.get("idq"):
-        found = id_search(request, params)
-        queryset = queryset.filter(id_number_index=found[0]) if found else queryset.none()
+def with_id_search(request: HttpRequest, queryset: Any, params: QueryDict) -> Any:
+    """``?idq=<token>``: the ID number searched for earlier, by its blind index (an unknown or
+    expired token finds nobody)."""
+    if not params.get("idq"):
+        return queryset
+    found = id_search(request, params)
+    return queryset.filter(id_number_index=found[0]) if found else queryset.none()
+
+
+def _filter_params(params: QueryDict) -> QueryDict | None:
+    """What the FilterSet reads: everything but the ID-search token."""
     filters = params.copy()
     filters.pop("idq", None)
-    filterset = MemberFilterSet(filters or None, queryset=queryset)
+    return filters or None
+
+
+def styled(filterset: MemberFilterSet) -> MemberFilterSet:
     for field in filterset.form.fields.values():
         field.widget.attrs.setdefault("class", "form-control form-control-sm")
     return filterset
+
+
+def filtered_members(
+    request: HttpRequest, action: str = MemberAction.VIEW, params: QueryDict | None = None
+) -> MemberFilterSet:
+    """The list's rows and filters for another page (the export): the same queryset, ID search
+    and FilterSet as ``MemberListView``."""
+    params = request.GET if params is None else params
+    queryset = MemberListView.queryset.visible_to(request.user, action)
+    queryset = with_id_search(request, queryset, params)
+    return styled(MemberFilterSet(_filter_params(params), queryset=queryset))
 
 
 def _typed_id(source: QueryDict) -> str | None:
@@ -109,82 +119,117 @@ def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
     return params
 
 
-@login_required
-def member_list(request: HttpRequest) -> HttpResponse:
-    require_action(request, MemberAction.VIEW)
-    params: QueryDict = request.GET
-    if request.method == "POST" or _typed_id(params) is not None:
-        # The form posts; a typed or old link with ?search=<ID> is moved out of the URL too.
-        params = _search_params(request, request.POST if request.method == "POST" else params)
-        if request.method != "POST" or not request.htmx:  # type: ignore[attr-defined]
-            moved = HttpResponseRedirect(f"{reverse('members:list')}?{params.urlencode()}")
-            moved.status_code = 303  # "see other": the browser follows with GET
-            return moved
-    filterset = filtered_members(request, params=params)
-    # A filter that was not understood shows nothing rather than everyone (as the export does).
-    listed = filterset.qs.none() if filterset.errors else filterset.qs
-    page = Paginator(listed, 50).get_page(params.get("page"))
-    today = clock.today()
-    rows = [
-        (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
-        for m in page
-    ]
-    query = params.copy()
-    query.pop("page", None)
-    scope_id = params.get("org", "")
-    searched = id_search(request, params)
-    context = {
-        "filterset": filterset,
-        "page": page,
-        "rows": rows,
-        "query": query.urlencode(),
-        "nav_active": "members",
-        "can_export": can_anywhere(request.user, MemberAction.EXPORT),
-        "can_import": can_anywhere(request.user, MemberAction.IMPORT),
-        "scope_node": OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
-        .filter(pk=int(scope_id))
-        .only("id", "name")
-        .first()
-        if scope_id.isascii() and scope_id.isdigit() and len(scope_id) <= MAX_PK_DIGITS
-        else None,
-        "id_search": searched,
-        "id_search_lost": bool(params.get("idq")) and searched is None,
-    }
-    template = "members/_table.html" if request.htmx else "members/list.html"  # type: ignore[attr-defined]
-    response = render(request, template, context)
-    if request.method == "POST":
-        response["HX-Push-Url"] = f"{reverse('members:list')}?{query.urlencode()}"
-    return response
+class MemberListView(ScopedListView):
+    """The registry list. The filter form posts (htmx swaps the table and pushes the URL), so a
+    full ID number typed into it is moved into the session behind a token before any URL holds
+    it; a typed or old link with ``?search=<ID>`` is moved out of the URL the same way."""
 
-
-@login_required
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_scoped_or_404(
-        request, Member.objects.select_related("org", "party_group"), MemberAction.VIEW, pk
+    queryset = (
+        Member.objects.select_related("org", "party_group")
+        .only(*LIST_FIELDS)
+        .order_by("org__path", "name", "id")
     )
-    today = clock.today()
-    path = member.org.path
-    can = {
-        name: permits(request.user, action, path=path, pk=member.org_id)
-        for name, action in (("change", MemberAction.CHANGE), ("reveal", MemberAction.REVEAL))
-    }
-    return render(
-        request,
-        "members/detail.html",
-        {
-            "member": member,
-            "nav_active": "members",
+    action = MemberAction.VIEW
+    filterset_class = MemberFilterSet
+    template_name = "members/list.html"
+    table_template = "members/_table.html"
+    nav_active = "members"
+    params: QueryDict
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _typed_id(request.GET) is None:
+            self.params = request.GET
+            return super().get(request)
+        require_action(request, self.action)
+        return self.moved(_search_params(request, request.GET))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        require_action(request, self.action)
+        self.params = _search_params(request, request.POST)
+        if not request.htmx:  # type: ignore[attr-defined]
+            return self.moved(self.params)
+        response = super().get(request)
+        response["HX-Push-Url"] = f"{reverse('members:list')}?{self.query()}"
+        return response
+
+    def moved(self, params: QueryDict) -> HttpResponse:
+        moved = HttpResponseRedirect(f"{reverse('members:list')}?{params.urlencode()}")
+        moved.status_code = 303  # "see other": the browser follows with GET
+        return moved
+
+    def query(self) -> str:
+        query = self.params.copy()
+        query.pop("page", None)
+        return query.urlencode()
+
+    def get_queryset(self) -> Any:
+        return with_id_search(self.request, super().get_queryset(), self.params)
+
+    def filter_data(self) -> Any:
+        return _filter_params(self.params)
+
+    def get_filterset(self, data: Any, queryset: Any) -> Any:
+        return styled(super().get_filterset(data, queryset))
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        page = Paginator(rows, self.paginate_by).get_page(self.params.get("page"))
+        today = clock.today()
+        return {
+            "page": page,
+            "rows": [
+                (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
+                for m in page
+            ],
+            "query": self.query(),
+        }
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        user = self.request.user
+        scope_id = self.params.get("org", "")
+        searched = id_search(self.request, self.params)
+        return {
+            "can_export": can_anywhere(user, MemberAction.EXPORT),
+            "can_import": can_anywhere(user, MemberAction.IMPORT),
+            "scope_node": OrgNode.objects.visible_to(user, OrgAction.VIEW)
+            .filter(pk=int(scope_id))
+            .only("id", "name")
+            .first()
+            if scope_id.isascii() and scope_id.isdigit() and len(scope_id) <= MAX_PK_DIGITS
+            else None,
+            "id_search": searched,
+            "id_search_lost": bool(self.params.get("idq")) and searched is None,
+        }
+
+
+class MemberDetailView(ScopedDetailView):
+    queryset = Member.objects.select_related("org", "party_group")
+    action = MemberAction.VIEW
+    template_name = "members/detail.html"
+    context_object_name = "member"
+    nav_active = "members"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        today = clock.today()
+        path = obj.org.path
+        can = {
+            name: permits(self.request.user, action, path=path, pk=obj.org_id)
+            for name, action in (("change", MemberAction.CHANGE), ("reveal", MemberAction.REVEAL))
+        }
+        return {
             "can": can,
-            "age": completed_years(member.birth_date, today),
-            "standing": party_standing_years(member.full_on, today),
-            "events": member.events.all()[:100],
-            "transfers": member.transfers_out.all(),
-            "mobility": member.mobility.all(),
-            "community": CommunityRegistration.objects.filter(member=member).first(),
-            "services": member.services.all()[:20],
+            "age": completed_years(obj.birth_date, today),
+            "standing": party_standing_years(obj.full_on, today),
+            "events": obj.events.all()[:100],
+            "transfers": obj.transfers_out.all(),
+            "mobility": obj.mobility.all(),
+            "community": CommunityRegistration.objects.filter(member=obj).first(),
+            "services": obj.services.all()[:20],
             "actions": [(slug, spec.title) for slug, spec in ACTIONS.items()],
-        },
-    )
+        }
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # As the function view answered: a POST is read like GET, not a 405.
+        return self.get(request, *args, **kwargs)
 
 
 def _groups(branch: OrgNode) -> list[tuple[int, str]]:
@@ -195,70 +240,85 @@ def _groups(branch: OrgNode) -> list[tuple[int, str]]:
     )
 
 
-@login_required
-def member_create(request: HttpRequest, org_pk: int) -> HttpResponse:
-    branch = get_scoped_or_404(request, OrgNode.objects.all(), MemberAction.ADD, org_pk)
-    form = MemberForm(
-        request.POST or None, groups=_groups(branch), initial={"status": MemberStatus.FULL}
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.register_member(
-                actor=request.user,
-                org=branch,
-                data=form.member_data(),
-                today=clock.today(),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"已登记党员“{member.name}”")
-            return redirect("members:detail", pk=member.pk)
-    return render(
-        request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": f"在“{branch.name}”登记党员",
-            "nav_active": "members",
-            "cancel": f"/orgs/{branch.pk}/",
-        },
-    )
+class _MemberFormView(ServiceFormView):
+    """Registration and edit share ``members/form.html``; the service reads the form's
+    ``MemberData`` (``member_data()``), not the cleaned fields."""
+
+    template_name = "members/form.html"
+    nav_active = "members"
+    form: MemberForm
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("members:detail", args=[result.pk])
 
 
-@login_required
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = get_scoped_or_404(
-        request, Member.objects.select_related("org"), MemberAction.CHANGE, pk
-    )
-    initial = edit_initial(member)
-    form = MemberForm(
-        request.POST or None, initial=initial, groups=_groups(member.org), current=member
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_member(
-                member,
-                actor=request.user,
-                today=clock.today(),
-                expected_version=form.cleaned_data["version"] or 0,
-                data=form.member_data(),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("members:detail", pk=member.pk)
-    return render(
-        request,
-        "members/form.html",
-        {
-            "form": form,
-            "title": f"编辑“{member.name}”",
-            "nav_active": "members",
-            "cancel": f"/members/{member.pk}/",
-        },
-    )
+class MemberCreateView(_MemberFormView):
+    queryset = OrgNode.objects.all()
+    action = MemberAction.ADD
+    pk_url_kwarg = "org_pk"
+
+    def get_form(self, obj: Any) -> MemberForm:
+        self.form = MemberForm(
+            self.request.POST or None, groups=_groups(obj), initial={"status": MemberStatus.FULL}
+        )
+        return self.form
+
+    def get_title(self, obj: Any) -> str:
+        return f"在“{obj.name}”登记党员"
+
+    def cancel_url(self, obj: Any) -> str:
+        return f"/orgs/{obj.pk}/"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.register_member(
+            actor=actor, org=obj, data=self.form.member_data(), today=clock.today()
+        )
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已登记党员“{result.name}”"
+
+
+class MemberEditView(_MemberFormView):
+    queryset = Member.objects.select_related("org")
+    action = MemberAction.CHANGE
+    success_message = "已保存"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return edit_initial(obj)  # from the field list in members/fields.py
+
+    def get_form(self, obj: Any) -> MemberForm:
+        self.form = MemberForm(
+            self.request.POST or None,
+            initial=self.get_initial(obj),
+            groups=_groups(obj.org),
+            current=obj,
+        )
+        return self.form
+
+    def get_title(self, obj: Any) -> str:
+        return f"编辑“{obj.name}”"
+
+    def cancel_url(self, obj: Any) -> str:
+        return f"/members/{obj.pk}/"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        services.update_member(
+            obj,
+            actor=actor,
+            today=clock.today(),
+            expected_version=data["version"] or 0,
+            data=self.form.member_data(),
+        )
+        return obj
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("members:detail", args=[obj.pk])
+
+
+member_list = MemberListView.as_view()
+member_detail = MemberDetailView.as_view()
+member_create = MemberCreateView.as_view()
+member_edit = MemberEditView.as_view()
 
 
 @login_required

@@ -75,6 +75,13 @@ def test_centre_is_paginated(client_for, user) -> None:
     assert "第 1 / 2 页，共 25 条" in first
 
 
+def test_centre_answers_only_get(client_for) -> None:
+    """The centre is a ``ScopedListView`` limited to GET, as ``require_GET`` made it."""
+    client = client_for("secretary1")
+    assert client.post("/notifications/").status_code == 405
+    assert client.head("/notifications/").status_code == 405
+
+
 def test_centre_query_count_does_not_grow_with_notifications(client_for, user) -> None:
     client = client_for("secretary1")
 
