@@ -48,7 +48,9 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise ExplainedAuthenticationFailed("API 令牌无效")
         user = token.user
         now = clock.now()
-        kind, message = token_use_refusal(_token_use(request, token, user), now, _policy())
+        kind, message = token_use_refusal(
+            _token_use(request, token, user), now, _policy(), today=clock.today()
+        )
         if kind == "password":
             raise ExplainedPermissionDenied(message)
         if kind:

@@ -146,17 +146,20 @@ class TokenUse:
     password_changed_at: datetime | None
 
 
-def token_use_refusal(use: TokenUse, now: datetime, policy: PasswordPolicy) -> tuple[str, str]:
+def token_use_refusal(
+    use: TokenUse, now: datetime, policy: PasswordPolicy, *, today: date
+) -> tuple[str, str]:
     """``(kind, message)`` when a valid-looking token must not authenticate, else ``("", "")``.
     ``kind`` is ``"auth"`` (401: the credential is unusable) or ``"password"`` (403: the account
-    must change its password in the browser first)."""
+    must change its password in the browser first). ``today`` is the platform's local date: an
+    account valid until a day stays valid through that day in China, not until 08:00 UTC."""
     if use.revoked:
         return "auth", "API 令牌已撤销"
     if use.expires_at <= now:
         return "auth", "API 令牌已过期，请在个人信息页面重新创建"
     if use.admin_role:
         return "auth", "系统管理员、安全管理员、审计管理员账号不能使用 API 令牌"
-    if not use.is_active or (use.valid_until is not None and use.valid_until < now.date()):
+    if not use.is_active or (use.valid_until is not None and use.valid_until < today):
         return "auth", "账号已停用或已过有效期，API 令牌不可用"
     if use.locked:
         return "auth", "账号因多次登录失败已被锁定，API 令牌暂不可用"

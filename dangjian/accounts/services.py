@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dangjian.accounts.models import ApiToken, Grant, PasswordHistory, SecurityPolicy, User
@@ -278,7 +279,8 @@ def disable_inactive_accounts(*, now: Any, actor: Actor) -> list[str]:
     for account in User.objects.filter(is_active=True).only(
         "id", "username", "last_login", "date_joined", "valid_until"
     ):
-        expired = account.valid_until is not None and account.valid_until < now.date()
+        # The local date: valid through its last day in China (``now`` is UTC).
+        expired = account.valid_until is not None and account.valid_until < timezone.localdate(now)
         if expired or inactive_since(account.last_login, account.date_joined, now, days):
             User.objects.filter(pk=account.pk).update(is_active=False)
             audit.record(
