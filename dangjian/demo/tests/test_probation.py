@@ -14,6 +14,9 @@ def test_demo_probations_last_a_full_year(org) -> None:
     org("CT01-ZB1")  # the demo county is loaded
     made_full = Member.objects.filter(full_on__isnull=False, admitted_on__isnull=False)
     assert made_full.exists()
-    pairs = made_full.values_list("pk", "admitted_on", "full_on")
-    short = [pk for pk, admitted, full in pairs if full < probation_ends(admitted)]
+    short = [
+        m.pk
+        for m in made_full
+        if m.full_on and m.admitted_on and m.full_on < probation_ends(m.admitted_on)
+    ]
     assert short == []
