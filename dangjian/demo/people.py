@@ -16,7 +16,7 @@ from dangjian.governance.choices import CommitteePost, LeaderPosition
 from dangjian.members import movements
 from dangjian.members import services as members
 from dangjian.members.choices import Education, MemberStatus
-from dangjian.members.rules import id_check_char
+from dangjian.members.rules import id_check_char, probation_ends
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 
@@ -58,7 +58,7 @@ class PeopleFactory:
         male = self.rng.random() < 0.62
         admitted = born + timedelta(days=365 * 19 + self.rng.randint(0, 365 * 12))
         admitted = min(admitted, date(2024, 6, 30))
-        full_on = None if status == MemberStatus.PROBATIONARY else admitted + timedelta(days=365)
+        full_on = None if status == MemberStatus.PROBATIONARY else probation_ends(admitted)
         if status == MemberStatus.PROBATIONARY:
             admitted = date(2026, 3, 1) + timedelta(days=self.rng.randint(0, 150))
         return members.MemberData(

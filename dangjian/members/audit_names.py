@@ -10,6 +10,7 @@ declare_audit_names(
         "members.member.update": "修改党员信息",
         "members.member.registered_elsewhere": "登记时发现已在他处登记",
         "members.member.move": "平台内转移",
+        "members.member.extend_probation": "延长预备期",
         "members.member.community": "登记社区报到",
         "members.member.service": "登记志愿服务",
         "members.member.import": "批量导入党员",

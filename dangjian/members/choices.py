@@ -95,6 +95,7 @@ class EventKind(models.TextChoices):
     CREATED = "created", "登记入库"
     UPDATED = "updated", "信息变更"
     MADE_FULL = "made_full", "转为正式党员"
+    PROBATION_EXTENDED = "probation_extended", "延长预备期"
     MOVED = "moved", "平台内转移"
     TRANSFER_OUT = "transfer_out", "组织关系转出"
     TRANSFER_OUT_DONE = "transfer_out_done", "转出完成"

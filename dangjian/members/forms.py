@@ -156,6 +156,15 @@ class SuspendForm(BootstrapFormMixin, forms.Form):
     decision = forms.CharField(label="党组织决定（文号或说明）", max_length=200)
 
 
+class ExtendProbationForm(BootstrapFormMixin, forms.Form):
+    # Bounds are the service's (6–12, once): its message cites the rule.
+    months = forms.IntegerField(
+        label="延长月数", help_text="不少于6个月，最长不超过12个月，只能延长一次"
+    )
+    decided_on = forms.DateField(label="支部大会决定日期", widget=DATE)
+    reason = forms.CharField(label="延长原因", max_length=200)
+
+
 class CommunityForm(BootstrapFormMixin, forms.Form):
     community = forms.CharField(label="报到社区", max_length=120)
     registered_on = forms.DateField(label="报到日期", widget=DATE)

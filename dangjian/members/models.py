@@ -43,6 +43,14 @@ class Member(OrgOwned):
     full_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField("党籍状态", max_length=20, choices=MemberStatus.choices)
     lost_contact_since = models.DateField("失联日期", null=True, blank=True)
+    # 延长预备期: recorded once by ``extend_probation``; 转正 then waits a year plus these months.
+    probation_extension_months = models.PositiveSmallIntegerField(
+        "延长预备期（月）", null=True, blank=True
+    )
+    probation_extended_on = models.DateField("延长预备期决定日期", null=True, blank=True)
+    probation_extension_reason = models.CharField(
+        "延长预备期原因", max_length=200, blank=True, default="", db_default=""
+    )  # db_default: the bulk import inserts its own column list
     ENCRYPTED_FIELDS = {"id_number_enc": ID_CONTEXT, "phone_enc": PHONE_CONTEXT}
 
     class Meta:

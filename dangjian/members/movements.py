@@ -36,7 +36,13 @@ from dangjian.members.models import (
     TransferOut,
 )
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import mask_id, normalise_id
+from dangjian.members.rules import (
+    lost_contact_review_from,
+    lost_contact_review_months,
+    mask_id,
+    normalise_id,
+    suspension_review_due,
+)
 from dangjian.members.services import (
     MemberData,
     RegisteredElsewhere,
@@ -367,16 +373,19 @@ def restore_contact(member: Member, *, actor: Actor, on: date) -> None:
 
 @transaction.atomic
 def suspend_membership(member: Member, *, actor: Actor, on: date, decision: str) -> None:
-    """停止党籍 after the review the lost-contact rule calls for (R2)."""
-    from dangjian.members.rules import suspension_review_due
-
+    """停止党籍 after the review the lost-contact rule calls for (R2). Due from the same date the
+    review list shows (``rules.lost_contact_review_from``)."""
     locked = _lock(member, actor)
     check_date(on, "on")
-    months = CountySettings.current().lost_contact_review_months
+    months = lost_contact_review_months(CountySettings.current().lost_contact_review_months)
     if locked.status != MemberStatus.LOST_CONTACT or not suspension_review_due(
         locked.lost_contact_since, on, months=months
     ):
-        raise ValidationError({"on": f"只有失联满{months}个月的党员才能停止党籍"})
+        message = f"只有失联满{months}个月的党员才能停止党籍"
+        if locked.status == MemberStatus.LOST_CONTACT and locked.lost_contact_since:
+            due = lost_contact_review_from(locked.lost_contact_since, months)
+            message += f"（该党员{due:%Y-%m-%d}起方可办理）"
+        raise ValidationError({"on": message})
     if not decision.strip():
         raise ValidationError({"decision": "请填写党组织决定的文号或说明"})
     transition(

@@ -1,4 +1,4 @@
-"""Pure member rules: GB 11643 ID numbers, 党龄, and the lost-contact review date."""
+"""Pure member rules: GB 11643 ID numbers, 党龄, 预备期/转正, the lost-contact review date."""
 
 from __future__ import annotations
 
@@ -87,9 +87,96 @@ def party_standing_years(full_on: date | None, today: date) -> int | None:
     return completed_years(full_on, today)
 
 
-def suspension_review_due(lost_since: date | None, today: date, *, months: int = 6) -> bool:
+# 党章 第七条: the probation is one year from the day the 支部大会 admitted the member.
+PROBATION_MONTHS = 12
+# 发展党员细则 第三十三条: extended once, by no less than six months and no more than one year.
+EXTENSION_MIN_MONTHS, EXTENSION_MAX_MONTHS = 6, 12
+
+
+def probation_ends(admitted_on: date, *, extension_months: int = 0) -> date:
+    """The earliest 转正 date: the first anniversary of admission, plus a recorded extension.
+
+    The year is complete on the anniversary (admitted 2025-03-10 → 2026-03-10, so a 转正 dated the
+    admission day or any day before the anniversary is refused). Months follow
+    ``core.rules.add_months`` and are counted from the admission day in one step, so a member
+    admitted on 29 February completes the year on 28 February of a common year (2024-02-29 →
+    2025-02-28) and, with a 6-month extension, on 2025-08-29 (18 months from admission, not
+    6 months from the clamped 28 February)."""
+    return add_months(admitted_on, PROBATION_MONTHS + extension_months)
+
+
+def full_on_error(admitted_on: date, full_on: date, *, extension_months: int = 0) -> str | None:
+    """A Chinese message when a 转正 date comes before the probation (and its extension) ended."""
+    if full_on < admitted_on:
+        return "转正日期不能早于入党日期"
+    earliest = probation_ends(admitted_on, extension_months=extension_months)
+    if full_on >= earliest:
+        return None
+    if extension_months:
+        return (
+            f"预备期已延长{extension_months}个月，转正日期不能早于{earliest:%Y-%m-%d}"
+            "（入党满一年加延长期）"
+        )
+    return f"预备期为一年，转正日期不能早于{earliest:%Y-%m-%d}（入党满一年）"
+
+
+def probation_extension_errors(
+    *,
+    months: int,
+    decided_on: date,
+    reason: str,
+    admitted_on: date | None,
+    already_extended: bool,
+    is_full: bool,
+    today: date,
+) -> dict[str, str]:
+    """延长预备期 (发展党员细则 第三十三条): once, 6 to 12 months, dated and reasoned, for a
+    probationary member only. Messages keyed by field, in Chinese."""
+    errors: dict[str, str] = {}
+    if is_full:
+        errors["months"] = "正式党员不能延长预备期"
+        return errors
+    if already_extended:
+        errors["months"] = "预备期只能延长一次，该党员已延长过预备期"
+        return errors
+    if not EXTENSION_MIN_MONTHS <= months <= EXTENSION_MAX_MONTHS:
+        errors["months"] = (
+            f"延长预备期应为{EXTENSION_MIN_MONTHS}至{EXTENSION_MAX_MONTHS}个月"
+            "（不少于半年，最长不超过一年）"
+        )
+    if admitted_on is None:
+        errors["decided_on"] = "该党员没有入党日期，不能延长预备期"
+    elif decided_on < admitted_on:
+        errors["decided_on"] = "延长预备期的决定日期不能早于入党日期"
+    elif decided_on > today:
+        errors["decided_on"] = "决定日期不能晚于今天"
+    if not reason.strip():
+        errors["reason"] = "请填写延长预备期的原因"
+    return errors
+
+
+# 党员教育管理工作条例 第二十四条 (R2): lost contact for six months or more → 停止党籍 review. A
+# central rule: the county may lengthen the wait, never shorten it.
+LOST_CONTACT_REVIEW_MONTHS = 6
+
+
+def lost_contact_review_months(setting: int | None = None) -> int:
+    """The months of lost contact before review: the county's setting, never under six."""
+    return max(LOST_CONTACT_REVIEW_MONTHS, setting or 0)
+
+
+def lost_contact_review_from(lost_since: date, months: int = LOST_CONTACT_REVIEW_MONTHS) -> date:
+    """The first day a member lost since ``lost_since`` may be reviewed for 停止党籍: ``months``
+    (at least six) later, clamped to the month's end (lost 2026-08-29, -30 or -31 → 2027-02-28;
+    in a leap year 2027-08-31 → 2028-02-29). The review list and the service both use it."""
+    return add_months(lost_since, lost_contact_review_months(months))
+
+
+def suspension_review_due(
+    lost_since: date | None, today: date, *, months: int = LOST_CONTACT_REVIEW_MONTHS
+) -> bool:
     """R2: lost contact for 6 months or more → candidate for 停止党籍 review."""
-    return lost_since is not None and add_months(lost_since, months) <= today
+    return lost_since is not None and lost_contact_review_from(lost_since, months) <= today
 
 
 EDITABLE_STATUSES = frozenset({"full", "probationary"})

@@ -21,6 +21,7 @@ from dangjian.core.actors import Actor, SystemActor, actor_name, require_actor
 from dangjian.core.models import AuditOutcome
 from dangjian.core.ownership import ensure_version, save_versioned
 from dangjian.core.provider import crypto
+from dangjian.core.rules import invisible_character_error
 from dangjian.core.scoping import require_permits_on
 from dangjian.members.choices import EventKind, MemberStatus
 from dangjian.members.fields import CHECKS, EDITABLE, EDITABLE_FIELDS, Kind, MemberData
@@ -29,10 +30,13 @@ from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEve
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
     completed_years,
+    full_on_error,
     id_facts,
     mask_id,
     mask_phone,
     normalise_id,
+    probation_ends,
+    probation_extension_errors,
     status_edit_error,
 )
 from dangjian.orgs.choices import OrgKind
@@ -49,12 +53,17 @@ def id_index(id_number: str) -> str:
     return crypto().blind_index(normalise_id(id_number), context=ID_CONTEXT)
 
 
-def field_errors(data: MemberData, *, today: date, born: date | None = None) -> dict[str, str]:
+def field_errors(
+    data: MemberData, *, today: date, born: date | None = None, extension_months: int = 0
+) -> dict[str, str]:
     """Row-level validation shared by forms, the API and imports (no database access). Fields in
     ``data.keep`` are stored already and not checked again; ``born`` is the stored birth date,
-    given when ``data`` keeps the stored ID number."""
+    given when ``data`` keeps the stored ID number; ``extension_months`` is the member's recorded
+    延长预备期, which moves the earliest 转正 date."""
     errors: dict[str, str] = {}
     keep = data.keep
+    if "id_number" in keep and born is None:
+        raise TypeError("field_errors needs the stored birth date when the ID number is kept")
     for key, check in CHECKS:
         if key not in keep and (message := check(getattr(data, key), today)):
             errors[key] = message
@@ -62,9 +71,13 @@ def field_errors(data: MemberData, *, today: date, born: date | None = None) -> 
         "full_on" not in errors
         and data.full_on
         and data.admitted_on
-        and data.full_on < data.admitted_on
+        and (
+            message := full_on_error(
+                data.admitted_on, data.full_on, extension_months=extension_months
+            )
+        )
     ):
-        errors["full_on"] = "转正日期不能早于入党日期"
+        errors["full_on"] = message
     if data.full_on and not data.admitted_on:
         errors["admitted_on"] = "填写了转正日期，请同时填写入党日期"
     elif data.status in (FULL, PROBATIONARY) and not data.admitted_on:
@@ -304,7 +317,12 @@ def update_member(
     locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     ensure_version(locked, expected_version, message=STALE_MEMBER)
     kept_id = "id_number" in data.keep
-    errors = field_errors(data, today=today, born=locked.birth_date if kept_id else None)
+    errors = field_errors(
+        data,
+        today=today,
+        born=locked.birth_date if kept_id else None,
+        extension_months=locked.probation_extension_months or 0,
+    )
     status_message = status_edit_error(locked.status, data.status)
     if status_message:
         errors.setdefault("status", status_message)
@@ -353,3 +371,64 @@ def reveal_id_number(member: Member, *, actor: Actor) -> str:
     require_permits_on(actor, MemberAction.REVEAL, member.org)
     audit.record("members.member.reveal_id", actor=actor, obj=member, org_path=member.org.path)
     return decrypt_id(member)
+
+
+@transaction.atomic
+def extend_probation(
+    member: Member,
+    *,
+    actor: Actor,
+    months: int,
+    decided_on: date,
+    reason: str,
+    today: date | None = None,
+) -> Member:
+    """延长预备期 as the 支部大会 decided it: once, 6 to 12 months, with its date and reason
+    (发展党员细则 第三十三条). 转正 is then at least a year plus these months after admission."""
+    require_permits_on(actor, MemberAction.CHANGE, member.org)
+    today = today or clock.today()
+    locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    errors = probation_extension_errors(
+        months=months,
+        decided_on=decided_on,
+        reason=reason,
+        admitted_on=locked.admitted_on,
+        already_extended=locked.probation_extension_months is not None,
+        is_full=locked.status == FULL or locked.full_on is not None,
+        today=today,
+    )
+    if not errors and (message := invisible_character_error(reason, label="延长原因")):
+        errors["reason"] = message
+    if errors:
+        raise ValidationError(errors)
+    assert locked.admitted_on is not None  # checked above
+    clean_reason = reason.strip()[:200]
+    fields = {
+        "probation_extension_months": months,
+        "probation_extended_on": decided_on,
+        "probation_extension_reason": clean_reason,
+    }
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    save_versioned(locked, expected_version=locked.version, fields=list(fields))
+    ends = probation_ends(locked.admitted_on, extension_months=months)
+    add_event(
+        locked,
+        EventKind.PROBATION_EXTENDED,
+        decided_on,
+        f"延长预备期{months}个月，至{ends:%Y-%m-%d}（{clean_reason[:100]}）",
+        actor,
+    )
+    audit.record(
+        "members.member.extend_probation",
+        actor=actor,
+        obj=locked,
+        org_path=locked.org.path,
+        changes={
+            "months": months,
+            "decided_on": decided_on.isoformat(),
+            "reason": clean_reason,
+            "probation_ends": ends.isoformat(),
+        },
+    )
+    return locked

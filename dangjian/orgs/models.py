@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
@@ -104,8 +104,15 @@ class CountySettings(models.Model):
         "组织关系介绍信有效期（月）", default=3
     )
     branch_term_years = models.PositiveSmallIntegerField("党支部委员会任期（年）", default=3)
+    # Six months is the central floor (党员教育管理工作条例 第二十四条); counties only lengthen.
     lost_contact_review_months = models.PositiveSmallIntegerField(
-        "失联多少个月后列入停止党籍审查", default=6
+        "失联多少个月后列入停止党籍审查",
+        default=6,
+        validators=[
+            MinValueValidator(6, "不得少于6个月（失去联系6个月以上方可审查停止党籍）"),
+            MaxValueValidator(24, "不得超过24个月"),
+        ],
+        help_text="不少于6个月（党员教育管理工作条例第二十四条），县级可延长，不能缩短",
     )
     extra_committee_posts = models.CharField(
         "其他支委职务（逗号分隔）", max_length=200, blank=True, default="青年委员,统战委员"

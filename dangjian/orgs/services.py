@@ -322,8 +322,14 @@ def update_county_settings(*, actor: Actor, values: dict[str, Any]) -> CountySet
         errors["transfer_letter_valid_months"] = "介绍信有效期应在1至12个月之间"
     if not 3 <= int(values["branch_term_years"]) <= 5:
         errors["branch_term_years"] = "党支部委员会任期应为3至5年（党章：三年至五年）"
-    if not 1 <= int(values["lost_contact_review_months"]) <= 24:
-        errors["lost_contact_review_months"] = "应在1至24个月之间"
+    review_months = int(values["lost_contact_review_months"])
+    if review_months < 6:
+        errors["lost_contact_review_months"] = (
+            "失联审查月数不得少于6个月（党员教育管理工作条例第二十四条：失去联系6个月以上），"
+            "县级只能延长，不能缩短"
+        )
+    elif review_months > 24:
+        errors["lost_contact_review_months"] = "失联审查月数应在6至24个月之间"
     if message := invisible_character_error(
         str(values["extra_committee_posts"]), label="其他支委职务"
     ):

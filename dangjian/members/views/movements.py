@@ -11,11 +11,12 @@ from django.urls import reverse
 
 from dangjian.core import clock
 from dangjian.core.generic import ConfirmActionView, ScopedListView, ServiceFormView
-from dangjian.members import movements
+from dangjian.members import movements, services
 from dangjian.members.choices import TransferStatus
 from dangjian.members.forms import (
     CommunityForm,
     DateOnlyForm,
+    ExtendProbationForm,
     MobilityForm,
     MoveForm,
     RejectForm,
@@ -28,7 +29,7 @@ from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.members.permissions import MemberAction
 from dangjian.orgs.models import OrgNode
 
-_DATES = ("on", "issued_on", "left_on", "registered_on", "served_on")
+_DATES = ("on", "issued_on", "left_on", "registered_on", "served_on", "decided_on")
 
 
 class MemberActionView(ServiceFormView):
@@ -121,6 +122,15 @@ class SuspendView(MemberActionView):
         return movements.suspend_membership(obj, actor=actor, **data)
 
 
+class ExtendProbationView(MemberActionView):
+    form_class = ExtendProbationForm
+    title = "延长预备期"
+    success_message = "已记录延长预备期"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.extend_probation(obj, actor=actor, today=clock.today(), **data)
+
+
 class CommunityView(MemberActionView):
     form_class = CommunityForm
     title = "社区报到（双报到）"
@@ -148,6 +158,7 @@ ACTIONS: dict[str, type[MemberActionView]] = {
     "lost-contact": LostContactView,
     "restore-contact": RestoreContactView,
     "suspend": SuspendView,
+    "extend-probation": ExtendProbationView,
     "community": CommunityView,
     "service": ServiceRecordView,
 }

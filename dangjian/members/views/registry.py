@@ -14,7 +14,6 @@ from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
 from dangjian.core.permissions import can_anywhere
-from dangjian.core.rules import add_months
 from dangjian.core.scoping import permits
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members import services
@@ -23,7 +22,14 @@ from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import MemberForm, edit_initial
 from dangjian.members.models import CommunityRegistration, Member
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import completed_years, id_like, mask_id, party_standing_years
+from dangjian.members.rules import (
+    completed_years,
+    id_like,
+    lost_contact_review_months,
+    mask_id,
+    party_standing_years,
+    suspension_review_due,
+)
 from dangjian.members.views.movements import ACTIONS
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
@@ -381,10 +387,11 @@ def dual_registration(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def suspension_review(request: HttpRequest) -> HttpResponse:
-    """Lost contact for the county's number of months (default 6, R2): due for 停止党籍 review."""
+    """Lost contact for six months or more (R2; a county may lengthen it): due for 停止党籍 review,
+    by the same date function as the service (``rules.suspension_review_due``)."""
     require_action(request, MemberAction.VIEW)
-    months = CountySettings.current().lost_contact_review_months
-    cutoff = add_months(clock.today(), -months)
+    months = lost_contact_review_months(CountySettings.current().lost_contact_review_months)
+    today = clock.today()
     lost = (
         Member.objects.visible_to(request.user, MemberAction.VIEW)
         .filter(status=MemberStatus.LOST_CONTACT)
@@ -392,14 +399,16 @@ def suspension_review(request: HttpRequest) -> HttpResponse:
         .only("id", "name", "lost_contact_since", "org__name", "org__path")
         .order_by("lost_contact_since")
     )
+
+    def due(member: Member) -> bool:
+        return suspension_review_due(member.lost_contact_since, today, months=months)
+
     return render(
         request,
         "members/suspension_review.html",
         {
-            "due": [m for m in lost if m.lost_contact_since and m.lost_contact_since <= cutoff],
-            "waiting": [
-                m for m in lost if not m.lost_contact_since or m.lost_contact_since > cutoff
-            ],
+            "due": [m for m in lost if due(m)],
+            "waiting": [m for m in lost if not due(m)],
             "months": months,
             "nav_active": "members",
         },
