@@ -180,24 +180,27 @@ class UserListView(ScopedListView):
 user_list = UserListView.as_view()
 
 
-@login_required
-def user_create(request: HttpRequest) -> HttpResponse:
-    require_action(request, AccountAction.MANAGE)
-    form = AccountCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user, password = services.create_account(
-                actor=request.user, **form.cleaned_data, now=clock.now()
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            return render(
-                request,
-                "accounts/user_created.html",
-                {"new_user": user, "password": password, "nav_active": "accounts"},
-            )
-    return render(request, "accounts/user_form.html", {"form": form, "nav_active": "accounts"})
+class UserCreateView(ServiceFormView):
+    """系统管理员 creates an account; the success page shows its one-time password once."""
+
+    action = AccountAction.MANAGE
+    form_class = AccountCreateForm
+    template_name = "accounts/user_form.html"
+    nav_active = "accounts"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.create_account(actor=actor, **data, now=clock.now())
+
+    def success_response(self, obj: Any, result: Any) -> HttpResponse:
+        user, password = result
+        context = {"new_user": user, "password": password}
+        return self.render_page(context, "accounts/user_created.html")
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("accounts:user_list")  # the cancel link (the form page shows none)
+
+
+user_create = UserCreateView.as_view()
 
 
 class _AccountAdmin(ServiceFormView):

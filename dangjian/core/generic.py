@@ -151,7 +151,8 @@ class ServiceFormView(_Redirecting):
     """A form whose valid data goes to one service call.
 
     Declare ``queryset``/``action``, ``form_class``, ``run`` and the success message and URL;
-    ``errors_as`` maps a service argument name to the form field that supplied it.
+    ``errors_as`` maps a service argument name to the form field that supplied it. A page whose
+    success is a page of its own rather than a redirect overrides ``success_response``.
     """
 
     form_class: ClassVar[type[forms.BaseForm]]
@@ -196,11 +197,16 @@ class ServiceFormView(_Redirecting):
             except ValidationError as exc:
                 apply_service_errors(self.error_form(form, exc), exc, self.errors_as)
             else:
-                message = self.get_success_message(obj, result)
-                if message:
-                    messages.success(request, message)
-                return self.redirect(self.get_success_url(obj, result))
+                return self.success_response(obj, result)
         return self.show(obj, form)
+
+    def success_response(self, obj: Any, result: Any) -> HttpResponse:
+        """After the service call: the message and the redirect. A page that shows its result
+        once instead (a one-time password) renders it here."""
+        message = self.get_success_message(obj, result)
+        if message:
+            messages.success(self.request, message)
+        return self.redirect(self.get_success_url(obj, result))
 
     def show(self, obj: Any, form: forms.BaseForm) -> HttpResponse:
         context = {

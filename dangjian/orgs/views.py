@@ -3,11 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 
 from dangjian.core import clock
@@ -15,7 +12,6 @@ from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormV
 from dangjian.core.panels import ORG_DETAIL, render_panels
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits, subtree_q
-from dangjian.core.views import get_scoped_or_404
 from dangjian.orgs import services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.filtersets import OrgNodeFilterSet
@@ -101,31 +97,34 @@ tree = TreeView.as_view()
 children = ChildrenView.as_view()
 
 
-@login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    node = get_scoped_or_404(
-        request, OrgNode.objects.select_related("parent", "enterprise"), OrgAction.VIEW, pk
-    )
-    kids = OrgNode.objects.visible_to(request.user, OrgAction.VIEW).filter(parent_id=node.pk)
-    can = {
-        action.split(".")[1]: permits(request.user, action, path=node.path, pk=node.pk)
-        for action in (OrgAction.ADD, OrgAction.CHANGE, OrgAction.MOVE, OrgAction.DISSOLVE)
-    }
-    child_kinds = [(k, OrgKind(k).label) for k in allowed_child_kinds(node.kind)]
-    return render(
-        request,
-        "orgs/detail.html",
-        {
-            "nav_active": "orgs",
-            "node": node,
-            "panels": render_panels(ORG_DETAIL, request, node),
-            "profile": getattr(node, "enterprise", None),
+class DetailView(ScopedDetailView):
+    """One organisation: its profile, the panels other apps register, children and actions."""
+
+    queryset = OrgNode.objects.select_related("parent", "enterprise")
+    action = OrgAction.VIEW
+    template_name = "orgs/detail.html"
+    context_object_name = "node"
+    nav_active = "orgs"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        user = self.request.user
+        kids = OrgNode.objects.visible_to(user, self.action).filter(parent_id=obj.pk)
+        can = {
+            action.split(".")[1]: permits(user, action, path=obj.path, pk=obj.pk)
+            for action in (OrgAction.ADD, OrgAction.CHANGE, OrgAction.MOVE, OrgAction.DISSOLVE)
+        }
+        child_kinds = [(k, OrgKind(k).label) for k in allowed_child_kinds(obj.kind)]
+        return {
+            "panels": render_panels(ORG_DETAIL, self.request, obj),
+            "profile": getattr(obj, "enterprise", None),
             "children": kids.only(*NODE_LIST_FIELDS),
-            "breadcrumb": _breadcrumb(request.user, node),
+            "breadcrumb": _breadcrumb(user, obj),
             "can": can,
-            "child_kinds": child_kinds if not node.is_dissolved else [],
-        },
-    )
+            "child_kinds": child_kinds if not obj.is_dissolved else [],
+        }
+
+
+detail = DetailView.as_view()
 
 
 def _kind_label(kind: str) -> str:

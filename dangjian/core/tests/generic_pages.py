@@ -77,6 +77,13 @@ class Rename(ServiceFormView):
         return reverse("orgs:detail", args=[obj.pk])
 
 
+class RenameShowingResult(Rename):
+    """Answers with a page of its own after the service call (like account creation)."""
+
+    def success_response(self, obj: Any, result: Any) -> Any:
+        return self.render_page({"node": result}, "generic_test/detail.html")
+
+
 class ClearShortName(ConfirmActionView):
     queryset = OrgNode.objects.all()
     action = OrgAction.CHANGE
@@ -97,6 +104,7 @@ pages = (
         path("every/", EveryNodeList.as_view(), name="every"),
         path("<pk:pk>/", NodeDetail.as_view(), name="detail"),
         path("<pk:pk>/rename/", Rename.as_view(), name="rename"),
+        path("<pk:pk>/rename-shown/", RenameShowingResult.as_view(), name="rename_shown"),
         path("<pk:pk>/clear/", ClearShortName.as_view(), name="clear"),
     ],
     "generic_test",

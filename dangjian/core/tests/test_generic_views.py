@@ -129,6 +129,18 @@ def test_htmx_submit_answers_with_hx_location(branches) -> None:
     assert mine.short_name == "一支部"
 
 
+def test_success_response_may_render_a_result_page_instead_of_redirecting(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    response = client.post(f"/generic-test/{mine.pk}/rename-shown/", {"short_name": "一支部"})
+    assert response.status_code == 200 and "Location" not in response
+    assert response.context["node"].short_name == "一支部"
+    assert list(get_messages(response.wsgi_request)) == []
+    refused = client.post(f"/generic-test/{mine.pk}/rename-shown/", {"short_name": REFUSED})
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {"short_name": ["该简称已被占用"]}
+
+
 def test_confirm_asks_on_get_and_acts_on_post(branches) -> None:
     mine, _ = branches
     client = _client("secretary", mine)

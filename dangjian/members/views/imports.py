@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from dangjian.core import clock
+from dangjian.core.generic import ScopedDetailView
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.views import get_scoped_or_404, require_action
 from dangjian.members.downloads import template_download, xlsx_attachment
@@ -115,27 +117,50 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
     return job
 
 
-@login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+class _ImportJobView(ScopedDetailView):
+    """One import job, in scope for the import and uploaded by this account (else a 404)."""
+
+    action = MemberAction.IMPORT
+    context_object_name = "job"
+
+    def get_object(self) -> ImportJob:
+        return _job(self.request, self.kwargs["pk"])
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # As the function views answered: a POST is read like GET, not a 405.
+        return self.get(request, *args, **kwargs)
+
+
+class ImportJobView(_ImportJobView):
     # Stale jobs are failed by the scheduler's periodic job (``mark_stale_failed``), not a GET.
-    job = _job(request, pk)
-    from dangjian.members.workbook.jobs import upload_present
+    template_name = "members/import_job.html"
+    nav_active = "members"
 
-    context = {"job": job, "upload_present": upload_present(job), "nav_active": "members"}
-    return render(request, "members/import_job.html", context)
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        from dangjian.members.workbook.jobs import upload_present
+
+        return {"upload_present": upload_present(obj)}
 
 
-@login_required
-def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    if job.status == ImportStatus.IMPORTING:
-        from dangjian.members.workbook.jobs import live_rows
+class ImportProgressView(_ImportJobView):
+    """The htmx partial polled while the job runs; a finished job reloads the page."""
 
-        job.processed_rows = live_rows(job) or job.processed_rows
-    response = render(request, "members/_import_progress.html", {"job": job})
-    if job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
-        response["HX-Refresh"] = "true"  # finished: reload the page to show the outcome
-    return response
+    template_name = "members/_import_progress.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        job = self.get_object()
+        if job.status == ImportStatus.IMPORTING:
+            from dangjian.members.workbook.jobs import live_rows
+
+            job.processed_rows = live_rows(job) or job.processed_rows
+        response = self.render_page({"job": job})
+        if job.status not in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
+            response["HX-Refresh"] = "true"  # finished: reload the page to show the outcome
+        return response
+
+
+job_detail = ImportJobView.as_view()
+job_progress = ImportProgressView.as_view()
 
 
 @login_required

@@ -338,78 +338,76 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "members/_revealed.html", {"value": full})
 
 
-@login_required
-def dual_registration(request: HttpRequest) -> HttpResponse:
+class DualRegistrationView(ScopedListView):
     """双报到: per enterprise, in-service members not yet registered with a community."""
-    require_action(request, MemberAction.VIEW)
-    members = (
-        Member.objects.visible_to(request.user, MemberAction.VIEW)
-        .filter(status__in=IN_SERVICE)
-        .annotate(registered=Exists(CommunityRegistration.objects.filter(member=OuterRef("pk"))))
-    )
-    enterprises = (
-        OrgNode.objects.visible_to(request.user, OrgAction.VIEW)
-        .filter(kind=OrgKind.ENTERPRISE)
-        .only("id", "name", "path")
-    )
-    by_path: dict[str, dict[str, Any]] = {
-        e.path: {"org": e, "total": 0, "missing": 0} for e in enterprises
-    }
-    for row in members.values("org__path").annotate(
-        total=Count("id"), missing=Count("id", filter=Q(registered=False))
-    ):
-        path = row["org__path"]
-        # The deepest enterprise above the branch owns it (enterprises may nest).
-        owner = next(
-            (by_path[path[:k]] for k in range(len(path), 0, -4) if path[:k] in by_path), None
+
+    queryset = Member.objects.filter(status__in=IN_SERVICE)
+    action = MemberAction.VIEW
+    template_name = "members/dual_registration.html"
+    nav_active = "members"
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        members = rows.annotate(
+            registered=Exists(CommunityRegistration.objects.filter(member=OuterRef("pk")))
         )
-        if owner is not None:
-            owner["total"] += row["total"]
-            owner["missing"] += row["missing"]
-    rows = [entry for entry in by_path.values() if entry["total"]]
-    for entry in rows:
-        entry["rate"] = round((entry["total"] - entry["missing"]) * 100 / entry["total"])
-    unregistered = (
-        members.filter(registered=False)
-        .select_related("org")
-        .only("id", "name", "org__name", "org__path", "post")[:500]
-    )
-    return render(
-        request,
-        "members/dual_registration.html",
-        {
-            "rows": rows,
-            "unregistered": unregistered,
-            "nav_active": "members",
-        },
-    )
+        enterprises = (
+            OrgNode.objects.visible_to(self.request.user, OrgAction.VIEW)
+            .filter(kind=OrgKind.ENTERPRISE)
+            .only("id", "name", "path")
+        )
+        by_path: dict[str, dict[str, Any]] = {
+            e.path: {"org": e, "total": 0, "missing": 0} for e in enterprises
+        }
+        for row in members.values("org__path").annotate(
+            total=Count("id"), missing=Count("id", filter=Q(registered=False))
+        ):
+            path = row["org__path"]
+            # The deepest enterprise above the branch owns it (enterprises may nest).
+            owner = next(
+                (by_path[path[:k]] for k in range(len(path), 0, -4) if path[:k] in by_path), None
+            )
+            if owner is not None:
+                owner["total"] += row["total"]
+                owner["missing"] += row["missing"]
+        report = [entry for entry in by_path.values() if entry["total"]]
+        for entry in report:
+            entry["rate"] = round((entry["total"] - entry["missing"]) * 100 / entry["total"])
+        unregistered = (
+            members.filter(registered=False)
+            .select_related("org")
+            .only("id", "name", "org__name", "org__path", "post")[:500]
+        )
+        return {"rows": report, "unregistered": unregistered}
 
 
-@login_required
-def suspension_review(request: HttpRequest) -> HttpResponse:
+class SuspensionReviewView(ScopedListView):
     """Lost contact for six months or more (R2; a county may lengthen it): due for 停止党籍 review,
     by the same date function as the service (``rules.suspension_review_due``)."""
-    require_action(request, MemberAction.VIEW)
-    months = lost_contact_review_months(CountySettings.current().lost_contact_review_months)
-    today = clock.today()
-    lost = (
-        Member.objects.visible_to(request.user, MemberAction.VIEW)
-        .filter(status=MemberStatus.LOST_CONTACT)
+
+    queryset = (
+        Member.objects.filter(status=MemberStatus.LOST_CONTACT)
         .select_related("org")
         .only("id", "name", "lost_contact_since", "org__name", "org__path")
         .order_by("lost_contact_since")
     )
+    action = MemberAction.VIEW
+    template_name = "members/suspension_review.html"
+    nav_active = "members"
 
-    def due(member: Member) -> bool:
-        return suspension_review_due(member.lost_contact_since, today, months=months)
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        months = lost_contact_review_months(CountySettings.current().lost_contact_review_months)
+        today = clock.today()
 
-    return render(
-        request,
-        "members/suspension_review.html",
-        {
+        def due(member: Member) -> bool:
+            return suspension_review_due(member.lost_contact_since, today, months=months)
+
+        lost = list(rows)
+        return {
             "due": [m for m in lost if due(m)],
             "waiting": [m for m in lost if not due(m)],
             "months": months,
-            "nav_active": "members",
-        },
-    )
+        }
+
+
+dual_registration = DualRegistrationView.as_view()
+suspension_review = SuspensionReviewView.as_view()
