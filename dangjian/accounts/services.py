@@ -36,7 +36,6 @@ from dangjian.core.permissions import (
     ADMIN_ROLES,
     BUSINESS_ROLES,
     Role,
-    admin_role,
     has_platform_scope,
     identity_roles,
     roles_for,
@@ -302,7 +301,7 @@ def api_token_digest(token: str) -> str:
 
 def may_manage_any_tokens(actor: Actor) -> bool:
     """系统管理员 creates tokens for other accounts and revokes any; others manage their own."""
-    return admin_role(actor) == Role.SYSADMIN
+    return has_platform_scope(actor, AccountAction.MANAGE)
 
 
 def _may_manage_tokens_of(actor: Actor, user: User) -> bool:

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dangjian.core.apierrors import ExplainedAuthenticationFailed, ExplainedPermissionDenied
-from dangjian.core.errors import NotVisible
+from dangjian.core.errors import NOT_VISIBLE_MESSAGE, NotVisible
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -27,14 +27,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         pass
     elif isinstance(exc, Http404 | exceptions.NotFound | NotVisible):
         if isinstance(exc, NotVisible) and (request := context.get("request")) is not None:
-            from dangjian.core.denials import record_denial
+            from dangjian.core.denials import record_service_refusal
 
-            record_denial(
-                request.user,
-                method=request.method or "",
-                changes={"path": request.path, "refused_by": "service"},
-            )
-        exc = exceptions.NotFound("对象不存在或不在您的授权范围内")
+            record_service_refusal(request)
+        exc = exceptions.NotFound(NOT_VISIBLE_MESSAGE)
     elif isinstance(exc, exceptions.NotAuthenticated):
         exc = exceptions.NotAuthenticated("请先登录")
     elif isinstance(exc, exceptions.AuthenticationFailed):

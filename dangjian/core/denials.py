@@ -136,3 +136,13 @@ def flush_closed_windows(now: datetime | None = None) -> int:
             audit.lock_chain()
             DenialWindow.objects.filter(opened_at__lt=cutoff, repeats=0).delete()
     return written
+
+
+def record_service_refusal(request: Any) -> None:
+    """A service found the object outside the user's scope (``NotVisible``): logged as the page
+    logs a hidden object it refused itself, whichever edge (page or API) answers the 404."""
+    record_denial(
+        request.user,
+        method=request.method or "",
+        changes={"path": request.path, "refused_by": "service"},
+    )

@@ -80,13 +80,8 @@ class NotVisibleMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, NotVisible):
-            from dangjian.core.denials import record_denial
+            from dangjian.core.denials import record_service_refusal
 
-            # Logged like any hidden object the page itself refused (get_scoped_or_404).
-            record_denial(
-                request.user,
-                method=request.method or "",
-                changes={"path": request.path, "refused_by": "service"},
-            )
+            record_service_refusal(request)
             return response_for_exception(request, Http404(str(exception)))
         return None

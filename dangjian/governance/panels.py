@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from dangjian.core import clock
 from dangjian.core.panels import ORG_DETAIL, Panel, register_panel
+from dangjian.core.permissions import admin_role
 from dangjian.core.scoping import permits
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.services import governance_context
@@ -16,7 +17,10 @@ from dangjian.members.permissions import MemberAction
 from dangjian.orgs.models import OrgNode
 
 
-def org_section(request: HttpRequest, node: OrgNode) -> dict[str, Any]:
+def org_section(request: HttpRequest, node: OrgNode) -> dict[str, Any] | None:
+    # Committees and their members are business data: 三员 accounts see the tree's names only.
+    if admin_role(request.user):
+        return None
     can = {
         name: permits(request.user, action, path=node.path, pk=node.pk)
         for name, action in (

@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.urls import reverse
 
 from dangjian.core import clock
@@ -66,8 +65,7 @@ class TreeView(ScopedListView):
         query = self.search()
         if not query:
             return {"roots": scope_roots(self.request.user, self.action, only=NODE_LIST_FIELDS)}
-        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
-        return {"page": page, "query": f"q={query}"}
+        return super().list_context(rows)  # page links keep the search, url-encoded
 
     def get_context(self, obj: Any) -> dict[str, Any]:
         return {

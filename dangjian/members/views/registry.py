@@ -273,7 +273,7 @@ class MemberCreateView(_MemberFormView):
         return f"在“{obj.name}”登记党员"
 
     def cancel_url(self, obj: Any) -> str:
-        return f"/orgs/{obj.pk}/"
+        return reverse("orgs:detail", args=[obj.pk])
 
     def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
         return services.register_member(
@@ -305,7 +305,7 @@ class MemberEditView(_MemberFormView):
         return f"编辑“{obj.name}”"
 
     def cancel_url(self, obj: Any) -> str:
-        return f"/members/{obj.pk}/"
+        return reverse("members:detail", args=[obj.pk])
 
     def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
         services.update_member(
