@@ -456,3 +456,11 @@ def test_api_shows_the_management_states_read_only(client_for, org) -> None:
         content_type="application/json",
     )
     assert Member.objects.get(pk=member.pk).lost_contact_since == D(2026, 2, 1)
+
+
+def test_the_template_offers_only_the_standings_a_file_may_register() -> None:
+    from dangjian.members.fields import BY_NAME
+    from dangjian.members.workbook.template import NOTES, _options
+
+    assert _options(BY_NAME["status"]) == ["正式党员", "预备党员"]
+    assert any("管理状态" in note for note in NOTES)
