@@ -38,13 +38,17 @@ class Finding:
     source: str = ""
 
 
-def may_hold_post(standing: str, rights_suspended: bool = False) -> bool:
-    """Every committee post needs a full member with the right to be elected: a probationary
-    member has no 被选举权 (党章第七条), whatever the post."""
-    return standing == FULL_STANDING and not rights_suspended
-
-
 POST_REFUSED = "委员会成员必须是正式党员，预备党员没有被选举权"
+POST_RIGHTS_REFUSED = "该党员目前没有被选举权（受留党察看处分期间或党员权利中止期间），不能担任委员"
+
+
+def post_refusal(standing: str, *, may_be_elected: bool) -> str | None:
+    """Every committee post needs a full member with the right to be elected: a probationary
+    member has no 被选举权 (党章第七条), whatever the post, nor has a member under 留党察看 or
+    whose rights are suspended (选举工作条例 第五条; ``members.rules.has_voting_rights``)."""
+    if standing != FULL_STANDING:
+        return POST_REFUSED
+    return None if may_be_elected else POST_RIGHTS_REFUSED
 
 
 def post_combination_error(

@@ -196,7 +196,7 @@ def test_historical_member_is_reactivated(org) -> None:
     old = services.register_member(
         actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="老党员")
     )
-    Member.objects.filter(pk=old.pk).update(status=MemberStatus.HISTORICAL)
+    Member.objects.filter(pk=old.pk).update(status=MemberStatus.TRANSFERRED)
     report = importer.validate(
         workbook([row("老党员", services.decrypt_id(old))]), actor=SystemActor("tests")
     )
