@@ -21,7 +21,6 @@ from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
-from dangjian.orgs.permissions import OrgAction
 
 
 class _GovernanceForm(ServiceFormView):
@@ -107,7 +106,7 @@ class SeatView(_TermForm):
 
     def get_form(self, obj: Any) -> forms.BaseForm:
         candidates = (
-            services.seat_candidates(obj, self.request.user)
+            services.post_eligible(services.seat_candidates(obj, self.request.user))
             .order_by("name", "pk")
             .values_list("pk", "name")[:1000]
         )
@@ -186,7 +185,7 @@ class UnityView(ScopedListView):
     """County list: chairman is not the Party secretary and no reason is recorded."""
 
     queryset = OrgNode.objects.filter(kind=OrgKind.ENTERPRISE, dissolved_on__isnull=True)
-    action = OrgAction.VIEW
+    action = GovernanceAction.VIEW
     template_name = "governance/unity.html"
     nav_active = "governance"
 
