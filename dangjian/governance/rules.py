@@ -1,7 +1,8 @@
 """Pure structure and term rules for Party organisations (rules.md O1, O2, O4–O10).
 
 Each check returns findings with a level, a Chinese explanation and the article it rests on, so
-the org page can say why, not just what. Every check has its own code.
+the org page can say why, not just what. Every check has its own code, prefixed by the
+rules.md row it implements (O2: the joint branch of 第五条; O10: the SOE regulation's sizes).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def branch_findings(facts: BranchFacts) -> list[Finding]:
         found.append(
             Finding(
                 ERROR,
-                "O1-joint-branch",
+                "O2-joint-branch",
                 f"正式党员不足3人（现有{facts.full_members}人），不能单独"
                 "成立党支部，应与相邻单位成立联合党支部",
                 SOURCE_JOINT_BRANCH,
