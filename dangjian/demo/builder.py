@@ -167,7 +167,12 @@ def _party_structure(
     else:
         branch_code = f"{code}-ZB1"
         branch = _add(
-            county, ent, OrgKind.BRANCH, branch_code, _branch_name(name, "", plan, branch_code), founded
+            county,
+            ent,
+            OrgKind.BRANCH,
+            branch_code,
+            _branch_name(name, "", plan, branch_code),
+            founded,
         )
         _add(county, branch, OrgKind.PARTY_GROUP, f"{code}-ZB1-XZ1", "第一党小组", founded)
 
@@ -199,9 +204,7 @@ def _record_setup_approvals(county: DemoCounty) -> None:
     for code, node in sorted(county.nodes.items()):
         if node.kind not in org_services.APPROVED_KINDS:
             continue
-        findings = kind_size_findings(
-            node.kind, in_service_count(size_scope(node)), approved=False
-        )
+        findings = kind_size_findings(node.kind, in_service_count(size_scope(node)), approved=False)
         if not findings:
             continue
         upper = upper_party_org_of(node)

@@ -11,11 +11,13 @@ class GovernanceConfig(AppConfig):
         from dangjian.governance import (
             audit_names,  # noqa: F401 — declares the audit names
             panels,
-            permissions,  # noqa: F401 — declares the actions
+            permissions,
         )
 
         # Committees are business data: admin roles see the tree's names, not its governance.
         register_nav(
-            NavEntry("governance", "班子建设", "governance:unity", 40, permissions.GovernanceAction.VIEW)
+            NavEntry(
+                "governance", "班子建设", "governance:unity", 40, permissions.GovernanceAction.VIEW
+            )
         )
         panels.register_panels()

@@ -275,9 +275,7 @@ def _member_counts(org: OrgNode) -> dict[str, int]:
 def in_service_count(org: OrgNode) -> int:
     """党员人数 for the size of a 党委 or 党总支: members in service in the subtree, 正式 and
     预备 alike (the one place that names the statuses counted: ``IN_SERVICE``)."""
-    return Member.objects.filter(
-        subtree_q("org__path", org.path), status__in=IN_SERVICE
-    ).count()
+    return Member.objects.filter(subtree_q("org__path", org.path), status__in=IN_SERVICE).count()
 
 
 def _findings(
@@ -318,9 +316,7 @@ def _kind_size_findings(org: OrgNode) -> list[Finding]:
         return []
     scope = size_scope(org)
     members = in_service_count(scope)
-    return kind_size_findings(
-        org.kind, members, approved=current_setup_approval(org) is not None
-    )
+    return kind_size_findings(org.kind, members, approved=current_setup_approval(org) is not None)
 
 
 def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:

@@ -56,7 +56,9 @@ def _upper_intro(org: OrgNode) -> dict[str, Any]:
     """Which organisation approves the secretaries and receives the members' 备案."""
     upper = upper_party_org_of(org)
     if upper is None:
-        return {"intro": "本组织的上级党组织不在本平台内：书记、副书记的批准和委员的备案按其要求办理。"}
+        return {
+            "intro": "本组织的上级党组织不在本平台内：书记、副书记的批准和委员的备案按其要求办理。"
+        }
     return {"intro": f"上级党组织：{upper.name}（书记、副书记报其批准，其他委员报其备案）。"}
 
 

@@ -5,7 +5,6 @@ from django.db import models
 from treebeard.mp_tree import MP_Node
 
 from dangjian.core.ownership import OrgOwned
-
 from dangjian.orgs.choices import PARTY_KINDS, OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.querysets import OrgNodeManager
 

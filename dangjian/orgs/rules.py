@@ -77,7 +77,11 @@ def credit_code_error(code: str) -> str | None:
 # parent is one (a branch under a 党委), else the Party organisation of the nearest enterprise or
 # group above its own (up to the 国资中心's 党委). 党小组 are part of their branch.
 ENTITY_KINDS = frozenset({OrgKind.SUPERVISOR, OrgKind.GROUP, OrgKind.ENTERPRISE})
-PARTY_RANK = {OrgKind.PARTY_COMMITTEE: 3, OrgKind.GENERAL_BRANCH: 2, OrgKind.BRANCH: 1}
+PARTY_RANK: dict[str, int] = {
+    OrgKind.PARTY_COMMITTEE: 3,
+    OrgKind.GENERAL_BRANCH: 2,
+    OrgKind.BRANCH: 1,
+}
 
 
 @dataclass(frozen=True)

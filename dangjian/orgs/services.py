@@ -26,8 +26,8 @@ from dangjian.core.rules import (
     invisible_character_error,
 )
 from dangjian.core.scoping import in_subtree, require_anywhere, require_permits_on, subtree_q
-from dangjian.orgs.choices import OrgKind
 from dangjian.core.validators import check_date, check_name
+from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import (
     CountySettings,
     EnterpriseProfile,

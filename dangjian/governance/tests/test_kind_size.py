@@ -83,8 +83,13 @@ def test_general_branch_counts_full_and_probationary_members_of_its_subtree() ->
         admitted_on=_today() - timedelta(days=30),
     )
     assert "O10-general-branch-approval" in _codes(general)  # 49 members
-    make_member(branch, name="第五十人", status="probationary", full_on=None,
-                admitted_on=_today() - timedelta(days=40))
+    make_member(
+        branch,
+        name="第五十人",
+        status="probationary",
+        full_on=None,
+        admitted_on=_today() - timedelta(days=40),
+    )
     assert not [c for c in _codes(general) if c.startswith("O10")]  # 50, two of them 预备
 
 
@@ -131,7 +136,11 @@ def test_an_approval_silences_the_warning_for_that_kind_only(org) -> None:
 )
 def test_bad_approval_names_its_field_and_writes_nothing(values, field, fragment) -> None:
     general = make_party_org(kind=ZZ)
-    good = {"approving_body": "上级党委", "approval_ref": "党〔2026〕1号", "approved_on": date(2026, 1, 5)}
+    good = {
+        "approving_body": "上级党委",
+        "approval_ref": "党〔2026〕1号",
+        "approved_on": date(2026, 1, 5),
+    }
     before = AuditEntry.objects.count()
     with pytest.raises(ValidationError) as caught:
         org_services.record_setup_approval(actor=TESTS, org=general, **{**good, **values})
