@@ -60,7 +60,7 @@ def test_supervisor_sees_the_county_with_real_counts_and_search(browser, live) -
     assert page.locator("#org-tree").get_by_text("X县国有资产管理服务中心").is_visible()
     page.get_by_placeholder("按名称或编码搜索").fill("燃气")
     page.get_by_role("button", name="搜索").click()
-    assert page.get_by_role("link", name="X县燃气有限公司").is_visible()
+    assert page.get_by_role("link", name="X县燃气有限公司", exact=True).is_visible()
     page.close()
 
 
