@@ -28,6 +28,7 @@ from dangjian.governance.rules import (
     branch_findings,
     extension_error,
     joined_posts,
+    kind_size_findings,
     post_combination_error,
     post_refusal,
     same_person,
@@ -40,9 +41,11 @@ from dangjian.members.choices import IN_SERVICE
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import has_voting_rights, party_standing_years
-from dangjian.members.selectors import full_q
+from dangjian.members.selectors import full_q, voting_q
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
+from dangjian.orgs.hierarchy import size_scope
 from dangjian.orgs.models import CountySettings, OrgNode
+from dangjian.orgs.services import APPROVED_KINDS, current_setup_approval
 
 COMMITTEE_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.PARTY_COMMITTEE)
 SINGLE_POSTS = {
@@ -121,6 +124,12 @@ def seat_candidates(term: CommitteeTerm, actor: Actor) -> Any:
     return (
         members if isinstance(actor, SystemActor) else members.visible_to(actor, MemberAction.VIEW)
     )
+
+
+def post_eligible(members: Any, on: date) -> Any:
+    """Of ``members``, those the seat form offers: members with the right to be elected on
+    ``on`` (正式党员, not under 留党察看, rights not suspended; ``members.selectors.voting_q``)."""
+    return members.filter(voting_q(on))
 
 
 def _post_key(post: str, label: str) -> str:
@@ -266,6 +275,12 @@ def _member_counts(org: OrgNode) -> dict[str, int]:
     )
 
 
+def in_service_count(org: OrgNode) -> int:
+    """党员人数 for the size of a 党委 or 党总支: members in service in the subtree, 正式 and
+    预备 alike (the one place that names the statuses counted: ``IN_SERVICE``)."""
+    return Member.objects.filter(subtree_q("org__path", org.path), status__in=IN_SERVICE).count()
+
+
 def _findings(
     org: OrgNode,
     counts: dict[str, int],
@@ -291,14 +306,24 @@ def _findings(
                 ),
             )
         )
+    found += _kind_size_findings(org)
     state = (
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
     )
     return found + term_findings(state)
 
 
+def _kind_size_findings(org: OrgNode) -> list[Finding]:
+    """党委 and 党总支 against the SOE regulation's sizes, unless an approval is recorded."""
+    if org.kind not in APPROVED_KINDS:
+        return []
+    scope = size_scope(org)
+    members = in_service_count(scope)
+    return kind_size_findings(org.kind, members, approved=current_setup_approval(org) is not None)
+
+
 def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
-    """Warnings and errors for a Party organisation (three queries whatever the size)."""
+    """Warnings and errors for a Party organisation (a constant number of queries)."""
     if org.kind not in COMMITTEE_KINDS:
         return []
     term = current_term(org)

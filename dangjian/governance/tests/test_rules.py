@@ -51,7 +51,7 @@ def codes(found) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("branch", "expected"),
     [
-        (facts(2, committee=1), [("error", "O1-joint-branch")]),
+        (facts(2, committee=1), [("error", "O2-joint-branch")]),
         (facts(3, committee=1), []),
         (facts(6, committee=2, posts=(SEC, DEP)), []),
         (facts(6, committee=2, posts=(SEC, ORG)), [("warning", "O4-small-branch")]),
