@@ -55,6 +55,10 @@ MANAGEMENT_FIELDS = (
     "suspended_on",
     "exited_on",
     "exit_kind",
+    # 延长预备期, recorded by its own service.
+    "probation_extension_months",
+    "probation_extended_on",
+    "probation_extension_reason",
 )
 
 

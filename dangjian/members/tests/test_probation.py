@@ -138,6 +138,8 @@ def test_extension_page(client_for, org) -> None:
     assert done.status_code == 302
     assert Member.objects.get(pk=member.pk).probation_extension_months == 6
     assert "2026-09-01决定" in client.get(f"/members/{member.pk}/").content.decode()
+    body = client.get(f"/api/members/{member.pk}/").json()  # the API shows it, read-only
+    assert (body["probation_extension_months"], body["probation_extended_on"]) == (6, "2026-09-01")
 
 
 def test_a_full_member_without_a_full_on_date_is_not_on_probation(client_for, org) -> None:
