@@ -1,6 +1,6 @@
 """Generic scoped pages: each app declares a queryset, an action, a form and a service call.
 
-Four views cover the pages of the platform (ADR 0022):
+Five views cover the pages of the platform (ADR 0022):
 
 - ``ScopedListView``: rows through ``visible_to(user, action)`` (or, with ``tree_scoped = False``,
   every row once the role allows the action), an optional django-filter FilterSet (the same class
