@@ -22,7 +22,6 @@ object out of scope come from ``get_scoped_or_404`` / ``require_action``, as on 
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -34,6 +33,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views import View
 from django_htmx.http import HttpResponseLocation
 
+from dangjian.core.downloads import attachment
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.views import get_scoped_or_404, require_action
 
@@ -278,14 +278,6 @@ class ConfirmActionView(_Redirecting):
         if message:
             messages.success(request, message)
         return self.redirect(self.get_success_url(obj, result))
-
-
-def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    """``data`` as a download: never shown in the browser, never sniffed as another type."""
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 class ScopedDownloadView(ScopedView):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from dangjian.core.generic import attachment
+from dangjian.core.downloads import attachment
 from dangjian.members.permissions import MemberAction
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode

@@ -103,15 +103,20 @@ class NoteForm(forms.Form):
     note = forms.FileField(label="简称文件")
 
 
-class RenameFromFile(Rename):
+class RenameFromFile(ServiceFormView):
     """A form with a file field: the upload's text becomes the short name."""
 
+    queryset = OrgNode.objects.all()
+    action = OrgAction.CHANGE
     form_class = NoteForm
     title = "上传简称"
     errors_as = {"short_name": "note"}
 
     def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
         return rename(obj, actor=actor, short_name=data["note"].read().decode())
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("orgs:detail", args=[obj.pk])
 
 
 class EveryNodeDetail(NodeDetail):
