@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -49,7 +50,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         user = token.user
         now = clock.now()
         kind, message = token_use_refusal(
-            _token_use(request, token, user), now, _policy(), today=clock.today()
+            _token_use(request, token, user), now, _policy(), today=timezone.localdate(now)
         )
         if kind == "password":
             raise ExplainedPermissionDenied(message)

@@ -153,3 +153,9 @@ class ApiTokenForm(BootstrapFormMixin, forms.Form):
         if problem:
             raise forms.ValidationError(problem)
         return name
+
+
+class UnlockForm(forms.Form):
+    """The lockout page's 解锁 button: the user name as posted (names are matched exactly)."""
+
+    username = forms.CharField(required=False, strip=False)

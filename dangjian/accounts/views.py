@@ -8,17 +8,15 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,15 +29,20 @@ from dangjian.accounts.forms import (
     PasswordChangeForm,
     SecurityPolicyForm,
     TokenForm,
+    UnlockForm,
 )
 from dangjian.accounts.middleware import PASSWORD_EXPIRED_KEY
 from dangjian.accounts.models import ApiToken, Grant, User
 from dangjian.accounts.permissions import AccountAction
 from dangjian.accounts.rules import token_holder_error, token_status
 from dangjian.core import clock
-from dangjian.core.forms import apply_service_errors
-from dangjian.core.generic import ConfirmActionView, ScopedListView, ServiceFormView
-from dangjian.core.views import require_action
+from dangjian.core.generic import (
+    ConfirmActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedView,
+    ServiceFormView,
+)
 from dangjian.orgs.models import OrgNode
 
 
@@ -56,27 +59,40 @@ def lockout_response(
     return render(request, "accounts/locked.html", {"minutes": minutes}, status=429)
 
 
-@login_required
-def password_change(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)
-    form = PasswordChangeForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_password(
-                user,
-                new_password=form.cleaned_data["new_password1"],
-                actor=user,
-                now=clock.now(),
-            )
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            update_session_auth_hash(request, user)
-            request.session.pop(PASSWORD_EXPIRED_KEY, None)
-            messages.success(request, "密码已修改")
-            return redirect("home")
-    forced = user.must_change_password or bool(request.session.get(PASSWORD_EXPIRED_KEY))
-    return render(request, "accounts/password_change.html", {"form": form, "forced": forced})
+class OwnAccount(ScopedView):
+    """Self-service pages act on the signed-in account itself: no role or tree decides, only
+    being signed in (ADR 0022, pages outside the tree override ``get_object``)."""
+
+    def get_object(self) -> Any:
+        return cast(User, self.request.user)
+
+
+class PasswordChangeView(OwnAccount, ServiceFormView):
+    template_name = "accounts/password_change.html"
+    success_message = "密码已修改"
+
+    def get_form(self, obj: User) -> forms.BaseForm:
+        return PasswordChangeForm(obj, self.request.POST or None)
+
+    def run(self, obj: User, actor: Any, data: dict[str, Any]) -> Any:
+        return services.change_password(
+            obj, new_password=data["new_password1"], actor=actor, now=clock.now()
+        )
+
+    def success_response(self, obj: User, result: Any) -> HttpResponse:
+        update_session_auth_hash(self.request, obj)
+        self.request.session.pop(PASSWORD_EXPIRED_KEY, None)
+        return super().success_response(obj, result)
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("home")
+
+    def get_context(self, obj: User) -> dict[str, Any]:
+        expired = bool(self.request.session.get(PASSWORD_EXPIRED_KEY))
+        return {"forced": obj.must_change_password or expired}
+
+
+password_change = PasswordChangeView.as_view()
 
 
 def _qr_data_uri(text: str) -> str:
@@ -86,32 +102,48 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-@login_required
-def otp_enrol(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)
-    # is_verified() is attached by django-otp's OTPMiddleware.
-    verified = request.user.is_verified()  # type: ignore[union-attr]
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not verified:
-        return redirect("accounts:otp_verify")
-    device = services.start_totp_enrolment(user)
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if services.confirm_totp(user, device, token=form.cleaned_data["token"], actor=user):
-            otp_login(request, device)
-            messages.success(request, "动态口令已绑定")
-            return redirect("home")
-        form.add_error("token", "动态口令不正确，请核对手机时间后重试")
-    secret = base64.b32encode(device.bin_key).decode()
-    return render(
-        request,
-        "accounts/otp_enrol.html",
-        {
-            "form": form,
-            "qr": _qr_data_uri(device.config_url),
-            "secret": secret,
-            "required": user.needs_second_factor,
-        },
-    )
+def _confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+class OtpEnrolView(ServiceFormView):
+    """Bind an authenticator app: the object is the account's device awaiting confirmation."""
+
+    form_class = TokenForm
+    template_name = "accounts/otp_enrol.html"
+    success_message = "动态口令已绑定"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # A bound device is verified first, not replaced: is_verified() is django-otp's.
+        verified = request.user.is_verified()  # type: ignore[union-attr]
+        if _confirmed_device(request.user) is not None and not verified:
+            return redirect("accounts:otp_verify")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self) -> TOTPDevice:
+        return services.start_totp_enrolment(cast(User, self.request.user))
+
+    def run(self, obj: TOTPDevice, actor: Any, data: dict[str, Any]) -> Any:
+        user = cast(User, self.request.user)
+        if not services.confirm_totp(user, obj, token=data["token"], actor=actor):
+            raise ValidationError({"token": "动态口令不正确，请核对手机时间后重试"})
+
+    def success_response(self, obj: TOTPDevice, result: Any) -> HttpResponse:
+        otp_login(self.request, obj)
+        return super().success_response(obj, result)
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("home")
+
+    def get_context(self, obj: TOTPDevice) -> dict[str, Any]:
+        return {
+            "qr": _qr_data_uri(obj.config_url),
+            "secret": base64.b32encode(obj.bin_key).decode(),
+            "required": cast(User, self.request.user).needs_second_factor,
+        }
+
+
+otp_enrol = OtpEnrolView.as_view()
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -125,39 +157,61 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse("home")
 
 
-@login_required
-def otp_verify(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return redirect("accounts:otp_enrol")
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            otp_login(request, device)
-            return HttpResponseRedirect(_safe_next(request))
-        from dangjian.core import audit
+class OtpVerifyView(ServiceFormView):
+    """The second step of signing in: the code from the account's bound device."""
 
-        audit.record("auth.otp_failed", actor=user, obj=user, outcome="failure")
-        form.add_error("token", "动态口令不正确")
-    return render(request, "accounts/otp_verify.html", {"form": form})
+    form_class = TokenForm
+    template_name = "accounts/otp_verify.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.device = _confirmed_device(request.user)
+        if self.device is None:
+            return redirect("accounts:otp_enrol")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self) -> TOTPDevice | None:
+        return self.device
+
+    def run(self, obj: TOTPDevice, actor: Any, data: dict[str, Any]) -> Any:
+        if not obj.verify_token(data["token"]):
+            from dangjian.core import audit
+
+            audit.record("auth.otp_failed", actor=actor, obj=actor, outcome="failure")
+            raise ValidationError({"token": "动态口令不正确"})
+
+    def success_response(self, obj: TOTPDevice, result: Any) -> HttpResponse:
+        otp_login(self.request, obj)
+        return self.redirect(_safe_next(self.request))
 
 
-@login_required
-def profile(request: HttpRequest, token_form: ApiTokenForm | None = None) -> HttpResponse:
+otp_verify = OtpVerifyView.as_view()
+
+
+class ProfileView(OwnAccount, ScopedDetailView):
+    """The account's grants, second factor and API tokens."""
+
+    template_name = "accounts/profile.html"
+    context_object_name = "account"
+
+    def get_context(self, obj: User) -> dict[str, Any]:
+        return profile_context(obj, None)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # As the function view answered: a POST is read like GET.
+        return self.get(request, *args, **kwargs)
+
+
+def profile_context(user: User, token_form: ApiTokenForm | None) -> dict[str, Any]:
     from dangjian.core.permissions import user_grants
 
-    user = cast(User, request.user)
-    has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "grants": user_grants(user),
-            "has_device": has_device,
-            **_token_context(user, token_form),
-        },
-    )
+    return {
+        "grants": user_grants(user),
+        "has_device": _confirmed_device(user) is not None,
+        **_token_context(user, token_form),
+    }
+
+
+profile = ProfileView.as_view()
 
 
 class UserListView(ScopedListView):
@@ -207,12 +261,10 @@ class _AccountAdmin(ServiceFormView):
     """系统管理员 pages: accounts live outside the organisation tree, so the role alone decides
     and the account is looked up directly (``ACCOUNT_MANAGE`` is system-wide)."""
 
+    queryset = User.objects.all()
     action = AccountAction.MANAGE
+    tree_scoped = False
     nav_active = "accounts"
-
-    def get_object(self) -> Any:
-        require_action(self.request, self.action)
-        return get_object_or_404(User, pk=self.kwargs["pk"])
 
     def get_success_url(self, obj: Any, result: Any) -> str:
         return reverse("accounts:user_list")
@@ -244,14 +296,15 @@ class GrantAddView(_AccountAdmin):
 class GrantRevokeView(ConfirmActionView):
     """Ask first (GET), then take the grant away (POST): the account keeps its other grants."""
 
+    queryset = Grant.objects.select_related("user", "node")
     action = AccountAction.MANAGE
+    tree_scoped = False
+    pk_url_kwarg = "grant_pk"
     template_name = "accounts/grant_revoke.html"
     nav_active = "accounts"
 
-    def get_object(self) -> Any:
-        require_action(self.request, self.action)
-        grants = Grant.objects.select_related("user", "node")
-        return get_object_or_404(grants, pk=self.kwargs["grant_pk"], user_id=self.kwargs["pk"])
+    def get_queryset(self) -> Any:
+        return super().get_queryset().filter(user_id=self.kwargs["pk"])  # a grant of this account
 
     def run(self, obj: Any, actor: Any) -> Any:
         return services.revoke_grant(obj, actor=actor)
@@ -287,27 +340,42 @@ grant_revoke = GrantRevokeView.as_view()
 security_policy = SecurityPolicyView.as_view()
 
 
-@login_required
-def lockouts(request: HttpRequest) -> HttpResponse:
-    require_action(request, AccountAction.SECURITY)
-    if request.method == "POST":
-        username = request.POST.get("username", "")
-        count = services.unlock_account(actor=request.user, username=username)
-        messages.success(request, f"已解除“{username}”的锁定（{count} 条记录）")
-        return redirect("accounts:lockouts")
-    from axes.models import AccessAttempt
+class LockoutsView(ServiceFormView):
+    """安全管理员: failed sign-ins by account and address; 解锁 clears an account's failures."""
 
-    from dangjian.accounts.lockout import accounts_with_failures
+    action = AccountAction.SECURITY
+    template_name = "accounts/lockouts.html"
+    nav_active = "security"
 
-    attempts = AccessAttempt.objects.order_by("-attempt_time")[:200]
-    context = {
-        "accounts": accounts_with_failures(),
-        "attempts": attempts,
-        "address_limit": settings.AXES_FAILURE_LIMIT,
-        "account_limit": settings.LOGIN_ACCOUNT_FAILURE_LIMIT,
-        "nav_active": "security",
-    }
-    return render(request, "accounts/lockouts.html", context)
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        # Every POST unlocks the name it carries (none: the empty name), as the buttons post it.
+        return UnlockForm(self.request.POST if self.request.method == "POST" else None)
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> tuple[str, int]:
+        username = data["username"]
+        return username, services.unlock_account(actor=actor, username=username)
+
+    def get_success_message(self, obj: Any, result: tuple[str, int]) -> str:
+        username, count = result
+        return f"已解除“{username}”的锁定（{count} 条记录）"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("accounts:lockouts")
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        from axes.models import AccessAttempt
+
+        from dangjian.accounts.lockout import accounts_with_failures
+
+        return {
+            "accounts": accounts_with_failures(),
+            "attempts": AccessAttempt.objects.order_by("-attempt_time")[:200],
+            "address_limit": settings.AXES_FAILURE_LIMIT,
+            "account_limit": settings.LOGIN_ACCOUNT_FAILURE_LIMIT,
+        }
+
+
+lockouts = LockoutsView.as_view()
 
 
 # --- API tokens -------------------------------------------------------------------------------
@@ -327,80 +395,91 @@ def _token_context(holder: User, form: ApiTokenForm | None) -> dict[str, Any]:
     }
 
 
-def _create_token(request: HttpRequest, holder: User, form: ApiTokenForm) -> HttpResponse | None:
-    """The one-time page showing the new token, or ``None`` with the errors put on ``form``."""
-    if not form.is_valid():
-        return None
-    try:
-        token, clear = services.create_api_token(
-            actor=request.user,
-            now=clock.now(),
-            user=holder,
-            name=form.cleaned_data["name"],
-            days=form.cleaned_data["days"],
+class _TokenCreate(ServiceFormView):
+    """Make an API token for the page's account; the one-time page shows it in clear, once."""
+
+    form_class = ApiTokenForm
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return never_cache(super().as_view(**initkwargs))  # the clear token: no cache keeps it
+
+    def run(self, obj: User, actor: Any, data: dict[str, Any]) -> Any:
+        return services.create_api_token(
+            actor=actor, now=clock.now(), user=obj, name=data["name"], days=data["days"]
         )
-    except ValidationError as exc:
-        apply_service_errors(form, exc)
-        return None
-    back = (
-        reverse("accounts:profile")
-        if holder.pk == request.user.pk
-        else reverse("accounts:user_tokens", args=[holder.pk])
-    )
-    return render(
-        request,
-        "accounts/token_created.html",
-        {"token": token, "clear_token": clear, "holder": holder, "back": back},
-    )
+
+    def success_response(self, obj: User, result: Any) -> HttpResponse:
+        token, clear = result
+        back = (
+            reverse("accounts:profile")
+            if obj.pk == self.request.user.pk
+            else reverse("accounts:user_tokens", args=[obj.pk])
+        )
+        context = {"token": token, "clear_token": clear, "holder": obj, "back": back}
+        return render(self.request, "accounts/token_created.html", context)
 
 
-@never_cache  # the page carries the clear token: no cache may keep it
-@login_required
-@require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
-    user = cast(User, request.user)
-    form = ApiTokenForm(request.POST)
-    return _create_token(request, user, form) or profile(request, token_form=form)
+class TokenCreateView(OwnAccount, _TokenCreate):
+    """From the profile: always for the signed-in account; a refusal re-renders the profile."""
+
+    http_method_names = ["post"]
+    template_name = "accounts/profile.html"
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        return ApiTokenForm(self.request.POST)
+
+    def show(self, obj: User, form: forms.BaseForm) -> HttpResponse:
+        return self.render_page(profile_context(obj, cast(ApiTokenForm, form)))
 
 
-@never_cache
-@login_required
-def user_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+class UserTokensView(_TokenCreate):
     """系统管理员: another account's tokens, and a token made for it."""
-    require_action(request, AccountAction.MANAGE)
-    holder = get_object_or_404(User, pk=pk)
-    form = ApiTokenForm(request.POST or None)
-    if request.method == "POST":
-        created = _create_token(request, holder, form)
-        if created is not None:
-            return created
-    return render(
-        request,
-        "accounts/user_tokens.html",
-        {"holder": holder, "nav_active": "accounts", **_token_context(holder, form)},
-    )
+
+    queryset = User.objects.all()
+    action = AccountAction.MANAGE
+    tree_scoped = False
+    template_name = "accounts/user_tokens.html"
+    nav_active = "accounts"
+
+    def show(self, obj: User, form: forms.BaseForm) -> HttpResponse:
+        context = {"holder": obj, **_token_context(obj, cast(ApiTokenForm, form))}
+        return self.render_page(context)
 
 
-@login_required
-@require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+token_create = TokenCreateView.as_view()
+user_tokens = UserTokensView.as_view()
+
+
+class TokenRevokeView(ConfirmActionView):
     """The owner revokes their own token; 系统管理员 any. Anyone else's token is a 404."""
-    tokens = ApiToken.objects.select_related("user")
-    if not services.may_manage_any_tokens(request.user):
-        tokens = tokens.filter(user_id=cast(User, request.user).pk)
-    try:
-        token = get_object_or_404(tokens, pk=pk)
-    except Http404:
-        from dangjian.core.api import record_denial_if_exists
 
-        record_denial_if_exists(request, ApiToken.objects.all(), pk)
-        raise
-    try:
-        services.revoke_api_token(token, actor=request.user, now=clock.now())
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, f"已撤销令牌“{token.name}”")
-    if token.user_id == request.user.pk:
-        return redirect("accounts:profile")
-    return redirect("accounts:user_tokens", token.user_id)
+    http_method_names = ["post"]
+    template_name = ""
+
+    def get_object(self) -> ApiToken:
+        request = self.request
+        tokens = ApiToken.objects.select_related("user")
+        if not services.may_manage_any_tokens(request.user):
+            tokens = tokens.filter(user_id=cast(User, request.user).pk)
+        try:
+            return get_object_or_404(tokens, pk=self.kwargs["pk"])
+        except Http404:
+            from dangjian.core.api import record_denial_if_exists
+
+            record_denial_if_exists(request, ApiToken.objects.all(), self.kwargs["pk"])
+            raise
+
+    def run(self, obj: ApiToken, actor: Any) -> Any:
+        return services.revoke_api_token(obj, actor=actor, now=clock.now())
+
+    def get_success_message(self, obj: ApiToken, result: Any) -> str:
+        return f"已撤销令牌“{obj.name}”"
+
+    def get_success_url(self, obj: ApiToken, result: Any) -> str:
+        if obj.user_id == self.request.user.pk:
+            return reverse("accounts:profile")
+        return reverse("accounts:user_tokens", args=[obj.user_id])
+
+
+token_revoke = TokenRevokeView.as_view()

@@ -1,6 +1,6 @@
 """Generic scoped pages: each app declares a queryset, an action, a form and a service call.
 
-Four views cover the pages of the platform (ADR 0022):
+Five views cover the pages of the platform (ADR 0022):
 
 - ``ScopedListView``: rows through ``visible_to(user, action)`` (or, with ``tree_scoped = False``,
   every row once the role allows the action), an optional django-filter FilterSet (the same class
@@ -9,6 +9,11 @@ Four views cover the pages of the platform (ADR 0022):
 - ``ServiceFormView``: an object in scope for the action, a form, ``run(obj, actor, data)``;
   a service ``ValidationError`` lands on the form's fields and nothing is written.
 - ``ConfirmActionView``: GET asks, POST runs ``run(obj, actor)``.
+- ``ScopedDownloadView``: GET answers ``get_file(obj)`` as an attachment (a workbook, an
+  export); a refusal is a message on ``get_error_url``'s page.
+
+Lookups follow the tree (``get_scoped_or_404``) unless a page sets ``tree_scoped = False``: then
+the role alone decides (accounts, the audit log) and the row is looked up directly.
 
 Every view requires a signed-in user; the role check, the denial audit entry and the 404 for an
 object out of scope come from ``get_scoped_or_404`` / ``require_action``, as on hand-written pages.
@@ -24,10 +29,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views import View
 from django_htmx.http import HttpResponseLocation
 
+from dangjian.core.downloads import attachment
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.views import get_scoped_or_404, require_action
 
@@ -44,6 +50,10 @@ class ScopedView(View):
     template_name: ClassVar[str] = ""
     nav_active: ClassVar[str] = ""
     pk_url_kwarg: ClassVar[str] = "pk"
+    # False for a page gated by the role alone, outside the tree (the audit log, accounts):
+    # after ``require_action`` a list shows every row of ``queryset`` and an object is looked
+    # up directly (a 404 only when it does not exist).
+    tree_scoped: ClassVar[bool] = True
 
     @classmethod
     def as_view(cls, **initkwargs: Any) -> Any:
@@ -58,6 +68,9 @@ class ScopedView(View):
             require_action(self.request, self.action)
             return None
         pk = self.kwargs[self.pk_url_kwarg]
+        if not self.tree_scoped:
+            require_action(self.request, self.action)
+            return get_object_or_404(self.get_queryset(), pk=pk)
         return get_scoped_or_404(self.request, self.get_queryset(), self.action, pk)
 
     def get_context(self, obj: Any) -> dict[str, Any]:
@@ -75,9 +88,6 @@ class ScopedListView(ScopedView):
     filterset_class: ClassVar[Any] = None
     paginate_by: ClassVar[int] = 50
     table_template: ClassVar[str] = ""  # the htmx partial; the full page includes it
-    # False for a list gated by the role alone, outside the tree (the audit log, accounts):
-    # after ``require_action`` every row of ``queryset`` is listed.
-    tree_scoped: ClassVar[bool] = True
 
     def filter_data(self) -> Any:
         """The FilterSet's input: the query string unless a page names its parameters itself."""
@@ -168,7 +178,11 @@ class ServiceFormView(_Redirecting):
         return {}
 
     def get_form(self, obj: Any) -> forms.BaseForm:
-        return self.form_class(self.request.POST or None, initial=self.get_initial(obj))
+        # Uploaded files bind too, so a form with a FileField needs nothing of its own (its
+        # template declares ``enctype="multipart/form-data"``).
+        return self.form_class(
+            self.request.POST or None, self.request.FILES or None, initial=self.get_initial(obj)
+        )
 
     def forms_valid(self, form: forms.BaseForm) -> bool:
         """Whether to call the service; a page with a second form checks it here too."""
@@ -264,3 +278,31 @@ class ConfirmActionView(_Redirecting):
         if message:
             messages.success(request, message)
         return self.redirect(self.get_success_url(obj, result))
+
+
+class ScopedDownloadView(ScopedView):
+    """GET answers a file built for the object (or, with ``queryset = None``, for the role):
+    ``get_file(obj)`` returns the bytes and the file name, sent as ``content_type``.
+
+    The lookup is the other views' (403 without the role, 404 and a denial entry out of scope).
+    ``get_file`` may refuse with a ``ValidationError``: its message is shown on
+    ``get_error_url(obj, exc)``'s page and nothing is downloaded.
+    """
+
+    content_type: ClassVar[str] = "application/octet-stream"
+    error_url: ClassVar[str] = ""
+
+    def get_file(self, obj: Any) -> tuple[bytes, str]:
+        raise NotImplementedError
+
+    def get_error_url(self, obj: Any, exc: ValidationError) -> str:
+        return self.error_url
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        obj = self.get_object()
+        try:
+            data, filename = self.get_file(obj)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+            return HttpResponseRedirect(self.get_error_url(obj, exc))
+        return attachment(data, filename, self.content_type)

@@ -6,20 +6,24 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from dangjian.core.downloads import attachment
 from dangjian.members.permissions import MemberAction
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_NAME = "member-import-template.xlsx"
 
 
 def xlsx_attachment(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
+    return attachment(data, filename, XLSX)
 
 
 def template_download(user: Any) -> HttpResponse:
+    return xlsx_attachment(template_workbook(user), TEMPLATE_NAME)
+
+
+def template_workbook(user: Any) -> bytes:
     """The import template; its drop-downs list the branches and groups the user may import to."""
     from dangjian.members.workbook.template import build_template
 
@@ -31,7 +35,6 @@ def template_download(user: Any) -> HttpResponse:
     groups = OrgNode.objects.filter(
         parent__in=branches, kind=OrgKind.PARTY_GROUP, dissolved_on__isnull=True
     ).select_related("parent")
-    data = build_template(
+    return build_template(
         [(b.code, b.name) for b in branches], [(g.code, g.name, g.parent.code) for g in groups]
     )
-    return xlsx_attachment(data, "member-import-template.xlsx")

@@ -51,3 +51,32 @@ def test_the_inactive_account_sweep_uses_the_local_date() -> None:
     disabled = services.disable_inactive_accounts(now=EVENING_UTC, actor=SystemActor("tests"))
     assert ended_yesterday.username in disabled
     assert ends_today.username not in disabled
+
+
+# 15:59:59 UTC on 2 December is the last second of 2 December in China.
+LAST_SECOND_UTC = datetime(2026, 12, 2, 15, 59, 59, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_token_authentication_takes_the_day_from_the_instant_it_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One reading of the clock decides: a second reading a moment later (already the next
+    local day) must not refuse an account valid through the day of the first."""
+    from django.test import Client
+
+    from dangjian.core import clock
+    from dangjian.orgs.tests.factories import a_party_committee
+
+    holder = make_account(role="secretary", node=a_party_committee())
+    User.objects.filter(pk=holder.pk).update(valid_until=date(2026, 12, 2))
+    monkeypatch.setattr(clock, "now", lambda: LAST_SECOND_UTC)
+    _, clear = services.create_api_token(
+        actor=holder, user=holder, name="对接", days=30, now=LAST_SECOND_UTC
+    )
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 3))  # the clock moved on
+    response = Client(HTTP_AUTHORIZATION=f"Token {clear}").get("/api/orgs/")
+    assert response.status_code == 200, response.content
+    User.objects.filter(pk=holder.pk).update(valid_until=date(2026, 12, 1))
+    refused = Client(HTTP_AUTHORIZATION=f"Token {clear}").get("/api/orgs/")
+    assert refused.status_code == 401

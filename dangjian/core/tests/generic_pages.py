@@ -15,6 +15,7 @@ from dangjian.core.audit_names import declare_audit_names
 from dangjian.core.generic import (
     ConfirmActionView,
     ScopedDetailView,
+    ScopedDownloadView,
     ScopedListView,
     ServiceFormView,
 )
@@ -98,6 +99,63 @@ class ClearShortName(ConfirmActionView):
         return reverse("orgs:detail", args=[obj.pk])
 
 
+class NoteForm(forms.Form):
+    note = forms.FileField(label="简称文件")
+
+
+class RenameFromFile(ServiceFormView):
+    """A form with a file field: the upload's text becomes the short name."""
+
+    queryset = OrgNode.objects.all()
+    action = OrgAction.CHANGE
+    form_class = NoteForm
+    title = "上传简称"
+    errors_as = {"short_name": "note"}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return rename(obj, actor=actor, short_name=data["note"].read().decode())
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("orgs:detail", args=[obj.pk])
+
+
+class EveryNodeDetail(NodeDetail):
+    """Gated by the role alone: any node once the role may change one."""
+
+    action = OrgAction.CHANGE
+    tree_scoped = False
+
+
+NO_CARD = "该组织还没有简称，无法生成名片"
+
+
+class NodeCard(ScopedDownloadView):
+    """One node's card as a text file; a node without a short name has none."""
+
+    queryset = OrgNode.objects.all()
+    action = OrgAction.VIEW
+    content_type = "text/plain; charset=utf-8"
+
+    def get_file(self, obj: Any) -> tuple[bytes, str]:
+        if not obj.short_name:
+            raise ValidationError(NO_CARD)
+        return f"{obj.code} {obj.short_name}".encode(), f"{obj.code}-名片.txt"
+
+    def get_error_url(self, obj: Any, exc: ValidationError) -> str:
+        return reverse("orgs:detail", args=[obj.pk])
+
+
+class CodeList(ScopedDownloadView):
+    """About no object (like the import template): the role decides, the rows follow scope."""
+
+    action = OrgAction.CHANGE
+    content_type = "text/plain; charset=utf-8"
+
+    def get_file(self, obj: Any) -> tuple[bytes, str]:
+        rows = OrgNode.objects.visible_to(self.request.user, self.action).order_by("path")
+        return "\n".join(n.code for n in rows).encode(), "codes.txt"
+
+
 pages = (
     [
         path("", NodeList.as_view(), name="list"),
@@ -106,6 +164,10 @@ pages = (
         path("<pk:pk>/rename/", Rename.as_view(), name="rename"),
         path("<pk:pk>/rename-shown/", RenameShowingResult.as_view(), name="rename_shown"),
         path("<pk:pk>/clear/", ClearShortName.as_view(), name="clear"),
+        path("<pk:pk>/upload/", RenameFromFile.as_view(), name="upload"),
+        path("<pk:pk>/any/", EveryNodeDetail.as_view(), name="any"),
+        path("<pk:pk>/card/", NodeCard.as_view(), name="card"),
+        path("codes/", CodeList.as_view(), name="codes"),
     ],
     "generic_test",
 )

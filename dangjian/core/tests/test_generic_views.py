@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from dangjian.accounts.tests.factories import make_account
 from dangjian.core.denials import DENIED
 from dangjian.core.models import AuditEntry
-from dangjian.core.tests.generic_pages import REFUSED
+from dangjian.core.tests.generic_pages import NO_CARD, REFUSED
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.tests.factories import a_party_committee, make_party_org
 from dangjian.testkit.clients import login
@@ -202,3 +203,99 @@ def test_org_tree_search_and_the_api_filter_alike_and_htmx_gets_the_table(branch
     body = partial.content.decode()
     assert body.lstrip().startswith('<div class="table-responsive">') and below.code in body
     assert "<html" not in body and "组织体系" not in body
+
+
+def _note(text: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("note.txt", text.encode(), content_type="text/plain")
+
+
+def test_a_file_field_binds_the_upload_and_the_service_reads_it(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    page = client.get(f"/generic-test/{mine.pk}/upload/").content.decode()
+    assert 'enctype="multipart/form-data"' in page and 'type="file"' in page
+    response = client.post(f"/generic-test/{mine.pk}/upload/", {"note": _note("一支部")})
+    assert response.status_code == 302 and response["Location"] == f"/orgs/{mine.pk}/"
+    mine.refresh_from_db()
+    assert mine.short_name == "一支部"
+
+
+def test_an_upload_refused_by_the_service_lands_on_the_file_field(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    before = AuditEntry.objects.count()
+    refused = client.post(f"/generic-test/{mine.pk}/upload/", {"note": _note(REFUSED)})
+    assert refused.status_code == 200
+    assert refused.context["form"].errors == {"note": ["该简称已被占用"]}  # via errors_as
+    missing = client.post(f"/generic-test/{mine.pk}/upload/", {"other": "x"})
+    assert missing.status_code == 200 and list(missing.context["form"].errors) == ["note"]
+    mine.refresh_from_db()
+    assert mine.short_name == "" and AuditEntry.objects.count() == before
+
+
+def test_a_form_without_file_fields_is_not_multipart(branches) -> None:
+    mine, _ = branches
+    page = _client("secretary", mine).get(f"/generic-test/{mine.pk}/rename/").content.decode()
+    assert "<form" in page and "multipart/form-data" not in page
+
+
+def test_a_role_gated_detail_finds_any_row_once_the_role_allows(branches) -> None:
+    """``tree_scoped = False`` on an object page: no tree scope, the role check stays."""
+    mine, other = branches
+    page = _client("secretary", mine).get(f"/generic-test/{other.pk}/any/")
+    assert page.status_code == 200 and page.context["node"] == other
+    before = len(_denials())
+    assert _client("observer", mine).get(f"/generic-test/{other.pk}/any/").status_code == 403
+    assert [e.changes["action"] for e in _denials()[before:]] == ["org.change"]
+    missing = _client("secretary", mine).get("/generic-test/99999999/any/")
+    assert missing.status_code == 404 and len(_denials()) == before + 1
+
+
+def test_a_download_in_scope_is_an_attachment(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": "一支部"})
+    response = client.get(f"/generic-test/{mine.pk}/card/")
+    assert response.status_code == 200
+    assert response.content.decode() == f"{mine.code} 一支部"
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    name = f"{mine.code}-%E5%90%8D%E7%89%87.txt"  # 名片, percent-encoded
+    assert response["Content-Disposition"] == f"attachment; filename*=UTF-8''{name}"
+
+
+def test_a_download_out_of_scope_is_a_404_with_a_denial_and_without_the_role_a_403(
+    branches,
+) -> None:
+    mine, other = branches
+    OrgNode.objects.filter(pk=other.pk).update(short_name="二支部")
+    before = len(_denials())
+    assert _client("secretary", mine).get(f"/generic-test/{other.pk}/card/").status_code == 404
+    written = _denials()[before:]
+    assert [(e.changes["object_type"], e.changes["object_id"]) for e in written] == [
+        ("orgs.orgnode", str(other.pk))
+    ]
+    observer = _client("observer", mine)
+    assert observer.get("/generic-test/codes/").status_code == 403
+    assert [e.changes["action"] for e in _denials()[before + 1 :]] == ["org.change"]
+    anonymous = Client().get(f"/generic-test/{mine.pk}/card/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+
+
+def test_a_download_about_no_object_follows_the_accounts_scope(branches) -> None:
+    mine, other = branches
+    response = _client("secretary", mine).get("/generic-test/codes/")
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    codes = response.content.decode().split("\n")
+    assert mine.code in codes and other.code not in codes
+
+
+def test_a_refused_download_is_a_message_on_the_error_page(branches) -> None:
+    mine, _ = branches
+    client = _client("secretary", mine)
+    before = AuditEntry.objects.count()
+    response = client.get(f"/generic-test/{mine.pk}/card/")
+    assert response.status_code == 302 and response["Location"] == f"/orgs/{mine.pk}/"
+    assert "Content-Disposition" not in response
+    assert [m.message for m in get_messages(response.wsgi_request)] == [NO_CARD]
+    assert AuditEntry.objects.count() == before

@@ -5,18 +5,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.generic import ScopedDetailView
+from dangjian.core.generic import (
+    ConfirmActionView,
+    ScopedDetailView,
+    ScopedDownloadView,
+    ServiceFormView,
+)
 from dangjian.core.permissions import can_anywhere
-from dangjian.core.views import get_scoped_or_404, require_action
-from dangjian.members.downloads import template_download, xlsx_attachment
+from dangjian.core.views import get_scoped_or_404
+from dangjian.members.downloads import TEMPLATE_NAME, XLSX, template_workbook
 from dangjian.members.forms import UploadForm
 from dangjian.members.models import ImportJob, ImportStatus
 from dangjian.members.permissions import MemberAction
@@ -29,81 +31,111 @@ BACKGROUND_BYTES = 256 * 1024
 BACKGROUND_ROWS = 2000
 
 
-@login_required
-def template(request: HttpRequest) -> HttpResponse:
-    require_action(request, MemberAction.IMPORT)
-    return template_download(request.user)
+class TemplateDownload(ScopedDownloadView):
+    """The import template, its drop-downs limited to the branches the account may import to."""
+
+    action = MemberAction.IMPORT
+    content_type = XLSX
+
+    def get_file(self, obj: Any) -> tuple[bytes, str]:
+        return template_workbook(self.request.user), TEMPLATE_NAME
 
 
-@login_required
-def export(request: HttpRequest) -> HttpResponse:
-    require_action(request, MemberAction.EXPORT)
-    from dangjian.members.workbook.exporter import export_members
+STALE_ID_SEARCH = "stale_id_search"
 
-    # Full ID numbers only for a role that may reveal them, and only over rows it may reveal.
-    reveal = request.GET.get("reveal") == "1" and can_anywhere(request.user, MemberAction.REVEAL)
-    listed = filtered_members(request, MemberAction.EXPORT)
-    if request.GET.get("idq") and id_search(request, request.GET) is None:
-        messages.error(request, "按身份证号码查询的条件已失效，未导出；请重新输入完整身份证号码")
-        return redirect("members:list")
-    if listed.errors:
-        # A filter that was not understood must not widen the export to everyone in scope.
-        labels = {name: str(field.label) for name, field in listed.form.fields.items()}
-        problems = "；".join(
-            f"{labels.get(name, name)}：{message}"
-            for name, errors in listed.errors.items()
-            for message in errors
+
+class ExportDownload(ScopedDownloadView):
+    """The member list's rows as a workbook, with the list's filters and ID search."""
+
+    action = MemberAction.EXPORT
+    content_type = XLSX
+
+    def get_file(self, obj: Any) -> tuple[bytes, str]:
+        from dangjian.members.workbook.exporter import export_members
+
+        request = self.request
+        # Full ID numbers only for a role that may reveal them, and only over rows it may reveal.
+        reveal = request.GET.get("reveal") == "1" and can_anywhere(
+            request.user, MemberAction.REVEAL
         )
-        messages.error(request, f"筛选条件有误，未导出：{problems}")
-        return redirect(f"{reverse('members:list')}?{request.GET.urlencode()}")
-    members = listed.qs
-    if reveal:
-        members = members.filter(
-            pk__in=filtered_members(request, MemberAction.REVEAL).qs.values("pk")
-        )
-    stamp = clock.local_now().strftime("%Y%m%d-%H%M")
-    return xlsx_attachment(
-        export_members(members, actor=request.user, reveal=reveal), f"members-{stamp}.xlsx"
-    )
+        listed = filtered_members(request, MemberAction.EXPORT)
+        if request.GET.get("idq") and id_search(request, request.GET) is None:
+            raise ValidationError(
+                "按身份证号码查询的条件已失效，未导出；请重新输入完整身份证号码",
+                code=STALE_ID_SEARCH,
+            )
+        if listed.errors:
+            # A filter that was not understood must not widen the export to everyone in scope.
+            labels = {name: str(field.label) for name, field in listed.form.fields.items()}
+            problems = "；".join(
+                f"{labels.get(name, name)}：{message}"
+                for name, errors in listed.errors.items()
+                for message in errors
+            )
+            raise ValidationError(f"筛选条件有误，未导出：{problems}")
+        members = listed.qs
+        if reveal:
+            members = members.filter(
+                pk__in=filtered_members(request, MemberAction.REVEAL).qs.values("pk")
+            )
+        stamp = clock.local_now().strftime("%Y%m%d-%H%M")
+        data = export_members(members, actor=request.user, reveal=reveal)
+        return data, f"members-{stamp}.xlsx"
+
+    def get_error_url(self, obj: Any, exc: ValidationError) -> str:
+        if exc.code == STALE_ID_SEARCH:
+            return reverse("members:list")  # the token is gone: start the search again
+        return f"{reverse('members:list')}?{self.request.GET.urlencode()}"
 
 
-@login_required
-def upload(request: HttpRequest) -> HttpResponse:
-    require_action(request, MemberAction.IMPORT)
-    from dangjian.members.workbook import jobs
-    from dangjian.members.workbook.safety import MAX_FILE_BYTES, UnsafeWorkbook, check_xlsx
+template = TemplateDownload.as_view()
+export = ExportDownload.as_view()
 
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
+
+class UploadView(ServiceFormView):
+    """Upload a workbook: checked for size and shape, stored, then validated (in the background
+    above ``BACKGROUND_BYTES``); the job page shows the outcome."""
+
+    action = MemberAction.IMPORT
+    form_class = UploadForm
+    template_name = "members/import.html"
+    nav_active = "members"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> ImportJob:
+        from dangjian.members.workbook import jobs
+        from dangjian.members.workbook.safety import MAX_FILE_BYTES, UnsafeWorkbook, check_xlsx
+
+        upload_file = data["file"]
         if upload_file.size > MAX_FILE_BYTES:
-            form.add_error("file", "文件不能超过20MB")
+            raise ValidationError({"file": "文件不能超过20MB"})
+        content = upload_file.read()
+        try:
+            check_xlsx(content)
+        except UnsafeWorkbook as exc:
+            raise ValidationError({"file": str(exc)}) from exc
+        # The stored-file checks (type, size, disk) refuse with their own ValidationError.
+        job = jobs.store_upload(
+            content,
+            upload_file.name,
+            actor=actor,
+            org=scope_root(actor, MemberAction.IMPORT),
+        )
+        if len(content) > BACKGROUND_BYTES:
+            jobs.enqueue_validation(job, actor=actor, now=clock.now())
         else:
-            data = upload_file.read()
-            try:
-                check_xlsx(data)
-            except UnsafeWorkbook as exc:
-                form.add_error("file", str(exc))
-            else:
-                try:
-                    job = jobs.store_upload(
-                        data,
-                        upload_file.name,
-                        actor=request.user,
-                        org=scope_root(request.user, MemberAction.IMPORT),
-                    )
-                except ValidationError as exc:  # the stored-file checks (type, size, disk)
-                    form.add_error(None, exc)
-                else:
-                    if len(data) > BACKGROUND_BYTES:
-                        jobs.enqueue_validation(job, actor=request.user, now=clock.now())
-                    else:
-                        jobs.validate_job(job, actor=request.user)
-                    return redirect("members:import_job", pk=job.pk)
-    recent = ImportJob.objects.filter(created_by_id=request.user.pk)[:10]
-    return render(
-        request, "members/import.html", {"form": form, "recent": recent, "nav_active": "members"}
-    )
+            jobs.validate_job(job, actor=actor)
+        return job
+
+    def get_success_url(self, obj: Any, result: ImportJob | None) -> str:
+        if result is None:
+            return reverse("members:import")
+        return reverse("members:import_job", args=[result.pk])
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {"recent": ImportJob.objects.filter(created_by_id=self.request.user.pk)[:10]}
+
+
+upload = UploadView.as_view()
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
@@ -111,8 +143,6 @@ def _job(request: HttpRequest, pk: int) -> ImportJob:
         request, ImportJob.objects.select_related("org"), MemberAction.IMPORT, pk
     )
     if job.created_by_id != request.user.pk:
-        from django.http import Http404
-
         raise Http404
     return job
 
@@ -163,43 +193,56 @@ job_detail = ImportJobView.as_view()
 job_progress = ImportProgressView.as_view()
 
 
-@login_required
-def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    if request.method != "POST":
-        return redirect("members:import_job", pk=job.pk)
-    from dangjian.members.workbook import jobs
+class _JobAction(ConfirmActionView):
+    """A button on the job page: GET goes back to the page, POST acts; a refusal is a message."""
 
-    background = job.total_rows > BACKGROUND_ROWS
-    try:
-        jobs.confirm_import(job, actor=request.user, now=clock.now(), background=background)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))  # confirmed twice, or not valid
-        return redirect("members:import_job", pk=job.pk)
-    if not background:
-        try:
-            jobs.run_import(job)
-        except Exception:
-            logger.exception("member import failed")
-        job.refresh_from_db()
-        if job.status == ImportStatus.DONE:
-            messages.success(
-                request,
-                f"导入完成：新增 {job.created_count} 人，重新登记 {job.reactivated_count} 人",
-            )
-    return redirect("members:import_job", pk=job.pk)
+    action = MemberAction.IMPORT
+    template_name = ""
+
+    def get_object(self) -> ImportJob:
+        return _job(self.request, self.kwargs["pk"])
+
+    def get_success_url(self, obj: ImportJob, result: Any) -> str:
+        return reverse("members:import_job", args=[obj.pk])
 
 
-@login_required
-def job_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
-    if request.method == "POST" and job.status in (ImportStatus.FAILED, ImportStatus.UNREADABLE):
+class JobConfirmView(_JobAction):
+    """Confirm the previewed import: a large one runs in the background, a small one here."""
+
+    def run(self, obj: ImportJob, actor: Any) -> Any:
+        from dangjian.members.workbook import jobs
+
+        background = obj.total_rows > BACKGROUND_ROWS
+        # Confirmed twice, or not valid: a ValidationError, shown on the job page.
+        jobs.confirm_import(obj, actor=actor, now=clock.now(), background=background)
+        if not background:
+            try:
+                jobs.run_import(obj)
+            except Exception:
+                logger.exception("member import failed")
+            obj.refresh_from_db()
+        return None
+
+    def get_success_message(self, obj: ImportJob, result: Any) -> str:
+        if obj.status != ImportStatus.DONE:
+            return ""  # queued, or failed: the job page says so
+        return f"导入完成：新增 {obj.created_count} 人，重新登记 {obj.reactivated_count} 人"
+
+
+class JobRetryView(_JobAction):
+    """Run a failed job again (its check, or its import); other jobs are left as they are."""
+
+    def run(self, obj: ImportJob, actor: Any) -> Any:
+        if obj.status not in (ImportStatus.FAILED, ImportStatus.UNREADABLE):
+            return None
         from dangjian.members.workbook import jobs
 
         try:
-            jobs.retry(job, actor=request.user, now=clock.now())
+            jobs.retry(obj, actor=actor, now=clock.now())
         except jobs.CannotRetry as exc:
-            messages.error(request, str(exc))
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-    return redirect("members:import_job", pk=job.pk)
+            raise ValidationError(str(exc)) from exc
+        return None
+
+
+job_confirm = JobConfirmView.as_view()
+job_retry = JobRetryView.as_view()
