@@ -5,10 +5,15 @@ skip every row before it. ``keyset_page`` names the page by the row it continues
 (``?after=<id>`` for the next page, ``?before=<id>`` for the previous one): the database
 compares each row with that one and keeps the first ``size``, so page 200 costs what page 1 does.
 
-A cursor is only a row id. Its sort values are read by scalar subqueries inside the same
-statements, from ``anchors`` (the rows the user may see, before any filter), so the URL holds no
-name, query counts do not change with the depth, and an id the user may not see anchors nothing.
-An unknown, out-of-scope or malformed cursor gives the first page with a message, never a 500.
+A cursor is only a row id. Its sort values are read by a subquery inside the page's statement,
+from ``anchors`` (the rows the user may see, before any filter), so the URL holds no name, query
+counts do not change with the depth (the count, then ``size + 1`` rows: the extra row says
+whether there is a page beyond), and an id the user may not see anchors nothing. An unknown,
+out-of-scope or malformed cursor gives the first page with a message, never a 500.
+
+The total is the plain ``COUNT(*)``. The page number is not counted (that would compare every
+row with the cursor, several times the count's cost): the links carry it (``n=``) as a label,
+so a number edited in the URL changes only the label, and a page without one shows the total.
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ from math import ceil
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Q, QuerySet, Subquery
+from django.db.models import BooleanField, F, Field, Func, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from dangjian.core.converters import MAX_PK_DIGITS
 
-PAGE_KEYS = ("page", "after", "before")
+PAGE_KEYS = ("page", "after", "before", "n")
 STALE_CURSOR_MESSAGE = "翻页位置已失效，已显示第一页"
 
 
@@ -43,12 +48,15 @@ def numbered_page(rows: Any, size: int, params: QueryDict) -> Page:
 @dataclass
 class KeysetPage:
     """One page of a keyset-paged list; reads like Django's ``Page`` in the shared template
-    (``number``, ``paginator.count``, ``paginator.num_pages``, ``has_next``...)."""
+    (``paginator.count``, ``paginator.num_pages``, ``has_next()``...). ``number`` is the label
+    the link carried, ``None`` when it did not carry a plausible one."""
 
     rows: list[Any]
     count: int
     size: int
-    start: int  # rows before this page, in the list's order
+    number: int | None
+    more_before: bool
+    more_after: bool
     message: str = ""
     keyset: bool = field(default=True, init=False)
 
@@ -66,27 +74,27 @@ class KeysetPage:
     def num_pages(self) -> int:
         return max(1, ceil(self.count / self.size))
 
-    @property
-    def number(self) -> int:
-        return min(self.start // self.size + 1, self.num_pages)
-
     def has_previous(self) -> bool:
-        return self.start > 0 and bool(self.rows)
+        return self.more_before and bool(self.rows)
 
     def has_next(self) -> bool:
-        return self.start + len(self.rows) < self.count and bool(self.rows)
+        return self.more_after and bool(self.rows)
 
     @property
-    def previous_cursor(self) -> int | None:
-        """``before=`` for the previous page; ``None`` when that page is the first."""
-        return self.rows[0].pk if self.start > self.size else None
+    def previous_query(self) -> str:
+        """The previous page's position: nothing when it is the first page."""
+        if self.number == 2:
+            return ""
+        label = f"&n={self.number - 1}" if self.number else ""
+        return f"before={self.rows[0].pk}{label}"
 
     @property
-    def next_cursor(self) -> int | None:
-        return self.rows[-1].pk if self.rows else None
+    def next_query(self) -> str:
+        label = f"&n={self.number + 1}" if self.number else ""
+        return f"after={self.rows[-1].pk}{label}" if self.rows else ""
 
 
-def _cursor(params: QueryDict) -> tuple[str, int] | None | bool:
+def _cursor(params: QueryDict) -> tuple[str, int] | bool | None:
     """``(direction, id)``, ``None`` without a cursor, ``False`` for a malformed one."""
     for direction in ("after", "before"):
         value = params.get(direction)
@@ -98,18 +106,44 @@ def _cursor(params: QueryDict) -> tuple[str, int] | None | bool:
     return None
 
 
-def _beyond(ordering: Sequence[str], values: Sequence[Any], *, forward: bool) -> Q:
-    """Rows strictly after (``forward``) or before the anchor in the lexicographic order of
-    ``ordering``. The leading ``>=``/``<=`` on the first key is implied by the rest; it is
-    spelled out so an index on that key can bound the scan."""
-    op = "gt" if forward else "lt"
-    first = ordering[0]
-    condition = Q(**{f"{first}__{op}e": values[0]})
-    alternatives = Q()
-    for i, key in enumerate(ordering):
-        equal = {ordering[j]: values[j] for j in range(i)}
-        alternatives |= Q(**equal, **{f"{key}__{op}": values[i]})
-    return condition & alternatives
+class _RowVersus(Func):
+    """``(k1, k2, ..., pk) OP (SELECT k1, k2, ..., pk ... WHERE pk = cursor)``: a row-value
+    comparison (PostgreSQL; SQLite since 3.15), the lexicographic order of the keys in one test
+    against one subquery, which the database evaluates once per statement."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, keys: Sequence[str], op: str, anchor: QuerySet[Any]) -> None:
+        super().__init__(*(F(key) for key in keys), Subquery(anchor, output_field=Field()))
+        self.op = op
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        *keys, anchor = self.get_source_expressions()
+        parts, params = [], []
+        for key in keys:
+            sql, key_params = compiler.compile(key)
+            parts.append(sql)
+            params.extend(key_params)
+        anchor_sql, anchor_params = compiler.compile(anchor)
+        return f"({', '.join(parts)}) {self.op} {anchor_sql}", [*params, *anchor_params]
+
+
+def _beyond(ordering: Sequence[str], anchor: QuerySet[Any], *, forward: bool) -> Q:
+    """Rows strictly after (``forward``) or before the anchor in the order of ``ordering``. The
+    first key's own ``>=``/``<=`` is implied by the row comparison; it is spelled out so an
+    index on that key can bound the scan."""
+    first = Subquery(anchor.values(ordering[0])[:1])
+    bound = Q(**{f"{ordering[0]}__{'gte' if forward else 'lte'}": first})
+    return bound & Q(_RowVersus(ordering, ">" if forward else "<", anchor.values(*ordering)[:1]))
+
+
+def _label(params: QueryDict, count: int, size: int) -> int | None:
+    value = params.get("n", "")
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        number = int(value)
+        return number if 2 <= number <= max(1, ceil(count / size)) else None
+    return None
 
 
 def keyset_page(
@@ -122,35 +156,31 @@ def keyset_page(
 ) -> KeysetPage:
     """The page ``params`` names. ``ordering`` lists ascending, non-null keys ending with a
     unique one (the pk); ``rows`` are put in that order here. Two queries at any depth: the
-    count (with the rows before the cursor beside it) and the page."""
+    count and the page (a third only to replace a cursor that anchors nothing)."""
     rows = rows.order_by(*ordering)
     cursor = _cursor(params)
     if not cursor:
         return _first_page(rows, size, STALE_CURSOR_MESSAGE if cursor is False else "")
     direction, pk = cursor
-    source = (rows if anchors is None else anchors).order_by()
-    values = [Subquery(source.filter(pk=pk).values(key)[:1]) for key in ordering]
-    before = _beyond(ordering, values, forward=False)
+    total = rows.count()
+    anchor = (rows if anchors is None else anchors).order_by().filter(pk=pk)
+    number = _label(params, total, size)
     if direction == "after":
-        before |= Q(pk=pk)
-    anchor = Max(Subquery(source.filter(pk=pk).values("pk")[:1]))  # NULL: no such visible row
-    counted = rows.aggregate(total=Count("pk"), before=Count("pk", filter=before), anchor=anchor)
-    total, preceding = counted["total"], counted["before"]
-    if counted["anchor"] is None:
-        return _first_page(rows, size, STALE_CURSOR_MESSAGE if total else "", total=total)
-    if direction == "after":
-        page = list(rows.filter(_beyond(ordering, values, forward=True))[:size])
-        start = preceding
-    elif preceding <= size:  # the previous page is the first: no short first page
-        page, start = list(rows[:size]), 0
+        found = list(rows.filter(_beyond(ordering, anchor, forward=True))[: size + 1])
+        page = KeysetPage(found[:size], total, size, number, True, len(found) > size)
     else:
-        page = list(rows.filter(before).reverse()[:size])[::-1]
-        start = preceding - len(page)
-    if not page and total:  # an anchor that is gone, out of scope or past the end
+        found = list(rows.filter(_beyond(ordering, anchor, forward=False)).reverse()[: size + 1])
+        page = KeysetPage(found[:size][::-1], total, size, number, len(found) > size, True)
+        if not page.more_before and found:  # back at the start: the first page, in full
+            return _first_page(rows, size, "", total=total)
+    if not page.rows and total:  # an anchor that is gone, out of scope or past the end
         return _first_page(rows, size, STALE_CURSOR_MESSAGE, total=total)
-    return KeysetPage(rows=page, count=total, size=size, start=start)
+    return page
 
 
-def _first_page(rows: QuerySet[Any], size: int, message: str, total: int | None = None) -> KeysetPage:
+def _first_page(
+    rows: QuerySet[Any], size: int, message: str, total: int | None = None
+) -> KeysetPage:
     count = rows.count() if total is None else total
-    return KeysetPage(rows=list(rows[:size]), count=count, size=size, start=0, message=message)
+    found = list(rows[: size + 1])
+    return KeysetPage(found[:size], count, size, 1, False, len(found) > size, message)

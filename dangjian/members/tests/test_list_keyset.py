@@ -81,9 +81,26 @@ def test_previous_links_walk_back_to_the_first_page(client_for, namesakes, small
     back, first = _walk(client, last_page, "上一页")
     assert back == forward[::-1]
     assert first.context["page"].number == 1 and "上一页" not in first.content.decode()
-    assert _link(first, "下一页") == f"?after={forward[0][-1]}"
-    middle = client.get(f"/members/?before={forward[3][0]}")
+    assert _link(first, "下一页") == f"?after={forward[0][-1]}&n=2"
+    middle = client.get(f"/members/?before={forward[3][0]}&n=3")
     assert _ids(middle) == forward[2] and middle.context["page"].number == 3
+    assert _link(middle, "上一页") == f"?before={forward[2][0]}&n=2"
+    unlabelled = client.get(f"/members/?before={forward[1][0]}")  # back at the start
+    assert _ids(unlabelled) == forward[0] and unlabelled.context["page"].number == 1
+
+
+def test_the_page_label_is_only_a_label(client_for, small_pages) -> None:
+    """``n=`` names the page number shown; an implausible one is dropped, the rows unchanged."""
+    client = client_for("supervisor")
+    expected = _expected("supervisor")
+    pages = -(-len(expected) // SIZE)
+    for label in ("999", "abc", "1", "0", "9" * 30):
+        response = client.get(f"/members/?after={expected[SIZE - 1]}&n={label}")
+        body = response.content.decode()
+        assert response.status_code == 200 and _ids(response) == expected[SIZE : 2 * SIZE]
+        assert response.context["page"].number is None
+        assert f"共 {pages} 页，共 {len(expected)} 条" in body
+        assert f'href="?after={expected[2 * SIZE - 1]}">下一页' in body
 
 
 def test_filters_are_kept_across_pages(client_for, namesakes, small_pages) -> None:
@@ -102,11 +119,12 @@ def test_filters_are_kept_across_pages(client_for, namesakes, small_pages) -> No
 def test_htmx_partial_pages_by_cursor_too(client_for, small_pages) -> None:
     client = client_for("supervisor")
     expected = _expected("supervisor")
-    partial = client.get(f"/members/?after={expected[SIZE - 1]}", HTTP_HX_REQUEST="true")
+    url = f"/members/?after={expected[SIZE - 1]}&n=2"
+    partial = client.get(url, HTTP_HX_REQUEST="true")
     body = partial.content.decode()
     assert '<nav class="navbar' not in body and "<table" in body
     assert _ids(partial) == expected[SIZE : 2 * SIZE]
-    assert f'href="?after={expected[2 * SIZE - 1]}">下一页' in body
+    assert f'href="?after={expected[2 * SIZE - 1]}&amp;n=3">下一页' in body
     assert 'href="?">上一页' in body  # the previous page is the first: no cursor
 
 

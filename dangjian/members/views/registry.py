@@ -137,9 +137,7 @@ class MemberListView(ScopedListView):
     it; a typed or old link with ``?search=<ID>`` is moved out of the URL the same way."""
 
     queryset = (
-        Member.objects.select_related("org", "party_group")
-        .only(*LIST_FIELDS)
-        .order_by(*LIST_ORDER)
+        Member.objects.select_related("org", "party_group").only(*LIST_FIELDS).order_by(*LIST_ORDER)
     )
     keyset = LIST_ORDER
     action = MemberAction.VIEW
