@@ -24,7 +24,8 @@ from math import ceil
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, F, Field, Func, Q, QuerySet, Subquery
+from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from dangjian.core.converters import MAX_PK_DIGITS
@@ -109,33 +110,45 @@ def _cursor(params: QueryDict) -> tuple[str, int] | bool | None:
 class _RowVersus(Func):
     """``(k1, k2, ..., pk) OP (SELECT k1, k2, ..., pk ... WHERE pk = cursor)``: a row-value
     comparison (PostgreSQL; SQLite since 3.15), the lexicographic order of the keys in one test
-    against one subquery, which the database evaluates once per statement."""
+    against one uncorrelated subquery, which the database evaluates once per statement. The
+    subquery comes compiled (``_compiled``): resolving it as an expression inside the page's
+    query costs more than the page's own SQL on SQLite."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, keys: Sequence[str], op: str, anchor: QuerySet[Any]) -> None:
-        super().__init__(*(F(key) for key in keys), Subquery(anchor, output_field=Field()))
-        self.op = op
+    def __init__(self, keys: Sequence[str], op: str, anchor: tuple[str, tuple[Any, ...]]) -> None:
+        super().__init__(*(F(key) for key in keys))
+        self.op, self.anchor = op, anchor
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        *keys, anchor = self.get_source_expressions()
         parts, params = [], []
-        for key in keys:
+        for key in self.get_source_expressions():
             sql, key_params = compiler.compile(key)
             parts.append(sql)
             params.extend(key_params)
-        anchor_sql, anchor_params = compiler.compile(anchor)
-        return f"({', '.join(parts)}) {self.op} {anchor_sql}", [*params, *anchor_params]
+        anchor_sql, anchor_params = self.anchor
+        return f"({', '.join(parts)}) {self.op} ({anchor_sql})", [*params, *anchor_params]
 
 
-def _beyond(ordering: Sequence[str], anchor: QuerySet[Any], *, forward: bool) -> Q:
+def _compiled(query: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """A standalone statement used as a subquery: its table names shadow the outer query's
+    inside the parentheses, so it stays uncorrelated."""
+    sql, params = query.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _beyond(ordering: Sequence[str], anchor: QuerySet[Any], pk: int, *, forward: bool) -> Q:
     """Rows strictly after (``forward``) or before the anchor in the order of ``ordering``. The
     first key's own ``>=``/``<=`` is implied by the row comparison; it is spelled out so an
-    index on that key can bound the scan."""
-    first = Subquery(anchor.values(ordering[0])[:1])
+    index on that key can bound the scan. That bound reads the anchor without the scope (a
+    cheaper statement): it only narrows; the scoped row comparison decides."""
+    unscoped = anchor.model._default_manager.filter(pk=pk).order_by().values(ordering[0])[:1]
+    bound_sql, bound_params = _compiled(unscoped)
+    first = RawSQL(f"({bound_sql})", bound_params)  # noqa: S611 - compiled by the ORM
     bound = Q(**{f"{ordering[0]}__{'gte' if forward else 'lte'}": first})
-    return bound & Q(_RowVersus(ordering, ">" if forward else "<", anchor.values(*ordering)[:1]))
+    row = _compiled(anchor.values(*ordering)[:1])
+    return bound & Q(_RowVersus(ordering, ">" if forward else "<", row))
 
 
 def _label(params: QueryDict, count: int, size: int) -> int | None:
@@ -166,10 +179,11 @@ def keyset_page(
     anchor = (rows if anchors is None else anchors).order_by().filter(pk=pk)
     number = _label(params, total, size)
     if direction == "after":
-        found = list(rows.filter(_beyond(ordering, anchor, forward=True))[: size + 1])
+        found = list(rows.filter(_beyond(ordering, anchor, pk, forward=True))[: size + 1])
         page = KeysetPage(found[:size], total, size, number, True, len(found) > size)
     else:
-        found = list(rows.filter(_beyond(ordering, anchor, forward=False)).reverse()[: size + 1])
+        earlier = rows.filter(_beyond(ordering, anchor, pk, forward=False)).reverse()
+        found = list(earlier[: size + 1])
         page = KeysetPage(found[:size][::-1], total, size, number, len(found) > size, True)
         if not page.more_before and found:  # back at the start: the first page, in full
             return _first_page(rows, size, "", total=total)
