@@ -13,6 +13,7 @@ after warm-up:
 (2) raw SQL returning the same 50 rows and the same count, the group's path and the cursor
     row's sort values taken as known (``(path, name, id) > (...)``);
 (3) ``GET /members/`` and ``GET /members/?after=<id>`` end to end through ``django.test.Client``.
+On PostgreSQL the tables are vacuumed and analysed after the bulk load, as autovacuum would.
 For comparison only, the raw SQL of page 200 by ``OFFSET`` (what page-number paging costs).
 """
 
@@ -59,7 +60,7 @@ RAW_PAGE = (
     "JOIN orgs_orgnode o ON o.id = m.org_id LEFT JOIN orgs_orgnode g ON g.id = m.party_group_id "
     "WHERE {w}{after} ORDER BY o.path, m.name, m.id LIMIT %s{offset}"
 )
-RAW_AFTER = " AND (o.path, m.name, m.id) > (%s, %s, %s)"
+RAW_AFTER = " AND o.path >= %s AND (o.path, m.name, m.id) > (%s, %s, %s)"
 
 
 def _where(path: str) -> tuple[str, list[Any]]:
@@ -99,6 +100,12 @@ def generate_members(total: int, *, password: str) -> int:
                 made, batch = made + len(batch), []
         Member.objects.bulk_create(batch)
         made += len(batch)
+    if connection.vendor == "postgresql":
+        # What autovacuum does within a minute of a bulk load: planner statistics (without them
+        # PostgreSQL plans 100,000 rows as one) and the visibility map (index-only counts).
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE members_member")
+            cursor.execute("VACUUM ANALYZE orgs_orgnode")
     return made
 
 
@@ -123,7 +130,8 @@ def raw_page(
         cursor.execute(RAW_COUNT.format(w=where), params)
         count = cursor.fetchone()[0]
         sql = RAW_PAGE.format(w=where, after=RAW_AFTER if after else "", offset="")
-        cursor.execute(sql, [*params, *(after or ()), PAGE])
+        known = [after[0], *after] if after else []
+        cursor.execute(sql, [*params, *known, PAGE])
         rows = [(r[0], r[1], r[8]) for r in cursor.fetchall()]
     return time.perf_counter_ns() - start, (count, rows)
 

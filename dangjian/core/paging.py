@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from math import ceil
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
@@ -138,14 +140,24 @@ def _compiled(query: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
+@cache
+def _first_key_sql(model: type[Model], key: str, vendor: str) -> str:
+    """``SELECT <key> FROM <model> ... WHERE pk = %s``: the same statement for every cursor, so
+    built once per model and key."""
+    statement = model._default_manager.filter(pk=0).order_by().values(key)[:1]
+    sql, params = statement.query.sql_with_params()
+    if list(params) != [0]:
+        raise ValueError(f"unexpected parameters for the keyset bound on {model}: {params}")
+    return sql
+
+
 def _beyond(ordering: Sequence[str], anchor: QuerySet[Any], pk: int, *, forward: bool) -> Q:
     """Rows strictly after (``forward``) or before the anchor in the order of ``ordering``. The
     first key's own ``>=``/``<=`` is implied by the row comparison; it is spelled out so an
     index on that key can bound the scan. That bound reads the anchor without the scope (a
     cheaper statement): it only narrows; the scoped row comparison decides."""
-    unscoped = anchor.model._default_manager.filter(pk=pk).order_by().values(ordering[0])[:1]
-    bound_sql, bound_params = _compiled(unscoped)
-    first = RawSQL(f"({bound_sql})", bound_params)  # noqa: S611 - compiled by the ORM
+    bound_sql = _first_key_sql(anchor.model, ordering[0], connection.vendor)
+    first = RawSQL(f"({bound_sql})", (pk,))  # noqa: S611 - built by the ORM, pk a parameter
     bound = Q(**{f"{ordering[0]}__{'gte' if forward else 'lte'}": first})
     row = _compiled(anchor.values(*ordering)[:1])
     return bound & Q(_RowVersus(ordering, ">" if forward else "<", row))
