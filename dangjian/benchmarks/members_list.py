@@ -130,7 +130,7 @@ def raw_page(
         cursor.execute(RAW_COUNT.format(w=where), params)
         count = cursor.fetchone()[0]
         sql = RAW_PAGE.format(w=where, after=RAW_AFTER if after else "", offset="")
-        known = [after[0], *after] if after else []
+        known: list[Any] = [after[0], *after] if after else []
         cursor.execute(sql, [*params, *known, PAGE])
         rows = [(r[0], r[1], r[8]) for r in cursor.fetchall()]
     return time.perf_counter_ns() - start, (count, rows)

@@ -24,9 +24,10 @@ from functools import cache
 from math import ceil
 from typing import Any
 
+from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
@@ -123,7 +124,9 @@ class _RowVersus(Func):
         super().__init__(*(F(key) for key in keys))
         self.op, self.anchor = op, anchor
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(  # type: ignore[override]  # the stubs' signature, params as a list
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
         parts, params = [], []
         for key in self.get_source_expressions():
             sql, key_params = compiler.compile(key)
@@ -141,13 +144,14 @@ def _compiled(query: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
 
 
 @cache
-def _first_key_sql(model: type[Model], key: str, vendor: str) -> str:
+def _first_key_sql(label: str, key: str, vendor: str) -> str:
     """``SELECT <key> FROM <model> ... WHERE pk = %s``: the same statement for every cursor, so
     built once per model and key."""
+    model = apps.get_model(label)
     statement = model._default_manager.filter(pk=0).order_by().values(key)[:1]
     sql, params = statement.query.sql_with_params()
     if list(params) != [0]:
-        raise ValueError(f"unexpected parameters for the keyset bound on {model}: {params}")
+        raise ValueError(f"unexpected parameters for the keyset bound on {label}: {params}")
     return sql
 
 
@@ -156,7 +160,7 @@ def _beyond(ordering: Sequence[str], anchor: QuerySet[Any], pk: int, *, forward:
     first key's own ``>=``/``<=`` is implied by the row comparison; it is spelled out so an
     index on that key can bound the scan. That bound reads the anchor without the scope (a
     cheaper statement): it only narrows; the scoped row comparison decides."""
-    bound_sql = _first_key_sql(anchor.model, ordering[0], connection.vendor)
+    bound_sql = _first_key_sql(anchor.model._meta.label, ordering[0], connection.vendor)
     first = RawSQL(f"({bound_sql})", (pk,))  # noqa: S611 - built by the ORM, pk a parameter
     bound = Q(**{f"{ordering[0]}__{'gte' if forward else 'lte'}": first})
     row = _compiled(anchor.values(*ordering)[:1])
@@ -184,7 +188,7 @@ def keyset_page(
     count and the page (a third only to replace a cursor that anchors nothing)."""
     rows = rows.order_by(*ordering)
     cursor = _cursor(params)
-    if not cursor:
+    if not isinstance(cursor, tuple):
         return _first_page(rows, size, STALE_CURSOR_MESSAGE if cursor is False else "")
     direction, pk = cursor
     total = rows.count()
