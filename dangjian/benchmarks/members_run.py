@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         results["list"] = listed
         print("\n".join(members_list.report(listed)))
-        ok = ok and bool(listed["pass_queries"]) and bool(listed["pass_ratio"])
+        ok = ok and all(bool(listed[key]) for key in ("pass_queries", "pass_ratio", "pass_depth"))
         DEFAULT_JSON.parent.mkdir(parents=True, exist_ok=True)
         DEFAULT_JSON.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))
         print(f"Figures written to {DEFAULT_JSON}")

@@ -4,7 +4,8 @@ Five views cover the pages of the platform (ADR 0022):
 
 - ``ScopedListView``: rows through ``visible_to(user, action)`` (or, with ``tree_scoped = False``,
   every row once the role allows the action), an optional django-filter FilterSet (the same class
-  the API viewset uses), pagination; an htmx request gets only the table partial.
+  the API viewset uses), pagination (page numbers, or a keyset cursor for a large list: ADR 0025);
+  an htmx request gets only the table partial.
 - ``ScopedDetailView``: one object through ``get_scoped_or_404``.
 - ``ServiceFormView``: an object in scope for the action, a form, ``run(obj, actor, data)``;
   a service ``ValidationError`` lands on the form's fields and nothing is written.
@@ -27,14 +28,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 from django_htmx.http import HttpResponseLocation
 
 from dangjian.core.downloads import attachment
 from dangjian.core.forms import apply_service_errors
+from dangjian.core.paging import keyset_page, numbered_page, page_query
 from dangjian.core.views import get_scoped_or_404, require_action
 
 
@@ -88,6 +89,10 @@ class ScopedListView(ScopedView):
     filterset_class: ClassVar[Any] = None
     paginate_by: ClassVar[int] = 50
     table_template: ClassVar[str] = ""  # the htmx partial; the full page includes it
+    # A large list names its order here (ascending keys, ending with the pk) and is paged by a
+    # keyset cursor (``?after=<id>``/``?before=<id>``) instead of ``?page=N``: ADR 0025.
+    keyset: ClassVar[tuple[str, ...]] = ()
+    anchor_rows: Any = None  # the visible rows before any filter: where a cursor is looked up
 
     def filter_data(self) -> Any:
         """The FilterSet's input: the query string unless a page names its parameters itself."""
@@ -103,6 +108,7 @@ class ScopedListView(ScopedView):
         rows = self.get_queryset()
         if self.tree_scoped:
             rows = rows.visible_to(request.user, self.action)
+        self.anchor_rows = rows
         return self.filter_rows(rows)
 
     def filter_rows(self, rows: Any) -> tuple[Any, Any]:
@@ -114,13 +120,30 @@ class ScopedListView(ScopedView):
             return rows.none(), filterset
         return filterset.qs, filterset
 
+    def paging_params(self) -> QueryDict:
+        """Where the page position and the filters its links keep are read from."""
+        return self.request.GET
+
+    def paginate(self, rows: Any) -> dict[str, Any]:
+        """The one pagination of the generic lists: ``{"page": ..., "query": ...}``, by page
+        number, or by keyset cursor when the view declares ``keyset``."""
+        params = self.paging_params()
+        if self.keyset:
+            page: Any = keyset_page(
+                rows,
+                ordering=self.keyset,
+                size=self.paginate_by,
+                params=params,
+                anchors=self.anchor_rows,
+            )
+        else:
+            page = numbered_page(rows, self.paginate_by, params)
+        return {"page": page, "query": page_query(params)}
+
     def list_context(self, rows: Any) -> dict[str, Any]:
         """The page of rows and the query string its links keep; a page that shows every row
         at once (a short report) returns ``{"rows": ...}`` instead."""
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
-        return {"page": page, "query": query.urlencode()}
+        return self.paginate(rows)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         rows, filterset = self.get_rows(request)

@@ -4,7 +4,6 @@ import secrets
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
@@ -13,6 +12,7 @@ from django.urls import reverse
 from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
+from dangjian.core.paging import PAGE_KEYS, page_query
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -124,8 +124,14 @@ def _search_params(request: HttpRequest, source: QueryDict) -> QueryDict:
     if typed is not None:
         params.pop("search")
         params["idq"] = _remember_id_search(request, typed)
-        params.pop("page", None)
+        for key in PAGE_KEYS:
+            params.pop(key, None)
     return params
+
+
+# The list's order, as a user sees it: organisation, then name, ties by id. The list is paged by
+# a keyset cursor on it (ADR 0025), so a deep page costs what the first one does.
+LIST_ORDER = ("org__path", "name", "id")
 
 
 class MemberListView(ScopedListView):
@@ -134,10 +140,9 @@ class MemberListView(ScopedListView):
     it; a typed or old link with ``?search=<ID>`` is moved out of the URL the same way."""
 
     queryset = (
-        Member.objects.select_related("org", "party_group")
-        .only(*LIST_FIELDS)
-        .order_by("org__path", "name", "id")
+        Member.objects.select_related("org", "party_group").only(*LIST_FIELDS).order_by(*LIST_ORDER)
     )
+    keyset = LIST_ORDER
     action = MemberAction.VIEW
     filterset_class = MemberFilterSet
     template_name = "members/list.html"
@@ -167,9 +172,10 @@ class MemberListView(ScopedListView):
         return moved
 
     def query(self) -> str:
-        query = self.params.copy()
-        query.pop("page", None)
-        return query.urlencode()
+        return page_query(self.params)
+
+    def paging_params(self) -> QueryDict:
+        return self.params
 
     def get_queryset(self) -> Any:
         return with_id_search(self.request, super().get_queryset(), self.params)
@@ -181,15 +187,14 @@ class MemberListView(ScopedListView):
         return styled(super().get_filterset(data, queryset))
 
     def list_context(self, rows: Any) -> dict[str, Any]:
-        page = Paginator(rows, self.paginate_by).get_page(self.params.get("page"))
+        paged = self.paginate(rows)
         today = clock.today()
         return {
-            "page": page,
+            **paged,
             "rows": [
                 (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
-                for m in page
+                for m in paged["page"]
             ],
-            "query": self.query(),
         }
 
     def get_context(self, obj: Any) -> dict[str, Any]:
