@@ -237,6 +237,8 @@ def test_the_daily_job_expires_exactly_the_past_due_pending_letters_once(org) ->
     completed = _pending_until(org, date(2026, 8, 1), "已办结")
     TransferOut.objects.filter(pk=completed.pk).update(status=TransferStatus.ACCEPTED)
     before = AuditEntry.objects.filter(action="members.transfer_out.expire").count()
+    others = TransferOut.objects.filter(status="pending", valid_until__lt=date(2026, 9, 1))
+    assert not others.exclude(pk__in=[yesterday.pk, missed.pk]).exists()  # the demo's are later
 
     first = expire_letters(RunContext(now=now, slot=now, trigger="schedule"))
     assert first is not None and first.counts == {"expired": 2}
@@ -463,3 +465,11 @@ def test_an_expired_letter_prints_marked_void(org, client_for) -> None:
     letter = _expired_letter(org)
     html = client_for("secretary1").get(f"/members/transfers/out/{letter.pk}/print/")
     assert "已过期作废" in html.content.decode()
+
+
+def test_the_demo_county_has_an_expired_letter_to_reissue(client_for) -> None:
+    letter = TransferOut.objects.get(letter_no="城建组转〔2026〕3号")
+    assert letter.status == TransferStatus.PENDING and letter.valid_until == date(2026, 9, 15)
+    assert letter.state_on(clock.today()) == TransferStatus.EXPIRED
+    page = client_for("supervisor").get("/members/transfers/").content.decode()
+    assert f"/members/transfers/out/{letter.pk}/reissue/" in page
