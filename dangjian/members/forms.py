@@ -124,7 +124,10 @@ class TransferOutForm(BootstrapFormMixin, forms.Form):
 class TransferOutCompleteForm(BootstrapFormMixin, forms.Form):
     # Both are required by the service (its messages name the field); the form only parses.
     receipt_org = forms.CharField(
-        label="接收党组织（回执）", max_length=120, required=False, help_text="以回执上的盖章单位为准"
+        label="接收党组织（回执）",
+        max_length=120,
+        required=False,
+        help_text="以回执上的盖章单位为准",
     )
     receipt_on = forms.DateField(label="回执日期", widget=DATE, required=False)
 

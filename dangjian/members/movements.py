@@ -310,9 +310,9 @@ def complete_transfer_out(
     the daily job has recorded it) is refused: it must be reissued."""
     locked = _lock(transfer.member, actor)
     transfer = TransferOut.objects.select_related("member__org").get(pk=transfer.pk)
-    _allowed(flows.TRANSFER_OUT, transfer, "complete")
-    if letter_expired(transfer.valid_until, on):
+    if letter_state(transfer.status, transfer.valid_until, on) == TransferStatus.EXPIRED:
         raise ValidationError({"receipt_on": letter_expired_message(transfer.valid_until)})
+    _allowed(flows.TRANSFER_OUT, transfer, "complete")
     check_date(on, "on", "办结日期")
     errors = receipt_errors(
         receipt_org=receipt_org, receipt_on=receipt_on, issued_on=transfer.issued_on, today=on

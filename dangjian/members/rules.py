@@ -226,9 +226,7 @@ def receipt_errors(
     return errors
 
 
-def reissue_validity_error(
-    valid_until: date, *, issued_on: date, longest: date
-) -> str | None:
+def reissue_validity_error(valid_until: date, *, issued_on: date, longest: date) -> str | None:
     """A reissued letter's own validity: from its issue day, at most the county's months."""
     if valid_until < issued_on:
         return "有效期不能早于开具日期"

@@ -39,6 +39,8 @@ def test_an_expired_letter_is_reissued_and_printed(browser, live, tmp_path: Path
     page.get_by_role("button", name="提交").click()
     letters = page.locator("#letter-list")
     assert "已过期" in letters.inner_text() and "登记回执" not in letters.inner_text()
+    shots = Path(os.environ.get("LETTER_SCREENSHOTS", tmp_path))
+    page.screenshot(path=str(shots / "member.png"), full_page=True)
 
     letters.get_by_role("link", name="重新开具").click()
     page.get_by_label("新介绍信编号").fill("城建转〔2026〕32号")
@@ -53,8 +55,7 @@ def test_an_expired_letter_is_reissued_and_printed(browser, live, tmp_path: Path
     assert not page.locator("nav.navbar").is_visible()
     assert not page.get_by_role("button", name="打印").is_visible()
     assert page.locator(".letter-cut").count() == 2
-    shot = Path(os.environ.get("LETTER_SCREENSHOT", tmp_path / "letter.png"))
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shots / "letter.png"), full_page=True)
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1  # the three parts on one sheet
 

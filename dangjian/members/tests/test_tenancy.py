@@ -25,7 +25,7 @@ from dangjian.testkit.tenancy import TenancyContract
 
 class MemberContractBase(TenancyContract):
     allowed_username = "secretary1"
-    audit_action = "members.member.update"
+    audit_action: ClassVar[str | None] = "members.member.update"
 
     @pytest.fixture(autouse=True)
     def _members(self, db: Any) -> None:
@@ -300,7 +300,7 @@ class TestTransferOutReissueTenancy(LetterContractBase):
 
 class TestTransferOutPrintTenancy(LetterContractBase):
     covers = ("members:transfer_out_print",)
-    audit_action = None
+    audit_action = None  # read only
 
     def read_url(self, obj: Member) -> str:
         return f"/members/transfers/out/{self._letter(obj).pk}/print/"

@@ -186,11 +186,11 @@ def test_completing_a_letter_the_job_expired_is_refused(org, user) -> None:
     assert movements.expire_overdue_letters(today=date(2026, 9, 1), now=clock.now()) == 1
     _refused(
         "receipt_on",
-        "该介绍信已过期，不能办结",
+        "介绍信有效期至2026-08-31，已于2026-09-01过期，请重新开具",
         movements.complete_transfer_out,
         transfer=letter,
         actor=user("secretary1"),
-        on=date(2026, 8, 31),  # even a date within validity: the stored state decides
+        on=date(2026, 8, 31),  # even on a day within validity: the recorded state decides
         receipt_org="杭州市某公司党委",
         receipt_on=date(2026, 8, 30),
     )

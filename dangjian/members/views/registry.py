@@ -228,7 +228,9 @@ class MemberDetailView(ScopedDetailView):
             "events": obj.events.all()[:100],
             "transfers": [
                 letter_row(t, self.request.user, today)
-                for t in obj.transfers_out.select_related("reissued_as").order_by("-issued_on", "-id")
+                for t in obj.transfers_out.select_related("reissued_as").order_by(
+                    "-issued_on", "-id"
+                )
             ],
             "mobility": obj.mobility.all(),
             "community": CommunityRegistration.objects.filter(member=obj).first(),
