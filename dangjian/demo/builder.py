@@ -16,9 +16,12 @@ from dangjian.accounts import services as account_services
 from dangjian.accounts.models import Grant, User
 from dangjian.core import audit
 from dangjian.core.permissions import Role
-from dangjian.demo.people import LOADER, populate_county
+from dangjian.demo.people import LOADER, BranchPlan, branch_plan, populate_county
+from dangjian.governance.rules import kind_size_findings
+from dangjian.governance.services import in_service_count
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
+from dangjian.orgs.hierarchy import size_scope, upper_party_org_of
 from dangjian.orgs.models import EnterpriseProfile, OrgNode
 from dangjian.orgs.rules import credit_code_check_char
 
@@ -104,27 +107,36 @@ def _add(
     return node
 
 
-def _party_structure(county: DemoCounty, ent: OrgNode, code: str, short: str, large: bool) -> None:
+def _branch_name(prefix: str, unit: str, plan: dict[str, BranchPlan], code: str) -> str:
+    # "…支部委员会" only where a committee sits; a branch with a lone secretary is "…支部".
+    return f"中共{prefix}{unit}支部{'委员会' if plan[code].has_committee else ''}"
+
+
+def _party_structure(
+    county: DemoCounty, ent: OrgNode, code: str, large: bool, plan: dict[str, BranchPlan]
+) -> None:
     founded = date(2016, 7, 1)
+    name = ent.name
     if large:
         committee = _add(
-            county, ent, OrgKind.PARTY_COMMITTEE, f"{code}-DW", f"中共{short}委员会", founded
+            county, ent, OrgKind.PARTY_COMMITTEE, f"{code}-DW", f"中共{name}委员会", founded
         )
         general = _add(
             county,
             committee,
             OrgKind.GENERAL_BRANCH,
             f"{code}-ZZ",
-            f"中共{short}运营党总支部",
+            f"中共{name}运营总支部委员会",
             founded,
         )
         for i, unit in enumerate(["第一", "第二"], start=1):
+            branch_code = f"{code}-ZB{i}"
             branch = _add(
                 county,
                 committee,
                 OrgKind.BRANCH,
-                f"{code}-ZB{i}",
-                f"中共{short}{unit}支部委员会",
+                branch_code,
+                _branch_name(name, unit, plan, branch_code),
                 founded,
             )
             _add(
@@ -143,10 +155,68 @@ def _party_structure(county: DemoCounty, ent: OrgNode, code: str, short: str, la
                 f"{unit}支部第二党小组",
                 founded,
             )
-        _add(county, general, OrgKind.BRANCH, f"{code}-ZZ-ZB1", f"中共{short}运营一支部", founded)
+        branch_code = f"{code}-ZZ-ZB1"
+        _add(
+            county,
+            general,
+            OrgKind.BRANCH,
+            branch_code,
+            _branch_name(name, "运营第一", plan, branch_code),
+            founded,
+        )
     else:
-        branch = _add(county, ent, OrgKind.BRANCH, f"{code}-ZB1", f"中共{short}支部委员会", founded)
+        branch_code = f"{code}-ZB1"
+        branch = _add(
+            county,
+            ent,
+            OrgKind.BRANCH,
+            branch_code,
+            _branch_name(name, "", plan, branch_code),
+            founded,
+        )
         _add(county, branch, OrgKind.PARTY_GROUP, f"{code}-ZB1-XZ1", "第一党小组", founded)
+
+
+def _branch_codes() -> list[str]:
+    codes = []
+    for gcode, suffix, *_, large in ENTERPRISES:
+        code = f"{gcode}{suffix}"
+        codes += [f"{code}-ZB1", f"{code}-ZB2", f"{code}-ZZ-ZB1"] if large else [f"{code}-ZB1"]
+    return codes
+
+
+# Document prefixes of the Party organisations that approve the demo's 党委 and 党总支.
+APPROVAL_PREFIX = {
+    "XC-DW": "X国资党",
+    "CT-DW": "城投党",
+    "JT-DW": "交投党",
+    "NL-DW": "农旅党",
+    "CT01-DW": "城建党",
+    "JT01-DW": "公交党",
+    "NL01-DW": "旅开党",
+}
+
+
+def _record_setup_approvals(county: DemoCounty) -> None:
+    """The county's 党委 (10 to 88 members) and 党总支 (one branch each) are below the SOE
+    regulation's 100 and 50: each was set up with its upper organisation's approval."""
+    serial = 0
+    for code, node in sorted(county.nodes.items()):
+        if node.kind not in org_services.APPROVED_KINDS:
+            continue
+        findings = kind_size_findings(node.kind, in_service_count(size_scope(node)), approved=False)
+        if not findings:
+            continue
+        upper = upper_party_org_of(node)
+        assert upper is not None, f"{code} has no upper Party organisation"
+        serial += 1
+        org_services.record_setup_approval(
+            actor=LOADER,
+            org=node,
+            approving_body=upper.name,
+            approval_ref=f"{APPROVAL_PREFIX[upper.code]}〔{node.founded_on:%Y}〕{serial}号",
+            approved_on=node.founded_on or date(2016, 6, 20),
+        )
 
 
 @transaction.atomic
@@ -160,16 +230,17 @@ def build_demo_county(*, password: str) -> DemoCounty:
         founded_on=date(2009, 3, 1),
     )
     county = DemoCounty(root=root, nodes={"XC": root})
-    _add(county, root, OrgKind.PARTY_COMMITTEE, "XC-DW", "中共X县国资中心委员会", date(2012, 5, 1))
+    _add(county, root, OrgKind.PARTY_COMMITTEE, "XC-DW", f"中共{root.name}委员会", date(2012, 5, 1))
+    plan = branch_plan(_branch_codes())
     serial = 1
-    for gcode, gname, gshort in GROUPS:
+    for gcode, gname, _short in GROUPS:
         group = _add(county, root, OrgKind.GROUP, gcode, gname, date(2013, 1, 1))
         _add(
             county,
             group,
             OrgKind.PARTY_COMMITTEE,
             f"{gcode}-DW",
-            f"中共{gshort}委员会",
+            f"中共{gname}委员会",
             date(2013, 6, 1),
         )
     for gcode, suffix, name, status, headcount, large in ENTERPRISES:
@@ -186,9 +257,9 @@ def build_demo_county(*, password: str) -> DemoCounty:
         ent = _add(
             county, county.nodes[gcode], OrgKind.ENTERPRISE, code, name, date(2010, 1, 1), facts
         )
-        short = name.removeprefix("X县").removesuffix("有限公司")
-        _party_structure(county, ent, code, short, large)
+        _party_structure(county, ent, code, large, plan)
     populate_county(county.nodes)
+    _record_setup_approvals(county)
     for username, full_name, admin_role, grant in DEMO_ACCOUNTS:
         user, _ = account_services.create_account(
             actor=LOADER,

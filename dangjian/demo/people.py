@@ -7,6 +7,7 @@ through the services, like real data entry.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dangjian.core.actors import SystemActor
@@ -74,6 +75,31 @@ class PeopleFactory:
         )
 
 
+DEMO_SECRETARY_BRANCH = "CT01-ZB1"  # its members come from the demo secretary's own import
+BRANCH_SIZES = (4, 6, 9, 12, 15)
+
+
+@dataclass(frozen=True)
+class BranchPlan:
+    size: int
+    elects: bool  # a term is recorded (with a lone secretary when under 7 full members)
+    has_committee: bool  # a 支部委员会 sits: elected, and 7 or more full members
+
+
+def branch_plan(codes: list[str]) -> dict[str, BranchPlan]:
+    """Per branch code: its members and whether it elects. One in four branches deliberately
+    records no election, so the demo shows the warnings; the builder names a branch
+    "…支部委员会" only where the plan seats a committee."""
+    plan = {DEMO_SECRETARY_BRANCH: BranchPlan(0, False, False)}
+    others = sorted(code for code in codes if code != DEMO_SECRETARY_BRANCH)
+    for index, code in enumerate(others):
+        size = BRANCH_SIZES[index % len(BRANCH_SIZES)]
+        full = size - 1 if size > 4 else size  # the last member of a larger branch is 预备
+        elects = index % 4 != 1
+        plan[code] = BranchPlan(size, elects, elects and full >= 7)
+    return plan
+
+
 def populate_branch(
     factory: PeopleFactory, branch: OrgNode, size: int, *, with_committee: bool
 ) -> list[members.Member]:
@@ -116,12 +142,11 @@ def populate_county(nodes: dict[str, OrgNode]) -> None:
     the rules require one, a lost-contact case, an expired transfer letter, and leadership facts
     for each enterprise."""
     factory = PeopleFactory()
-    branches = [
-        n for code, n in sorted(nodes.items()) if n.kind == OrgKind.BRANCH and code != "CT01-ZB1"
-    ]
-    for index, branch in enumerate(branches):
-        size = (4, 6, 9, 12, 15)[index % 5]
-        populate_branch(factory, branch, size, with_committee=index % 4 != 1)
+    plan = branch_plan([code for code, n in nodes.items() if n.kind == OrgKind.BRANCH])
+    for code, branch in sorted(nodes.items()):
+        if branch.kind != OrgKind.BRANCH or code == DEMO_SECRETARY_BRANCH:
+            continue
+        populate_branch(factory, branch, plan[code].size, with_committee=plan[code].elects)
     lost = members.Member.objects.filter(org=nodes["JT02-ZB1"]).order_by("id").first()
     if lost is not None:
         movements.mark_lost_contact(lost, actor=DEMO_LOADER, since=date(2026, 2, 10))

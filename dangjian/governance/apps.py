@@ -8,23 +8,16 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.navigation import NavEntry, register_nav
-        from dangjian.core.permissions import admin_role
         from dangjian.governance import (
             audit_names,  # noqa: F401 — declares the audit names
             panels,
-            permissions,  # noqa: F401 — declares the actions
+            permissions,
         )
-        from dangjian.orgs.permissions import OrgAction
 
         # Committees are business data: admin roles see the tree's names, not its governance.
         register_nav(
             NavEntry(
-                "governance",
-                "班子建设",
-                "governance:unity",
-                40,
-                OrgAction.VIEW,
-                show=lambda user: not admin_role(user),
+                "governance", "班子建设", "governance:unity", 40, permissions.GovernanceAction.VIEW
             )
         )
         panels.register_panels()

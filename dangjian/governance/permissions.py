@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dangjian.core.permissions import KEEPERS, declare_actions
+from dangjian.core.permissions import KEEPERS, READERS, declare_actions
 
 
 class GovernanceAction:
+    VIEW = "governance.view"
     CHANGE = "governance.change"
 
 
-declare_actions({GovernanceAction.CHANGE: KEEPERS})
+# Committees and leadership are business data: the business roles read them, 三员 accounts do
+# not (系统管理员 sees the tree's names through org.view, nothing more).
+declare_actions({GovernanceAction.VIEW: READERS, GovernanceAction.CHANGE: KEEPERS})

@@ -1,7 +1,8 @@
-"""Pure structure and term rules for Party organisations (rules.md O1, O4–O9).
+"""Pure structure and term rules for Party organisations (rules.md O1, O2, O4–O10).
 
 Each check returns findings with a level, a Chinese explanation and the article it rests on, so
-the org page can say why, not just what. Every check has its own code.
+the org page can say why, not just what. Every check has its own code, prefixed by the
+rules.md row it implements (O2: the joint branch of 第五条; O10: the SOE regulation's sizes).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ ERROR, WARNING, INFO = "error", "warning", "info"
 
 BRANCH_RULES = "《中国共产党支部工作条例（试行）》"
 SOURCE_BRANCH_SETUP = f"{BRANCH_RULES}第四条"
-SOURCE_JOINT_BRANCH = f"{BRANCH_RULES}第四条、第五条"
+SOURCE_JOINT_BRANCH = f"{BRANCH_RULES}第五条"
 SOURCE_COMMITTEE = f"{BRANCH_RULES}第二十条"
 SOURCE_TERM = f"{BRANCH_RULES}第二十一条"
 # rules.md O6: the secretary's article number was not read, only its chapter.
 SOURCE_SECRETARY = f"{BRANCH_RULES}第六章"
+# rules.md O10: the SOE regulation's organisation-setup article (党委 / 党总支 by size).
+SOURCE_SOE_SETUP = "《中国共产党国有企业基层组织工作条例（试行）》第四条"
 
 # Plain post and standing values (the Django choices live in choices.py / members.choices).
 SECRETARY, DEPUTY, DISCIPLINE, OTHER = "secretary", "deputy_secretary", "discipline", "other"
@@ -38,13 +41,17 @@ class Finding:
     source: str = ""
 
 
-def may_hold_post(standing: str, rights_suspended: bool = False) -> bool:
-    """Every committee post needs a full member with the right to be elected: a probationary
-    member has no 被选举权 (党章第七条), whatever the post."""
-    return standing == FULL_STANDING and not rights_suspended
-
-
 POST_REFUSED = "委员会成员必须是正式党员，预备党员没有被选举权"
+POST_RIGHTS_REFUSED = "该党员目前没有被选举权（受留党察看处分期间或党员权利中止期间），不能担任委员"
+
+
+def post_refusal(standing: str, *, may_be_elected: bool) -> str | None:
+    """Every committee post needs a full member with the right to be elected: a probationary
+    member has no 被选举权 (党章第七条), whatever the post, nor has a member under 留党察看 or
+    whose rights are suspended (选举工作条例 第五条; ``members.rules.has_voting_rights``)."""
+    if standing != FULL_STANDING:
+        return POST_REFUSED
+    return None if may_be_elected else POST_RIGHTS_REFUSED
 
 
 def post_combination_error(
@@ -100,7 +107,7 @@ def branch_findings(facts: BranchFacts) -> list[Finding]:
         found.append(
             Finding(
                 ERROR,
-                "O1-joint-branch",
+                "O2-joint-branch",
                 f"正式党员不足3人（现有{facts.full_members}人），不能单独"
                 "成立党支部，应与相邻单位成立联合党支部",
                 SOURCE_JOINT_BRANCH,
@@ -187,6 +194,49 @@ def _committee_findings(facts: BranchFacts) -> list[Finding]:
             )
         )
     return found
+
+
+# 国企条例 (rules.md O10): 100 or more members → 党委; 50 to 99 → 党总支; below that the kind
+# needs the upper organisation's approval ("确因工作需要的，经上级党组织批准").
+COMMITTEE_MIN_MEMBERS = 100
+GENERAL_BRANCH_MIN_MEMBERS = 50
+PARTY_COMMITTEE_KIND, GENERAL_BRANCH_KIND = "party_committee", "general_branch"
+
+
+def kind_size_findings(kind: str, members: int, *, approved: bool) -> list[Finding]:
+    """党委 and 党总支 against their size. ``members`` counts 党员人数 as the regulation does:
+    正式 and 预备 alike (unlike the branch rules, which name 正式党员)."""
+    if kind == PARTY_COMMITTEE_KIND and members < COMMITTEE_MIN_MEMBERS and not approved:
+        return [
+            Finding(
+                WARNING,
+                "O10-committee-approval",
+                f"党员{members}人，不足{COMMITTEE_MIN_MEMBERS}人设立党委，"
+                "须有上级党组织批准，尚未登记批准文号",
+                SOURCE_SOE_SETUP,
+            )
+        ]
+    if kind == GENERAL_BRANCH_KIND:
+        if members >= COMMITTEE_MIN_MEMBERS:
+            return [
+                Finding(
+                    WARNING,
+                    "O10-general-branch-large",
+                    f"党员{members}人，已达{COMMITTEE_MIN_MEMBERS}人以上，应设立党委",
+                    SOURCE_SOE_SETUP,
+                )
+            ]
+        if members < GENERAL_BRANCH_MIN_MEMBERS and not approved:
+            return [
+                Finding(
+                    WARNING,
+                    "O10-general-branch-approval",
+                    f"党员{members}人，不足{GENERAL_BRANCH_MIN_MEMBERS}人设立党总支，"
+                    "须有上级党组织批准，尚未登记批准文号",
+                    SOURCE_SOE_SETUP,
+                )
+            ]
+    return []
 
 
 @dataclass(frozen=True)

@@ -23,26 +23,29 @@ from dangjian.governance.models import (
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.rules import (
     LEADER_POSTS,
-    POST_REFUSED,
     BranchFacts,
     Finding,
     branch_findings,
     extension_error,
     joined_posts,
-    may_hold_post,
+    kind_size_findings,
     post_combination_error,
+    post_refusal,
     same_person,
     term_findings,
     term_state,
     term_years_error,
     upper_record_error,
 )
-from dangjian.members.choices import IN_SERVICE, MemberStatus
+from dangjian.members.choices import IN_SERVICE
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import party_standing_years
+from dangjian.members.rules import has_voting_rights, party_standing_years
+from dangjian.members.selectors import full_q, voting_q
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
+from dangjian.orgs.hierarchy import size_scope
 from dangjian.orgs.models import CountySettings, OrgNode
+from dangjian.orgs.services import APPROVED_KINDS, current_setup_approval
 
 COMMITTEE_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.PARTY_COMMITTEE)
 SINGLE_POSTS = {
@@ -117,13 +120,16 @@ def extend_term(
 def seat_candidates(term: CommitteeTerm, actor: Actor) -> Any:
     """Members who may sit on the committee: in service in the organisation's subtree and
     readable by the actor (a grant without descendants does not show the branches' members)."""
-    members = Member.objects.filter(
-        subtree_q("org__path", term.org.path),
-        status__in=[MemberStatus.FULL, MemberStatus.PROBATIONARY],
-    )
+    members = Member.objects.filter(subtree_q("org__path", term.org.path), status__in=IN_SERVICE)
     return (
         members if isinstance(actor, SystemActor) else members.visible_to(actor, MemberAction.VIEW)
     )
+
+
+def post_eligible(members: Any, on: date) -> Any:
+    """Of ``members``, those the seat form offers: members with the right to be elected on
+    ``on`` (正式党员, not under 留党察看, rights not suspended; ``members.selectors.voting_q``)."""
+    return members.filter(voting_q(on))
 
 
 def _post_key(post: str, label: str) -> str:
@@ -168,9 +174,15 @@ def assign_seat(
         raise ValidationError({"post": "职务无效"})
     if not seat_candidates(term, actor).filter(pk=member.pk).exists():
         raise ValidationError({"member": "委员必须是本组织在册的党员"})
-    # The one call site that reads standing: the standing/management split changes it alone.
-    if not may_hold_post(member.status):
-        raise ValidationError({"member": POST_REFUSED})
+    may_be_elected = has_voting_rights(
+        member.status,
+        on=assigned_on,
+        watch_from=member.watch_from,
+        watch_until=member.watch_until,
+        rights_suspended_since=member.rights_suspended_since,
+    )
+    if refusal := post_refusal(member.status, may_be_elected=may_be_elected):
+        raise ValidationError({"member": refusal})
     check_name(post_label, "post_label", "职务名称")
     check_date(assigned_on, "assigned_on", "任职日期")
     if assigned_on < term.elected_on:
@@ -258,9 +270,15 @@ def remove_seat(seat: CommitteeSeat, *, actor: Actor) -> None:
 
 def _member_counts(org: OrgNode) -> dict[str, int]:
     return Member.objects.filter(subtree_q("org__path", org.path)).aggregate(
-        full=Count("id", filter=Q(status=MemberStatus.FULL)),
+        full=Count("id", filter=full_q()),
         active=Count("id", filter=Q(status__in=IN_SERVICE)),
     )
+
+
+def in_service_count(org: OrgNode) -> int:
+    """党员人数 for the size of a 党委 or 党总支: members in service in the subtree, 正式 and
+    预备 alike (the one place that names the statuses counted: ``IN_SERVICE``)."""
+    return Member.objects.filter(subtree_q("org__path", org.path), status__in=IN_SERVICE).count()
 
 
 def _findings(
@@ -288,14 +306,24 @@ def _findings(
                 ),
             )
         )
+    found += _kind_size_findings(org)
     state = (
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
     )
     return found + term_findings(state)
 
 
+def _kind_size_findings(org: OrgNode) -> list[Finding]:
+    """党委 and 党总支 against the SOE regulation's sizes, unless an approval is recorded."""
+    if org.kind not in APPROVED_KINDS:
+        return []
+    scope = size_scope(org)
+    members = in_service_count(scope)
+    return kind_size_findings(org.kind, members, approved=current_setup_approval(org) is not None)
+
+
 def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
-    """Warnings and errors for a Party organisation (three queries whatever the size)."""
+    """Warnings and errors for a Party organisation (a constant number of queries)."""
     if org.kind not in COMMITTEE_KINDS:
         return []
     term = current_term(org)

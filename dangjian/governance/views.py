@@ -20,8 +20,8 @@ from dangjian.governance.forms import (
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.hierarchy import upper_party_org_of
 from dangjian.orgs.models import CountySettings, OrgNode
-from dangjian.orgs.permissions import OrgAction
 
 
 class _GovernanceForm(ServiceFormView):
@@ -50,6 +50,16 @@ class _TermForm(_GovernanceForm):
 
     def org_of(self, obj: Any) -> OrgNode:
         return obj.org
+
+
+def _upper_intro(org: OrgNode) -> dict[str, Any]:
+    """Which organisation approves the secretaries and receives the members' 备案."""
+    upper = upper_party_org_of(org)
+    if upper is None:
+        return {
+            "intro": "本组织的上级党组织不在本平台内：书记、副书记的批准和委员的备案按其要求办理。"
+        }
+    return {"intro": f"上级党组织：{upper.name}（书记、副书记报其批准，其他委员报其备案）。"}
 
 
 class ElectionView(_OrgForm):
@@ -105,9 +115,12 @@ class SeatView(_TermForm):
     title = "登记委员（补选、届中调整）"
     success_message = "已登记委员"
 
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return _upper_intro(obj.org)
+
     def get_form(self, obj: Any) -> forms.BaseForm:
         candidates = (
-            services.seat_candidates(obj, self.request.user)
+            services.post_eligible(services.seat_candidates(obj, self.request.user), clock.today())
             .order_by("name", "pk")
             .values_list("pk", "name")[:1000]
         )
@@ -162,6 +175,9 @@ class SeatUpperView(_GovernanceForm):
     def get_initial(self, obj: Any) -> dict[str, Any]:
         return {"upper_ref": obj.upper_ref, "upper_on": obj.upper_on}
 
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return _upper_intro(obj.term.org)
+
     def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
         return services.record_seat_upper(obj, actor=actor, **data)
 
@@ -186,7 +202,7 @@ class UnityView(ScopedListView):
     """County list: chairman is not the Party secretary and no reason is recorded."""
 
     queryset = OrgNode.objects.filter(kind=OrgKind.ENTERPRISE, dissolved_on__isnull=True)
-    action = OrgAction.VIEW
+    action = GovernanceAction.VIEW
     template_name = "governance/unity.html"
     nav_active = "governance"
 

@@ -27,6 +27,7 @@ from dangjian.members.fields import API_FIELDS, EDITABLE_FIELDS, ENCRYPTED, Memb
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
+from dangjian.members.rules import has_voting_rights
 from dangjian.orgs.models import OrgNode
 
 STATUS_LABELS = dict(MemberStatus.choices)
@@ -40,7 +41,21 @@ def api_field_names() -> list[str]:
         names.append(spec.name)
         if spec.name == "status":
             names.append("status_display")
-    return [*names, "version"]
+    return [*names, *MANAGEMENT_FIELDS, "has_voting_rights", "version"]
+
+
+# Read-only: set by the movement and standing services, never by a registry write (ADR 0026).
+MANAGEMENT_FIELDS = (
+    "mobile_since",
+    "lost_contact_since",
+    "watch_from",
+    "watch_until",
+    "rights_suspended_since",
+    "rights_suspension",
+    "suspended_on",
+    "exited_on",
+    "exit_kind",
+)
 
 
 class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -54,6 +69,7 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     branch = serializers.IntegerField(source="org_id")
     status = serializers.ChoiceField(choices=MemberStatus.choices)
     status_display = serializers.SerializerMethodField()
+    has_voting_rights = serializers.SerializerMethodField()
     education = serializers.ChoiceField(
         choices=Education.choices, required=False, allow_blank=True, default=""
     )
@@ -65,11 +81,25 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Member
         fields = api_field_names()
-        read_only_fields = ["id", *(f.name for f in API_FIELDS if f.api_read_only)]
+        read_only_fields = [
+            "id",
+            *(f.name for f in API_FIELDS if f.api_read_only),
+            *MANAGEMENT_FIELDS,
+        ]
         extra_kwargs: dict[str, dict[str, Any]] = {"ethnicity": {"default": "汉族"}}
 
     def get_status_display(self, member: Member) -> str:
         return STATUS_LABELS.get(member.status, member.status)
+
+    def get_has_voting_rights(self, member: Member) -> bool:
+        """表决权、选举权和被选举权 today (``members.rules.has_voting_rights``)."""
+        return has_voting_rights(
+            member.status,
+            on=clock.today(),
+            watch_from=member.watch_from,
+            watch_until=member.watch_until,
+            rights_suspended_since=member.rights_suspended_since,
+        )
 
     def to_representation(self, member: Member) -> dict[str, Any]:
         data = super().to_representation(member)

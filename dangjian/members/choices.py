@@ -2,19 +2,43 @@ from django.db import models
 
 
 class MemberStatus(models.TextChoices):
+    """党籍状态: the member's standing only. Being away (流动), out of touch (失联), under 留党察看
+    or with rights suspended are management states kept in their own columns, because they
+    overlap a standing rather than replace it (issue 10, ADR 0025)."""
+
     FULL = "full", "正式党员"
     PROBATIONARY = "probationary", "预备党员"
-    MOBILE = "mobile", "流动党员"
-    LOST_CONTACT = "lost_contact", "失联党员"
     SUSPENDED = "suspended", "停止党籍"
+    # Exits: the member stays in the registry as history.
     EXPELLED = "expelled", "出党"
-    HISTORICAL = "historical", "历史（去世或转出）"
+    DECEASED = "deceased", "死亡"
+    TRANSFERRED = "transferred", "已转出"
 
 
-# Members the branch still manages day to day (counted for structure rules, 双报到, lists).
-IN_SERVICE = frozenset(
-    {MemberStatus.FULL, MemberStatus.PROBATIONARY, MemberStatus.MOBILE, MemberStatus.LOST_CONTACT}
-)
+# Members the branch still manages day to day (counted for structure rules, 双报到, lists),
+# whether away, out of touch or not.
+IN_SERVICE = frozenset({MemberStatus.FULL, MemberStatus.PROBATIONARY})
+# A former member registered again with the same ID number (转出 and back) is reactivated.
+REACTIVATABLE = frozenset({MemberStatus.TRANSFERRED})
+# Standings that end membership on the platform.
+EXITS = frozenset({MemberStatus.EXPELLED, MemberStatus.DECEASED, MemberStatus.TRANSFERRED})
+
+
+class ExitKind(models.TextChoices):
+    """How a member left the Party (出党), recorded with the decision."""
+
+    EXPELLED = "expelled", "开除党籍"
+    STRUCK_OFF = "struck_off", "除名"
+    LAPSED = "lapsed", "自行脱党除名"
+    WITHDREW = "withdrew", "退党"
+    PROBATION_CANCELLED = "probation_cancelled", "取消预备党员资格"
+
+
+class RightsSuspension(models.TextChoices):
+    """Why a member's rights are suspended (选举工作条例 第五条)."""
+
+    DETAINED = "detained", "依法留置"
+    ARRESTED = "arrested", "依法逮捕"
 
 
 class Gender(models.TextChoices):
@@ -107,6 +131,12 @@ class EventKind(models.TextChoices):
     LOST_CONTACT = "lost_contact", "失去联系"
     CONTACT_RESTORED = "contact_restored", "恢复联系"
     SUSPENDED = "suspended", "停止党籍"
+    RESTORED = "restored", "恢复党籍"
+    EXITED = "exited", "出党"
+    DECEASED = "deceased", "去世"
+    WATCH = "watch", "留党察看"
+    RIGHTS_SUSPENDED = "rights_suspended", "中止党员权利"
+    RIGHTS_RESTORED = "rights_restored", "恢复党员权利"
     REACTIVATED = "reactivated", "重新登记"
     COMMUNITY = "community", "社区报到"
     SERVICE = "service", "社区服务"

@@ -11,9 +11,10 @@ from django.db.models import Q
 from dangjian.core import clock
 from dangjian.core.converters import ID_BOUNDS
 from dangjian.core.scoping import subtree_q
-from dangjian.members.choices import MemberStatus
+from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.rules import id_like
+from dangjian.members.selectors import full_q, voting_q
 from dangjian.members.services import id_index
 
 
@@ -24,11 +25,24 @@ def _years_ago(years: int, today: date) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
+# Management states beside the standing (ADR 0026), for members in service.
+MANAGEMENT_STATES = [
+    ("mobile", "流动党员"),
+    ("lost_contact", "失联党员"),
+    ("watch", "留党察看期间"),
+    ("rights_suspended", "党员权利中止"),
+    ("no_vote", "正式党员中无表决权的"),
+]
+
+
 class MemberFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="姓名或完整身份证号码")
     org = django_filters.NumberFilter(method="filter_subtree", label="组织（含下级）", **ID_BOUNDS)
     branch = django_filters.NumberFilter(field_name="org_id", label="党支部ID", **ID_BOUNDS)
     status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label="党籍状态")
+    state = django_filters.ChoiceFilter(
+        choices=MANAGEMENT_STATES, method="filter_state", label="管理状态"
+    )
     post = django_filters.CharFilter(field_name="post", lookup_expr="icontains", label="工作岗位")
     # Bounded so a stray value is a form error (400 over the API), never a date out of range.
     age_min = django_filters.NumberFilter(
@@ -47,7 +61,7 @@ class MemberFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Member
-        fields = ["search", "org", "branch", "status", "post"]
+        fields = ["search", "org", "branch", "status", "state", "post"]
 
     def filter_search(self, queryset: Any, name: str, value: str) -> Any:
         value = value.strip()
@@ -58,6 +72,17 @@ class MemberFilterSet(django_filters.FilterSet):
             # A full ID number is matched through the blind index, never by decrypting rows.
             return queryset.filter(id_number_index=id_index(typed))
         return queryset.filter(name__icontains=value)
+
+    def filter_state(self, queryset: Any, name: str, value: str) -> Any:
+        today = clock.today()
+        lookups = {
+            "mobile": Q(mobile_since__isnull=False),
+            "lost_contact": Q(lost_contact_since__isnull=False),
+            "watch": Q(watch_from__lte=today, watch_until__gte=today),
+            "rights_suspended": Q(rights_suspended_since__isnull=False),
+            "no_vote": full_q() & ~voting_q(today),
+        }
+        return queryset.filter(lookups[value], status__in=IN_SERVICE)
 
     def filter_subtree(self, queryset: Any, name: str, value: int) -> Any:
         from dangjian.orgs.models import OrgNode

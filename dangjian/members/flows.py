@@ -78,72 +78,65 @@ IMPORT_JOB = Workflow(
 _M = MemberStatus
 _ACTIVE = (_M.FULL, _M.PROBATIONARY)
 _STANDING = {"full": _M.FULL, "probationary": _M.PROBATIONARY}
+# The member's 党籍 standing only (ADR 0026): being away, out of touch, under 留党察看 or with
+# rights suspended are management states the movement services set beside it, not steps here.
+# States recorded in the history before ADR 0026 split standing from management states.
+_LEGACY_LABELS = {"mobile": "流动党员", "lost_contact": "失联党员", "historical": "历史"}
 MEMBER = Workflow(
     model="members.member",
-    state_labels=dict(_M.choices),
+    state_labels={**_LEGACY_LABELS, **dict(_M.choices)},
     audit_prefix="members.member",
     touch=("updated_at",),
     version_field="version",
     steps=(
         step(
-            "mobile_out",
-            _ACTIVE,
-            _M.MOBILE,
-            roles=EDITORS,
-            label="登记外出流动",
-            field="place",
-            refusal="{state}不能登记外出流动",
-        ),
-        # Back to the standing the member had: 正式 once 转正 is recorded, else 预备.
-        *(
-            step(
-                f"mobile_back_{standing}",
-                [_M.MOBILE],
-                target,
-                roles=EDITORS,
-                label="登记流动返回",
-                audit="mobile_back",
-                field="returned_on",
-                refusal="该党员当前不是流动党员",
-            )
-            for standing, target in _STANDING.items()
-        ),
-        step(
-            "lost_contact",
-            (*_ACTIVE, _M.MOBILE),
-            _M.LOST_CONTACT,
-            roles=EDITORS,
-            label="标记为失联",
-            field="since",
-            refusal="{state}不能标记为失联",
-        ),
-        *(
-            step(
-                f"contact_restored_{standing}",
-                [_M.LOST_CONTACT],
-                target,
-                roles=EDITORS,
-                label="恢复联系",
-                audit="contact_restored",
-                field="on",
-                refusal="该党员当前不是失联状态",
-            )
-            for standing, target in _STANDING.items()
-        ),
-        step(
             "suspend",
-            [_M.LOST_CONTACT],
+            _ACTIVE,
             _M.SUSPENDED,
             roles=EDITORS,
             label="停止党籍",
             field="on",
+            refusal="{state}不能停止党籍",
+        ),
+        # 恢复党籍: back to the standing the member had, 正式 once 转正 is recorded, else 预备.
+        *(
+            step(
+                f"restore_{standing}",
+                [_M.SUSPENDED],
+                target,
+                roles=EDITORS,
+                label="恢复党籍",
+                audit="restore",
+                field="on",
+                refusal="只有停止党籍的党员才能恢复党籍",
+            )
+            for standing, target in _STANDING.items()
+        ),
+        # 出党 (开除、除名、退党、取消预备党员资格): from any standing still on the registry.
+        step(
+            "exit",
+            (*_ACTIVE, _M.SUSPENDED),
+            _M.EXPELLED,
+            roles=EDITORS,
+            label="登记出党",
+            field="on",
+            refusal="{state}不能登记出党",
+        ),
+        step(
+            "decease",
+            (*_ACTIVE, _M.SUSPENDED),
+            _M.DECEASED,
+            roles=EDITORS,
+            label="登记去世",
+            field="on",
+            refusal="{state}不能登记去世",
         ),
         # The receiving organisation confirmed a transfer letter: the member leaves the registry.
         # The letter was issued in service; the member may have been suspended since.
         step(
             "transferred_out",
-            (*_ACTIVE, _M.MOBILE, _M.LOST_CONTACT, _M.SUSPENDED),
-            _M.HISTORICAL,
+            (*_ACTIVE, _M.SUSPENDED),
+            _M.TRANSFERRED,
             roles=EDITORS,
             label="办结组织关系转出",
         ),

@@ -7,7 +7,7 @@ from django import forms
 
 from dangjian.core.forms import BootstrapFormMixin
 from dangjian.core.validators import visible_text
-from dangjian.members.choices import MemberStatus
+from dangjian.members.choices import ExitKind, MemberStatus, RightsSuspension
 from dangjian.members.fields import FORM_FIELDS, Kind, MemberData, MemberField
 from dangjian.members.rules import EDITABLE_STATUSES
 
@@ -68,11 +68,16 @@ class MemberForm(BootstrapFormMixin, forms.Form):
                 )
                 if not spec.blank:  # asked for on registration only
                     kept.required, kept.min_length, kept.validators = False, None, []
-            # Other status changes are movements with their own forms (see status_edit_error).
-            status_field = self.fields["status"]
-            assert isinstance(status_field, forms.ChoiceField)
-            keep = EDITABLE_STATUSES if current.status in EDITABLE_STATUSES else {current.status}
-            status_field.choices = [(v, label) for v, label in MemberStatus.choices if v in keep]
+        # Other status changes are movements with their own forms (see status_edit_error); a
+        # new member is registered 正式 or 预备.
+        status_field = self.fields["status"]
+        assert isinstance(status_field, forms.ChoiceField)
+        keep = (
+            {current.status}
+            if current is not None and current.status not in EDITABLE_STATUSES
+            else EDITABLE_STATUSES
+        )
+        status_field.choices = [(v, label) for v, label in MemberStatus.choices if v in keep]
         field = self.fields["party_group"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "—"), *[(str(pk), name) for pk, name in groups or []]]
@@ -173,6 +178,32 @@ class DateOnlyForm(BootstrapFormMixin, forms.Form):
 class SuspendForm(BootstrapFormMixin, forms.Form):
     on = forms.DateField(label="决定日期", widget=DATE)
     decision = forms.CharField(label="党组织决定（文号或说明）", max_length=200)
+
+
+class RestoreForm(BootstrapFormMixin, forms.Form):
+    on = forms.DateField(label="恢复联系日期", widget=DATE)
+    decision = forms.CharField(
+        label="党组织决定（文号或说明）",
+        max_length=200,
+        help_text="本人与党组织恢复联系、说明情况并经党组织研究同意后恢复党籍",
+    )
+
+
+class ExitForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="出党方式", choices=[("", "—"), *ExitKind.choices])
+    on = forms.DateField(label="决定日期", widget=DATE)
+    decision = forms.CharField(label="党组织决定（文号或说明）", max_length=200)
+
+
+class WatchForm(BootstrapFormMixin, forms.Form):
+    watch_from = forms.DateField(label="留党察看起始日期", widget=DATE)
+    watch_until = forms.DateField(label="留党察看截止日期", widget=DATE, help_text="最长两年")
+    decision = forms.CharField(label="处分决定（文号或说明）", max_length=200)
+
+
+class RightsForm(BootstrapFormMixin, forms.Form):
+    since = forms.DateField(label="中止日期", widget=DATE)
+    reason = forms.ChoiceField(label="中止原因", choices=[("", "—"), *RightsSuspension.choices])
 
 
 class ExtendProbationForm(BootstrapFormMixin, forms.Form):

@@ -8,7 +8,15 @@ from datetime import date
 from django.db import models
 
 from dangjian.core.ownership import OrgOwned, OwnedViaParent
-from dangjian.members.choices import Education, EventKind, Gender, MemberStatus, TransferStatus
+from dangjian.members.choices import (
+    Education,
+    EventKind,
+    ExitKind,
+    Gender,
+    MemberStatus,
+    RightsSuspension,
+    TransferStatus,
+)
 from dangjian.members.rules import letter_state
 
 ID_CONTEXT = "members.member.id_number"
@@ -45,7 +53,26 @@ class Member(OrgOwned):
     admitted_on = models.DateField("入党日期", null=True, blank=True)
     full_on = models.DateField("转正日期", null=True, blank=True)
     status = models.CharField("党籍状态", max_length=20, choices=MemberStatus.choices)
+    # Management states: each overlaps the standing above (ADR 0026). ``db_default`` on the new
+    # columns because the bulk import inserts its own column list.
+    mobile_since = models.DateField("外出流动日期", null=True, blank=True)
     lost_contact_since = models.DateField("失联日期", null=True, blank=True)
+    watch_from = models.DateField("留党察看起始日期", null=True, blank=True)
+    watch_until = models.DateField("留党察看截止日期", null=True, blank=True)
+    rights_suspended_since = models.DateField("中止党员权利日期", null=True, blank=True)
+    rights_suspension = models.CharField(
+        "中止党员权利原因",
+        max_length=12,
+        choices=RightsSuspension.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    suspended_on = models.DateField("停止党籍日期", null=True, blank=True)
+    exited_on = models.DateField("离开日期", null=True, blank=True)
+    exit_kind = models.CharField(
+        "出党方式", max_length=20, choices=ExitKind.choices, blank=True, default="", db_default=""
+    )
     # 延长预备期: recorded once by ``extend_probation``; 转正 then waits a year plus these months.
     probation_extension_months = models.PositiveSmallIntegerField(
         "延长预备期（月）", null=True, blank=True

@@ -25,7 +25,13 @@ from dangjian.core.scoping import require_permits_on
 from dangjian.core.validators import check_date, check_name
 from dangjian.core.workflow import Workflow, transition
 from dangjian.members import flows, notices
-from dangjian.members.choices import IN_SERVICE, EventKind, MemberStatus, TransferStatus
+from dangjian.members.choices import (
+    IN_SERVICE,
+    REACTIVATABLE,
+    EventKind,
+    MemberStatus,
+    TransferStatus,
+)
 from dangjian.members.models import (
     ID_CONTEXT,
     CommunityRegistration,
@@ -334,7 +340,7 @@ def complete_transfer_out(
             "receipt_on": receipt_on.isoformat(),
         },
     )
-    _flip(locked, "transferred_out", actor=actor)
+    _flip(locked, "transferred_out", actor=actor, exited_on=on)
     add_event(
         locked,
         EventKind.TRANSFER_OUT_DONE,
@@ -385,7 +391,7 @@ def receive_transfer_in(
     clean = normalise_id(id_number)
     active = (
         Member.objects.filter(id_number_index=id_index(clean))
-        .exclude(status=MemberStatus.HISTORICAL)
+        .exclude(status__in=REACTIVATABLE)
         .first()
     )
     if active is not None and not readable_by(actor, active):
@@ -476,12 +482,20 @@ def reject_transfer_in(incoming: TransferIn, *, actor: Actor, on: date, reason: 
     )
 
 
+def _in_service(member: Member, field: str, doing: str) -> None:
+    if member.status not in IN_SERVICE:
+        raise ValidationError({field: f"{member.get_status_display()}不能{doing}"})
+
+
 @transaction.atomic
 def start_mobility(
     member: Member, *, actor: Actor, place: str, left_on: date, certificate_no: str = ""
 ) -> MobileRecord:
+    """外出流动: a management state beside the standing (ADR 0026); a 正式党员 away still counts."""
     locked = _lock(member, actor)
-    _allowed(flows.MEMBER, locked, "mobile_out")
+    _in_service(locked, "place", "登记外出流动")
+    if locked.mobile_since is not None:
+        raise ValidationError({"place": "该党员已是流动党员，请先登记返回"})
     if not place.strip():
         raise ValidationError({"place": "请填写流入地"})
     check_name(place, "place", "流入地")
@@ -489,60 +503,85 @@ def start_mobility(
     record = MobileRecord.objects.create(
         member=locked, place=place.strip(), left_on=left_on, certificate_no=certificate_no.strip()
     )
-    transition(
+    locked.mobile_since = left_on
+    save_versioned(locked, expected_version=locked.version, fields=["mobile_since"])
+    _record(
         locked,
-        "mobile_out",
-        actor=actor,
-        now=clock.now(),
-        changes={"place": record.place, "left_on": left_on.isoformat()},
+        actor,
+        EventKind.MOBILE_OUT,
+        left_on,
+        f"外出至{record.place}",
+        "members.member.mobile_out",
+        {"place": record.place, "left_on": left_on.isoformat()},
     )
-    add_event(locked, EventKind.MOBILE_OUT, left_on, f"外出至{record.place}", actor)
     return record
 
 
 @transaction.atomic
 def end_mobility(member: Member, *, actor: Actor, returned_on: date) -> None:
     locked = _lock(member, actor)
-    action = f"mobile_back_{flows.standing_of(locked.full_on)}"
-    _allowed(flows.MEMBER, locked, action)
     record = MobileRecord.objects.filter(member=locked, returned_on__isnull=True).first()
-    if record is None:
+    if locked.mobile_since is None or record is None:
         raise ValidationError({"returned_on": "该党员当前不是流动党员"})
     check_date(returned_on, "returned_on", "返回日期")
     if returned_on < record.left_on:
         raise ValidationError({"returned_on": "返回日期不能早于外出日期"})
     record.returned_on = returned_on
     record.save(update_fields=["returned_on"])
-    _flip(locked, action, actor=actor)
-    add_event(locked, EventKind.MOBILE_BACK, returned_on, f"自{record.place}返回", actor)
+    locked.mobile_since = None
+    save_versioned(locked, expected_version=locked.version, fields=["mobile_since"])
+    _record(
+        locked,
+        actor,
+        EventKind.MOBILE_BACK,
+        returned_on,
+        f"自{record.place}返回",
+        "members.member.mobile_back",
+        {"returned_on": returned_on.isoformat()},
+    )
 
 
 @transaction.atomic
 def mark_lost_contact(member: Member, *, actor: Actor, since: date) -> None:
     locked = _lock(member, actor)
-    _allowed(flows.MEMBER, locked, "lost_contact")
+    _in_service(locked, "since", "标记为失联")
+    if locked.lost_contact_since is not None:
+        raise ValidationError({"since": "该党员已标记为失联"})
     check_date(since, "since")
-    transition(
+    locked.lost_contact_since = since
+    save_versioned(locked, expected_version=locked.version, fields=["lost_contact_since"])
+    _record(
         locked,
-        "lost_contact",
-        actor=actor,
-        now=clock.now(),
-        fields={"lost_contact_since": since},
-        changes={"since": since.isoformat()},
+        actor,
+        EventKind.LOST_CONTACT,
+        since,
+        "与党组织失去联系",
+        "members.member.lost_contact",
+        {"since": since.isoformat()},
     )
-    add_event(locked, EventKind.LOST_CONTACT, since, "与党组织失去联系", actor)
 
 
 @transaction.atomic
 def restore_contact(member: Member, *, actor: Actor, on: date) -> None:
+    """Back in touch before any 停止党籍: a suspended member comes back by 恢复党籍 instead."""
     locked = _lock(member, actor)
-    action = f"contact_restored_{flows.standing_of(locked.full_on)}"
-    _allowed(flows.MEMBER, locked, action)
+    if locked.lost_contact_since is None or locked.status not in IN_SERVICE:
+        raise ValidationError({"on": "该党员当前不是失联状态"})
     check_date(on, "on", "恢复联系日期")
-    if locked.lost_contact_since and on < locked.lost_contact_since:
+    if on < locked.lost_contact_since:
         raise ValidationError({"on": "恢复联系日期不能早于失联日期"})
-    _flip(locked, action, actor=actor, lost_contact_since=None)
-    add_event(locked, EventKind.CONTACT_RESTORED, on, "恢复联系", actor)
+    since = locked.lost_contact_since
+    locked.lost_contact_since = None
+    save_versioned(locked, expected_version=locked.version, fields=["lost_contact_since"])
+    _record(
+        locked,
+        actor,
+        EventKind.CONTACT_RESTORED,
+        on,
+        "恢复联系",
+        "members.member.contact_restored",
+        {"on": on.isoformat(), "lost_since": since.isoformat()},
+    )
 
 
 @transaction.atomic
@@ -552,11 +591,10 @@ def suspend_membership(member: Member, *, actor: Actor, on: date, decision: str)
     locked = _lock(member, actor)
     check_date(on, "on")
     months = lost_contact_review_months(CountySettings.current().lost_contact_review_months)
-    if locked.status != MemberStatus.LOST_CONTACT or not suspension_review_due(
-        locked.lost_contact_since, on, months=months
-    ):
+    lost = locked.status in IN_SERVICE and locked.lost_contact_since is not None
+    if not lost or not suspension_review_due(locked.lost_contact_since, on, months=months):
         message = f"只有失联满{months}个月的党员才能停止党籍"
-        if locked.status == MemberStatus.LOST_CONTACT and locked.lost_contact_since:
+        if lost and locked.lost_contact_since:
             due = lost_contact_review_from(locked.lost_contact_since, months)
             message += f"（该党员{due:%Y-%m-%d}起方可办理）"
         raise ValidationError({"on": message})
@@ -567,6 +605,7 @@ def suspend_membership(member: Member, *, actor: Actor, on: date, decision: str)
         "suspend",
         actor=actor,
         now=clock.now(),
+        fields={"suspended_on": on},
         changes={"decision": decision.strip()[:200]},
     )
     add_event(locked, EventKind.SUSPENDED, on, f"停止党籍（{decision.strip()[:100]}）", actor)

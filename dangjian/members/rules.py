@@ -179,6 +179,81 @@ def suspension_review_due(
     return lost_since is not None and lost_contact_review_from(lost_since, months) <= today
 
 
+# R2 again: 停止党籍 for two years and still out of touch → 除名 as 自行脱党.
+STRIKE_OFF_MONTHS = 24
+
+
+def strike_off_from(suspended_on: date) -> date:
+    """The first day a member suspended on ``suspended_on`` is listed for the 除名 decision."""
+    return add_months(suspended_on, STRIKE_OFF_MONTHS)
+
+
+def strike_off_due(suspended_on: date | None, today: date) -> bool:
+    return suspended_on is not None and strike_off_from(suspended_on) <= today
+
+
+def restore_errors(
+    *, suspended_on: date | None, contact_on: date, decision: str, today: date
+) -> dict[str, str]:
+    """恢复党籍: the member is back in touch (on or after the suspension, not in the future) and
+    the Party organisation decided it, before the two years after which 除名 is the path."""
+    errors: dict[str, str] = {}
+    if contact_on > today:
+        errors["on"] = "恢复联系日期不能晚于今天"
+    elif suspended_on is not None and contact_on < suspended_on:
+        errors["on"] = f"恢复联系日期不能早于停止党籍日期（{suspended_on:%Y-%m-%d}）"
+    elif suspended_on is not None and strike_off_due(suspended_on, contact_on):
+        errors["on"] = (
+            f"停止党籍已满两年（{strike_off_from(suspended_on):%Y-%m-%d}起），"
+            "应按自行脱党予以除名，不能恢复党籍"
+        )
+    if not decision.strip():
+        errors["decision"] = "请填写党组织决定恢复党籍的文号或说明"
+    return errors
+
+
+# 党章 第四十条: 留党察看 lasts one year at most two.
+WATCH_MAX_MONTHS = 24
+
+
+def watch_period_error(watch_from: date, watch_until: date) -> str | None:
+    if watch_until <= watch_from:
+        return "留党察看截止日期应晚于起始日期"
+    if watch_until > add_months(watch_from, WATCH_MAX_MONTHS):
+        return "留党察看期限最长为两年"
+    return None
+
+
+def under_watch(watch_from: date | None, watch_until: date | None, on: date) -> bool:
+    return (
+        watch_from is not None and watch_from <= on and (watch_until is None or on <= watch_until)
+    )
+
+
+def counts_as_full(status: str) -> bool:
+    """Who counts as a 正式党员 for the structure rules (3 and 7 full members, O1/O4): the
+    standing alone, so a full member who is away (流动) or out of touch (失联) still counts."""
+    return status == "full"
+
+
+def has_voting_rights(
+    status: str,
+    *,
+    on: date,
+    watch_from: date | None = None,
+    watch_until: date | None = None,
+    rights_suspended_since: date | None = None,
+) -> bool:
+    """表决权、选举权和被选举权 on ``on`` (选举工作条例 第五条, M15): a full member, not under
+    留党察看, whose rights are not suspended for 留置 or 逮捕. The ledger's votes and every
+    committee post ask this; ``members.selectors.voting_q`` is its SQL twin."""
+    return (
+        counts_as_full(status)
+        and not under_watch(watch_from, watch_until, on)
+        and not (rights_suspended_since is not None and rights_suspended_since <= on)
+    )
+
+
 # 组织关系介绍信 (转出). A letter is valid through ``valid_until`` inclusive; from the next day it
 # has expired and must be reissued (it cannot be completed as 已转出).
 LETTER_PENDING, LETTER_EXPIRED = "pending", "expired"
@@ -244,7 +319,7 @@ def status_edit_error(before: str, after: str) -> str | None:
     if before == after or (before in EDITABLE_STATUSES and after in EDITABLE_STATUSES):
         return None
     return (
-        "党籍状态不能在编辑中直接修改；流动、失联、恢复联系、停止党籍、转出等请在党员页面"
+        "党籍状态不能在编辑中直接修改；停止党籍、恢复党籍、出党、去世、转出等请在党员页面"
         "使用相应的办理功能"
     )
 

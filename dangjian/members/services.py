@@ -23,7 +23,7 @@ from dangjian.core.ownership import ensure_version, save_versioned
 from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
 from dangjian.core.scoping import require_permits_on
-from dangjian.members.choices import EventKind, MemberStatus
+from dangjian.members.choices import IN_SERVICE, REACTIVATABLE, EventKind, MemberStatus
 from dangjian.members.fields import CHECKS, EDITABLE, EDITABLE_FIELDS, Kind, MemberData
 from dangjian.members.fields import STORED_COLUMNS as STORED_COLUMNS  # for the import
 from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
@@ -262,16 +262,20 @@ def readable_by(actor: Actor, member: Member) -> bool:
 def register_member(
     *, actor: Actor, org: OrgNode, data: MemberData, today: date | None = None
 ) -> Member:
-    """Register a member; a former member (历史/出党) with the same ID number is reactivated."""
+    """Register a member; a former member who was transferred out (已转出) with the same ID number
+    is reactivated."""
     require_permits_on(actor, MemberAction.ADD, org)
     today = today or clock.today()
     errors = field_errors(data, today=today)
+    if data.status not in IN_SERVICE and "status" not in errors:
+        # Suspension, exits and deaths are decided on a member already registered.
+        errors["status"] = "登记党员时党籍状态应为正式党员或预备党员"
     if errors:
         raise ValidationError(errors)
     _check_branch(org, data.party_group_id)
     existing = Member.objects.select_for_update().filter(id_number_index=id_index(data.id_number))
     member = existing.first()
-    if member is not None and member.status != MemberStatus.HISTORICAL:
+    if member is not None and member.status not in REACTIVATABLE:
         # Name and branch only when the actor may see that record: uniqueness must not become
         # a way to look up people outside one's scope.
         if not readable_by(actor, member):

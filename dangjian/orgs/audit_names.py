@@ -9,5 +9,6 @@ declare_audit_names(
         "orgs.org.move": "移动组织",
         "orgs.org.dissolve": "撤销组织",
         "orgs.county_settings.update": "修改全县设置",
+        "orgs.setup_approval.record": "登记党组织设立批准",
     }
 )

@@ -74,3 +74,18 @@ class CountySettingsForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[t
             "lost_contact_review_months",
             "extra_committee_posts",
         ]
+
+
+class SetupApprovalForm(BootstrapFormMixin, forms.Form):
+    approving_body = forms.CharField(
+        label="批准机关",
+        max_length=120,
+        validators=[visible_text("批准机关")],
+        help_text="一般为上级党组织",
+    )
+    approval_ref = forms.CharField(
+        label="批准文号", max_length=80, validators=[visible_text("批准文号")]
+    )
+    approved_on = forms.DateField(
+        label="批准日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from treebeard.mp_tree import MP_Node
 
+from dangjian.core.ownership import OrgOwned
 from dangjian.orgs.choices import PARTY_KINDS, OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.querysets import OrgNodeManager
 
@@ -97,6 +98,34 @@ class EnterpriseProfile(models.Model):
         return f"{self.org.name}（{self.credit_code}）"
 
 
+class SetupApproval(OrgOwned):
+    """The upper organisation's approval to set up a 党委 or 党总支 below the size the SOE
+    regulation names (党委 under 100 members, 党总支 under 50: "确因工作需要…经上级党组织批准").
+
+    One row per organisation and kind: it stops applying if the organisation changes kind."""
+
+    org = models.ForeignKey(
+        OrgNode,
+        verbose_name="党组织",
+        on_delete=models.PROTECT,
+        related_name="setup_approvals",
+    )
+    kind = models.CharField("批准设立的类型", max_length=20, choices=OrgKind.choices)
+    approval_ref = models.CharField("批准文号", max_length=80)
+    approved_on = models.DateField("批准日期")
+    approving_body = models.CharField("批准机关", max_length=120)
+
+    class Meta:
+        verbose_name = "党组织设立批准"
+        verbose_name_plural = "党组织设立批准"
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind"], name="one_setup_approval_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approving_body} {self.approval_ref}"
+
+
 class CountySettings(models.Model):
     """County-wide settings the 国资中心 may change; one row."""
 
@@ -115,7 +144,7 @@ class CountySettings(models.Model):
         help_text="不少于6个月（党员教育管理工作条例第二十四条），县级可延长，不能缩短",
     )
     extra_committee_posts = models.CharField(
-        "其他支委职务（逗号分隔）", max_length=200, blank=True, default="青年委员,统战委员"
+        "其他支委职务（逗号分隔）", max_length=200, blank=True, default="青年委员,群工委员"
     )
 
     class Meta:

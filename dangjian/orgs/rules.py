@@ -1,6 +1,10 @@
-"""Pure rules of the organisation tree: which kind may sit under which, and credit-code checks."""
+"""Pure rules of the organisation tree: which kind may sit under which, credit-code checks and
+the Party hierarchy (上级党组织)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from dangjian.orgs.choices import OrgKind
 
@@ -66,3 +70,77 @@ def credit_code_error(code: str) -> str | None:
     if credit_code_check_char(code[:17]) != code[17]:
         return "统一社会信用代码校验位不正确，请核对后重新输入"
     return None
+
+
+# --- The Party hierarchy -------------------------------------------------------------------------
+# A Party organisation answers to the one above it: the Party organisation it sits in when its
+# parent is one (a branch under a 党委), else the Party organisation of the nearest enterprise or
+# group above its own (up to the 国资中心's 党委). 党小组 are part of their branch.
+ENTITY_KINDS = frozenset({OrgKind.SUPERVISOR, OrgKind.GROUP, OrgKind.ENTERPRISE})
+PARTY_RANK: dict[str, int] = {
+    OrgKind.PARTY_COMMITTEE: 3,
+    OrgKind.GENERAL_BRANCH: 2,
+    OrgKind.BRANCH: 1,
+}
+
+
+@dataclass(frozen=True)
+class TreeRef:
+    """The few facts the hierarchy needs about a node (no model, so the rule stays pure)."""
+
+    pk: int
+    kind: str
+    parent_pk: int | None
+    dissolved: bool = False
+
+
+def entity_party_org(children: Iterable[TreeRef]) -> TreeRef | None:
+    """The Party organisation of an enterprise, group or the 国资中心: its highest-ranked
+    Party child still in being (党委 before 党总支 before 党支部; the first made on a tie)."""
+    ranked = [c for c in children if c.kind in PARTY_RANK and not c.dissolved]
+    if not ranked:
+        return None
+    return min(ranked, key=lambda c: (-PARTY_RANK[c.kind], c.pk))
+
+
+def upper_party_org(node: TreeRef, nodes: Iterable[TreeRef]) -> int | None:
+    """The pk of the 上级党组织 of ``node``; ``None`` for the top of the platform's Party tree
+    (the 国资中心's 党委 answers to the county committee, outside the platform) and for nodes
+    that are not Party organisations.
+
+    ``nodes`` holds at least the node's ancestors and the Party children of each ancestor
+    enterprise, group or 国资中心 (``orgs.querysets.hierarchy_refs`` fetches exactly that)."""
+    if node.kind not in PARTY_RANK and node.kind != OrgKind.PARTY_GROUP:
+        return None
+    by_pk = {n.pk: n for n in nodes}
+    children: dict[int, list[TreeRef]] = {}
+    for n in by_pk.values():
+        if n.parent_pk is not None:
+            children.setdefault(n.parent_pk, []).append(n)
+    parent = by_pk.get(node.parent_pk) if node.parent_pk is not None else None
+    if parent is None:
+        return None
+    if parent.kind not in ENTITY_KINDS:
+        return parent.pk  # a branch in a 党委 or 党总支, a 党小组 in its branch
+    # The node's own entity counts only when it holds a higher-ranked Party organisation
+    # (a branch beside the enterprise's 党委); else the search starts one entity up.
+    own = entity_party_org(children.get(parent.pk, []))
+    if own is not None and own.pk != node.pk and PARTY_RANK[own.kind] > PARTY_RANK[node.kind]:
+        return own.pk
+    entity = by_pk.get(parent.parent_pk) if parent.parent_pk is not None else None
+    while entity is not None:
+        if entity.kind in ENTITY_KINDS:
+            found = entity_party_org(children.get(entity.pk, []))
+            if found is not None:
+                return found.pk
+        entity = by_pk.get(entity.parent_pk) if entity.parent_pk is not None else None
+    return None
+
+
+def is_entity_party_org(node: TreeRef, siblings: Iterable[TreeRef], parent_kind: str) -> bool:
+    """Whether ``node`` is the Party organisation of the enterprise, group or 国资中心 it sits
+    under (then its members are that unit's members, its sub-enterprises included)."""
+    if parent_kind not in ENTITY_KINDS:
+        return False
+    own = entity_party_org([node, *siblings])
+    return own is not None and own.pk == node.pk

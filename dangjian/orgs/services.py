@@ -26,8 +26,15 @@ from dangjian.core.rules import (
     invisible_character_error,
 )
 from dangjian.core.scoping import in_subtree, require_anywhere, require_permits_on, subtree_q
+from dangjian.core.validators import check_date, check_name
 from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.models import CountySettings, EnterpriseProfile, OrgNode, code_validator
+from dangjian.orgs.models import (
+    CountySettings,
+    EnterpriseProfile,
+    OrgNode,
+    SetupApproval,
+    code_validator,
+)
 from dangjian.orgs.permissions import OrgAction
 from dangjian.orgs.rules import credit_code_error, parent_kind_error
 
@@ -349,3 +356,58 @@ def update_county_settings(*, actor: Actor, values: dict[str, Any]) -> CountySet
         changes=audit.diff(before, {f: getattr(row, f) for f in SETTINGS_FIELDS}),
     )
     return row
+
+
+APPROVED_KINDS = (OrgKind.PARTY_COMMITTEE, OrgKind.GENERAL_BRANCH)
+
+
+@transaction.atomic
+def record_setup_approval(
+    *, actor: Actor, org: OrgNode, approval_ref: str, approved_on: date, approving_body: str
+) -> SetupApproval:
+    """The upper organisation's approval for a 党委 or 党总支 below the regulation's size
+    (国企条例: "确因工作需要的，经上级党组织批准"). Recording it again for the same kind
+    corrects the earlier record."""
+    actor = require_actor(actor)
+    require_permits_on(actor, OrgAction.CHANGE, org)
+    if org.kind not in APPROVED_KINDS:
+        raise ValidationError({"org": "只有党委、党总支需要登记设立批准"})
+    errors = {}
+    if not approval_ref.strip():
+        errors["approval_ref"] = "请填写批准文号"
+    if not approving_body.strip():
+        errors["approving_body"] = "请填写批准机关（上级党组织）"
+    if approved_on is None:
+        errors["approved_on"] = "请填写批准日期"
+    if errors:
+        raise ValidationError(errors)
+    check_name(approval_ref, "approval_ref", "批准文号")
+    check_name(approving_body, "approving_body", "批准机关")
+    check_date(approved_on, "approved_on", "批准日期")
+    approval, _ = SetupApproval.objects.update_or_create(
+        org=org,
+        kind=org.kind,
+        defaults={
+            "approval_ref": approval_ref.strip(),
+            "approved_on": approved_on,
+            "approving_body": approving_body.strip(),
+        },
+    )
+    audit.record(
+        "orgs.setup_approval.record",
+        actor=actor,
+        obj=approval,
+        org_path=org.path,
+        changes={
+            "kind": org.kind,
+            "approval_ref": approval.approval_ref,
+            "approved_on": approved_on.isoformat(),
+            "approving_body": approval.approving_body,
+        },
+    )
+    return approval
+
+
+def current_setup_approval(org: OrgNode) -> SetupApproval | None:
+    """The approval for the organisation's present kind, if one is recorded."""
+    return SetupApproval.objects.filter(org=org, kind=org.kind).first()

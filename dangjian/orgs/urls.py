@@ -12,4 +12,5 @@ urlpatterns = [
     path("<pk:pk>/edit/", views.edit, name="edit"),
     path("<pk:pk>/move/", views.move, name="move"),
     path("<pk:pk>/dissolve/", views.dissolve, name="dissolve"),
+    path("<pk:pk>/setup-approval/", views.setup_approval, name="setup_approval"),
 ]

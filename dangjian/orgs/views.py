@@ -20,7 +20,9 @@ from dangjian.orgs.forms import (
     EnterpriseForm,
     MoveForm,
     OrgForm,
+    SetupApprovalForm,
 )
+from dangjian.orgs.hierarchy import upper_party_org_of
 from dangjian.orgs.models import CountySettings, OrgNode
 from dangjian.orgs.permissions import OrgAction
 from dangjian.orgs.rules import allowed_child_kinds
@@ -112,7 +114,15 @@ class DetailView(ScopedDetailView):
             for action in (OrgAction.ADD, OrgAction.CHANGE, OrgAction.MOVE, OrgAction.DISSOLVE)
         }
         child_kinds = [(k, OrgKind(k).label) for k in allowed_child_kinds(obj.kind)]
+        upper = upper_party_org_of(obj) if obj.is_party_org else None
         return {
+            "upper_party": upper,
+            "upper_visible": upper is not None
+            and permits(user, self.action, path=upper.path, pk=upper.pk),
+            "needs_approval": obj.kind in services.APPROVED_KINDS,
+            "setup_approval": services.current_setup_approval(obj)
+            if obj.kind in services.APPROVED_KINDS
+            else None,
             "panels": render_panels(ORG_DETAIL, self.request, obj),
             "profile": getattr(obj, "enterprise", None),
             "children": kids.only(*NODE_LIST_FIELDS),
@@ -331,8 +341,36 @@ class CountySettingsView(ServiceFormView):
         return reverse("orgs:county_settings")
 
 
+class SetupApprovalView(_OrgPage):
+    """The upper organisation's approval for a 党委 or 党总支 below the regulation's size."""
+
+    queryset = OrgNode.objects.all()
+    action = OrgAction.CHANGE
+    form_class = SetupApprovalForm
+    template_name = "orgs/action_form.html"
+    success_message = "已登记设立批准"
+
+    def get_title(self, obj: Any) -> str:
+        return f"登记{obj.get_kind_display()}设立批准：{obj.name}"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        current = services.current_setup_approval(obj)
+        if current is not None:
+            return {
+                "approving_body": current.approving_body,
+                "approval_ref": current.approval_ref,
+                "approved_on": current.approved_on,
+            }
+        upper = upper_party_org_of(obj)
+        return {"approving_body": upper.name if upper else "", "approved_on": clock.today()}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.record_setup_approval(actor=actor, org=obj, **data)
+
+
 create = CreateView.as_view()
 edit = EditView.as_view()
 move = MoveView.as_view()
 dissolve = DissolveView.as_view()
 county_settings = CountySettingsView.as_view()
+setup_approval = SetupApprovalView.as_view()

@@ -8,12 +8,13 @@ from hypothesis import strategies as st
 
 from dangjian.governance.rules import (
     POST_REFUSED,
+    POST_RIGHTS_REFUSED,
     BranchFacts,
     branch_findings,
     extension_error,
     joined_posts,
-    may_hold_post,
     post_combination_error,
+    post_refusal,
     term_findings,
     term_state,
     term_years_error,
@@ -50,7 +51,7 @@ def codes(found) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(
     ("branch", "expected"),
     [
-        (facts(2, committee=1), [("error", "O1-joint-branch")]),
+        (facts(2, committee=1), [("error", "O2-joint-branch")]),
         (facts(3, committee=1), []),
         (facts(6, committee=2, posts=(SEC, DEP)), []),
         (facts(6, committee=2, posts=(SEC, ORG)), [("warning", "O4-small-branch")]),
@@ -122,11 +123,17 @@ def test_each_check_has_its_own_code_and_a_citation(
 
 
 @pytest.mark.parametrize(
-    ("standing", "suspended", "allowed"),
-    [("full", False, True), ("probationary", False, False), ("full", True, False)],
+    ("standing", "may_be_elected", "refusal"),
+    [
+        ("full", True, None),
+        ("probationary", False, POST_REFUSED),
+        ("probationary", True, POST_REFUSED),
+        ("full", False, POST_RIGHTS_REFUSED),
+        ("suspended", False, POST_REFUSED),
+    ],
 )
-def test_only_full_members_with_rights_may_hold_a_post(standing, suspended, allowed) -> None:
-    assert may_hold_post(standing, suspended) is allowed
+def test_only_full_members_with_rights_may_hold_a_post(standing, may_be_elected, refusal) -> None:
+    assert post_refusal(standing, may_be_elected=may_be_elected) == refusal
     assert "一般" not in POST_REFUSED and "预备党员没有被选举权" in POST_REFUSED
 
 

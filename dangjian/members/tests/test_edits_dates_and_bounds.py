@@ -82,7 +82,7 @@ def test_api_cannot_set_a_movement_status_and_needs_a_version(client_for, org) -
     before = _counts()
     url = f"/api/members/{member.pk}/"
     refused = client.patch(
-        url, {"status": "lost_contact", "version": member.version}, content_type="application/json"
+        url, {"status": "suspended", "version": member.version}, content_type="application/json"
     )
     assert refused.status_code == 400 and "办理功能" in refused.json()["status"][0]
     unversioned = client.patch(url, {"post": "新岗位"}, content_type="application/json")

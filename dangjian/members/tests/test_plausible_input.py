@@ -96,14 +96,18 @@ def test_a_member_born_in_2015_is_not_accepted_as_full_member_without_dates(org)
     )
 
 
-def test_other_statuses_do_not_need_the_admission_date(org) -> None:
-    # A historical record (去世或转出) may be kept with what is known.
-    member = services.register_member(
-        actor=SystemActor("tests"),
-        org=org("CT01-ZB1"),
-        data=data(status="historical", admitted_on=None, full_on=None),
+@pytest.mark.parametrize("standing", ["suspended", "expelled", "deceased", "transferred"])
+def test_a_new_member_is_registered_full_or_probationary(org, standing) -> None:
+    # Suspension, exits and deaths are decided on a registered member, never typed at creation.
+    _refused(
+        "status",
+        "登记党员时党籍状态应为正式党员或预备党员",
+        lambda: services.register_member(
+            actor=SystemActor("tests"),
+            org=org("CT01-ZB1"),
+            data=data(status=standing, admitted_on=None, full_on=None),
+        ),
     )
-    assert member.admitted_on is None
 
 
 def test_editing_cannot_remove_the_admission_date(org) -> None:

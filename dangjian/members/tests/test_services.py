@@ -65,7 +65,7 @@ def test_former_member_is_reactivated_not_duplicated(org) -> None:
         actor=SystemActor("tests"), org=org("CT02-ZB1"), data=data(name="回流")
     )
     id_number = services.decrypt_id(member)
-    Member.objects.filter(pk=member.pk).update(status=MemberStatus.HISTORICAL)
+    Member.objects.filter(pk=member.pk).update(status=MemberStatus.TRANSFERRED)
     again = services.register_member(
         actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="回流", id_number=id_number)
     )
@@ -162,7 +162,7 @@ def test_transfer_out_letter_valid_for_county_months_then_completed(org, user) -
         receipt_org="杭州市某公司党委",
         receipt_on=date(2026, 9, 8),
     )
-    assert Member.objects.get(pk=member.pk).status == MemberStatus.HISTORICAL
+    assert Member.objects.get(pk=member.pk).status == MemberStatus.TRANSFERRED
 
 
 def test_transfer_in_accept_and_reject(org, user) -> None:
@@ -227,7 +227,9 @@ def test_mobility_round_trip(org, user) -> None:
     movements.start_mobility(
         member, actor=user("supervisor"), place="杭州市", left_on=date(2026, 3, 1)
     )
-    assert Member.objects.get(pk=member.pk).status == MemberStatus.MOBILE
+    away = Member.objects.get(pk=member.pk)
+    # 流动 is a management state: the member stays a 正式党员 while away.
+    assert (away.status, away.mobile_since) == (MemberStatus.FULL, date(2026, 3, 1))
     _refused(
         "returned_on",
         "不能早于外出日期",
@@ -237,7 +239,8 @@ def test_mobility_round_trip(org, user) -> None:
         returned_on=date(2026, 2, 1),
     )
     movements.end_mobility(member, actor=user("supervisor"), returned_on=date(2026, 9, 1))
-    assert Member.objects.get(pk=member.pk).status == MemberStatus.FULL
+    back = Member.objects.get(pk=member.pk)
+    assert (back.status, back.mobile_since) == (MemberStatus.FULL, None)
 
 
 def test_service_needs_registration_first(org) -> None:

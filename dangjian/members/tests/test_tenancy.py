@@ -94,7 +94,8 @@ class TestMemberMovementTenancy(MemberContractBase):
         return client.post(f"/members/{obj.pk}/do/lost-contact/", {"on": "2026-10-01"})
 
     def snapshot(self, obj: Member) -> Any:
-        return Member.objects.get(pk=obj.pk).status
+        stored = Member.objects.get(pk=obj.pk)
+        return stored.status, stored.lost_contact_since
 
 
 class TestMemberCreateApiTenancy(MemberContractBase):

@@ -157,7 +157,7 @@ def test_completion_on_the_last_valid_day_records_the_receipt(org, user) -> None
     assert stored.status == TransferStatus.ACCEPTED
     assert (stored.receipt_org, stored.receipt_on) == ("杭州市某公司党委", date(2026, 8, 28))
     assert stored.closed_on == date(2026, 8, 31)
-    assert Member.objects.get(pk=letter.member_id).status == MemberStatus.HISTORICAL
+    assert Member.objects.get(pk=letter.member_id).status == MemberStatus.TRANSFERRED
     entry = AuditEntry.objects.filter(action="members.transfer_out.complete").latest("seq")
     assert entry.changes["receipt_org"] == "杭州市某公司党委"
     assert entry.changes["receipt_on"] == "2026-08-28"

@@ -129,7 +129,7 @@ def test_registered_elsewhere_names_nobody_and_is_audited(client_for, org, user)
     errors = {e["row"]: e["message"] for e in response.json()["errors"]}
     assert "其他党组织" in errors[2]
     assert "外单位甲" not in errors[2] and "JT01" not in errors[2] and "集团" not in errors[2]
-    assert "中共城市建设开发第一支部委员会" in errors[3]
+    assert "中共X县城市建设开发有限公司第一支部" in errors[3]
     assert Member.objects.count() == before[0]
     entries = AuditEntry.objects.filter(seq__gt=before[1]).exclude(action__startswith="auth.")
     assert [e.action for e in entries] == ["members.member.registered_elsewhere"]
@@ -196,7 +196,7 @@ def test_historical_member_is_reactivated(org) -> None:
     old = services.register_member(
         actor=SystemActor("tests"), org=org("JT01-ZB1"), data=data(name="老党员")
     )
-    Member.objects.filter(pk=old.pk).update(status=MemberStatus.HISTORICAL)
+    Member.objects.filter(pk=old.pk).update(status=MemberStatus.TRANSFERRED)
     report = importer.validate(
         workbook([row("老党员", services.decrypt_id(old))]), actor=SystemActor("tests")
     )

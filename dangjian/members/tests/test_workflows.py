@@ -64,19 +64,16 @@ IMPORT_ROLES: dict[str, set[str]] = {
 }
 IMPORT_AUDITED = {"confirm", "fail", "retry", "recheck"}
 
-_SERVING = ["full", "probationary", "mobile", "lost_contact", "suspended"]
+# 党籍 standing only (ADR 0026): 流动 and 失联 are management states, not steps of this table.
+_ON_REGISTER = ["full", "probationary", "suspended"]
 MEMBER_TABLE = {
-    ("full", "mobile_out"): "mobile",
-    ("probationary", "mobile_out"): "mobile",
-    ("mobile", "mobile_back_full"): "full",
-    ("mobile", "mobile_back_probationary"): "probationary",
-    ("full", "lost_contact"): "lost_contact",
-    ("probationary", "lost_contact"): "lost_contact",
-    ("mobile", "lost_contact"): "lost_contact",
-    ("lost_contact", "contact_restored_full"): "full",
-    ("lost_contact", "contact_restored_probationary"): "probationary",
-    ("lost_contact", "suspend"): "suspended",
-    **{(state, "transferred_out"): "historical" for state in _SERVING},
+    ("full", "suspend"): "suspended",
+    ("probationary", "suspend"): "suspended",
+    ("suspended", "restore_full"): "full",
+    ("suspended", "restore_probationary"): "probationary",
+    **{(state, "exit"): "expelled" for state in _ON_REGISTER},
+    **{(state, "decease"): "deceased" for state in _ON_REGISTER},
+    **{(state, "transferred_out"): "transferred" for state in _ON_REGISTER},
 }
 TRANSFER_OUT_TABLE = {("pending", "complete"): "accepted", ("pending", "expire"): "expired"}
 TRANSFER_IN_TABLE = {("pending", "accept"): "accepted", ("pending", "reject"): "rejected"}
@@ -188,12 +185,12 @@ def test_member_status_table_state_by_action_by_role(branch, actors) -> None:
 def test_a_member_step_bumps_the_version_and_stamps_the_time(branch, actors) -> None:
     member = members.register_member(actor=SystemActor("tests"), org=branch, data=data())
     version, now = member.version, timezone.now()
-    transition(member, "lost_contact", actor=actors[Role.CLERK], now=now)
+    transition(member, "suspend", actor=actors[Role.CLERK], now=now)
     stored = Member.objects.get(pk=member.pk)
     assert stored.version == member.version == version + 1 and stored.updated_at == now
     entry = AuditEntry.objects.latest("seq")
-    assert entry.action == "members.member.lost_contact"
-    assert entry.changes == {"status": ["full", "lost_contact"]}
+    assert entry.action == "members.member.suspend"
+    assert entry.changes == {"status": ["full", "suspended"]}
     assert entry.actor_username == "flow-clerk" and entry.org_path == branch.path
 
 
@@ -311,10 +308,11 @@ def test_a_member_movement_refused_for_state_writes_nothing(user) -> None:
     audits, version = AuditEntry.objects.count(), Member.objects.get(pk=member.pk).version
     with pytest.raises(ValidationError) as refused:
         movements.start_mobility(member, actor=secretary, place="宁波", left_on=date(2026, 4, 1))
-    assert refused.value.message_dict == {"place": ["流动党员不能登记外出流动"]}
+    assert refused.value.message_dict == {"place": ["该党员已是流动党员，请先登记返回"]}
     assert AuditEntry.objects.count() == audits
     assert Member.objects.get(pk=member.pk).version == version
-    assert [t.action for t in history(member)] == ["mobile_out"]
+    # A management state is no step of the standing's workflow: no history row.
+    assert list(history(member)) == []
 
 
 def test_side_effects_run_after_commit_and_never_for_a_refused_step(

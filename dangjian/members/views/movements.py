@@ -17,32 +17,54 @@ from dangjian.core.generic import (
     ServiceFormView,
 )
 from dangjian.core.scoping import permits
-from dangjian.members import movements, services
-from dangjian.members.choices import MemberStatus, TransferStatus
+from dangjian.members import movements, services, standing
+from dangjian.members.choices import IN_SERVICE, MemberStatus, TransferStatus
 from dangjian.members.forms import (
     CommunityForm,
     DateOnlyForm,
+    ExitForm,
     ExtendProbationForm,
     MobilityForm,
     MoveForm,
     RejectForm,
+    RestoreForm,
+    RightsForm,
     ServiceForm,
     SuspendForm,
     TransferInForm,
     TransferOutCompleteForm,
     TransferOutForm,
     TransferOutReissueForm,
+    WatchForm,
 )
 from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import completed_years, letter_expired_message
 from dangjian.orgs.models import OrgNode
 
-_DATES = ("on", "issued_on", "left_on", "registered_on", "served_on", "decided_on")
+_DATES = (
+    "on",
+    "since",
+    "watch_from",
+    "issued_on",
+    "left_on",
+    "registered_on",
+    "served_on",
+    "decided_on",
+)
+
+
+def _in_service(member: Member) -> bool:
+    return member.status in IN_SERVICE
 
 
 class MemberActionView(ServiceFormView):
-    """One action on one member, named by its slug in ``members:action``."""
+    """One action on one member, named by its slug in ``members:action``. ``applies`` says when
+    the member page offers it; the service decides, and refuses with its own message."""
+
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member)
 
     queryset = Member.objects.select_related("org")
     action = MemberAction.CHANGE
@@ -85,6 +107,10 @@ class TransferOutView(MemberActionView):
 
 
 class MobileOutView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) and member.mobile_since is None
+
     form_class = MobilityForm
     title = "登记外出流动"
     success_message = "已登记为流动党员"
@@ -94,6 +120,10 @@ class MobileOutView(MemberActionView):
 
 
 class MobileBackView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return member.mobile_since is not None
+
     form_class = DateOnlyForm
     title = "登记流动返回"
     success_message = "已登记返回"
@@ -104,6 +134,10 @@ class MobileBackView(MemberActionView):
 
 
 class LostContactView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) and member.lost_contact_since is None
+
     form_class = DateOnlyForm
     title = "标记失联"
     success_message = "已标记失联"
@@ -114,6 +148,10 @@ class LostContactView(MemberActionView):
 
 
 class RestoreContactView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) and member.lost_contact_since is not None
+
     form_class = DateOnlyForm
     title = "恢复联系"
     success_message = "已恢复联系"
@@ -123,6 +161,10 @@ class RestoreContactView(MemberActionView):
 
 
 class SuspendView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) and member.lost_contact_since is not None
+
     form_class = SuspendForm
     title = "停止党籍"
     success_message = "已停止党籍"
@@ -131,7 +173,85 @@ class SuspendView(MemberActionView):
         return movements.suspend_membership(obj, actor=actor, **data)
 
 
+class RestoreView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return member.status == MemberStatus.SUSPENDED
+
+    form_class = RestoreForm
+    title = "恢复党籍"
+    success_message = "已恢复党籍"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return standing.restore_membership(obj, actor=actor, today=clock.today(), **data)
+
+
+class ExitView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) or member.status == MemberStatus.SUSPENDED
+
+    form_class = ExitForm
+    title = "登记出党"
+    success_message = "已登记出党"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return standing.record_exit(obj, actor=actor, **data)
+
+
+class DeathView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) or member.status == MemberStatus.SUSPENDED
+
+    form_class = DateOnlyForm
+    title = "登记去世"
+    success_message = "已登记去世"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return standing.record_death(obj, actor=actor, on=data["on"])
+
+
+class WatchView(MemberActionView):
+    form_class = WatchForm
+    title = "登记留党察看"
+    success_message = "已登记留党察看"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return standing.place_under_watch(obj, actor=actor, **data)
+
+
+class SuspendRightsView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) and member.rights_suspended_since is None
+
+    form_class = RightsForm
+    title = "中止党员权利"
+    success_message = "已中止党员权利"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return standing.suspend_rights(obj, actor=actor, **data)
+
+
+class RestoreRightsView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return member.rights_suspended_since is not None
+
+    form_class = DateOnlyForm
+    title = "恢复党员权利"
+    success_message = "已恢复党员权利"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return standing.restore_rights(obj, actor=actor, on=data["on"])
+
+
 class ExtendProbationView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return member.status == MemberStatus.PROBATIONARY
+
     form_class = ExtendProbationForm
     title = "延长预备期"
     success_message = "已记录延长预备期"
@@ -167,7 +287,13 @@ ACTIONS: dict[str, type[MemberActionView]] = {
     "lost-contact": LostContactView,
     "restore-contact": RestoreContactView,
     "suspend": SuspendView,
+    "restore": RestoreView,
     "extend-probation": ExtendProbationView,
+    "watch": WatchView,
+    "suspend-rights": SuspendRightsView,
+    "restore-rights": RestoreRightsView,
+    "exit": ExitView,
+    "death": DeathView,
     "community": CommunityView,
     "service": ServiceRecordView,
 }

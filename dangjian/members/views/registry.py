@@ -24,11 +24,14 @@ from dangjian.members.models import CommunityRegistration, Member
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
     completed_years,
+    has_voting_rights,
     id_like,
     lost_contact_review_months,
     mask_id,
     party_standing_years,
+    strike_off_due,
     suspension_review_due,
+    under_watch,
 )
 from dangjian.members.views.movements import ACTIONS, letter_row
 from dangjian.orgs.choices import OrgKind
@@ -207,6 +210,29 @@ class MemberListView(ScopedListView):
         }
 
 
+def management_states(member: Member, today: Any) -> list[str]:
+    """What overlaps the member's standing today, in words for the member page (ADR 0026)."""
+    states = []
+    if member.mobile_since:
+        states.append(f"流动党员（{member.mobile_since:%Y-%m-%d}外出）")
+    if member.lost_contact_since:
+        states.append(f"失联（{member.lost_contact_since:%Y-%m-%d}起）")
+    if under_watch(member.watch_from, member.watch_until, today):
+        states.append(f"留党察看（至{member.watch_until:%Y-%m-%d}）")
+    if member.rights_suspended_since:
+        reason = member.get_rights_suspension_display()
+        states.append(f"党员权利中止（{reason}，{member.rights_suspended_since:%Y-%m-%d}起）")
+    if member.status == MemberStatus.FULL and not has_voting_rights(
+        member.status,
+        on=today,
+        watch_from=member.watch_from,
+        watch_until=member.watch_until,
+        rights_suspended_since=member.rights_suspended_since,
+    ):
+        states.append("无表决权、选举权和被选举权")
+    return states
+
+
 class MemberDetailView(ScopedDetailView):
     queryset = Member.objects.select_related("org", "party_group")
     action = MemberAction.VIEW
@@ -235,7 +261,8 @@ class MemberDetailView(ScopedDetailView):
             "mobility": obj.mobility.all(),
             "community": CommunityRegistration.objects.filter(member=obj).first(),
             "services": obj.services.all()[:20],
-            "actions": [(slug, spec.title) for slug, spec in ACTIONS.items()],
+            "actions": [(slug, spec.title) for slug, spec in ACTIONS.items() if spec.applies(obj)],
+            "states": management_states(obj, today),
         }
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -387,13 +414,14 @@ class DualRegistrationView(ScopedListView):
 
 class SuspensionReviewView(ScopedListView):
     """Lost contact for six months or more (R2; a county may lengthen it): due for 停止党籍 review,
-    by the same date function as the service (``rules.suspension_review_due``)."""
+    by the same date function as the service (``rules.suspension_review_due``). Below it, members
+    suspended for two years: due for the 除名 decision (``rules.strike_off_due``)."""
 
     queryset = (
-        Member.objects.filter(status=MemberStatus.LOST_CONTACT)
+        Member.objects.filter(status__in=IN_SERVICE, lost_contact_since__isnull=False)
         .select_related("org")
         .only("id", "name", "lost_contact_since", "org__name", "org__path")
-        .order_by("lost_contact_since")
+        .order_by("lost_contact_since", "id")
     )
     action = MemberAction.VIEW
     template_name = "members/suspension_review.html"
@@ -407,10 +435,19 @@ class SuspensionReviewView(ScopedListView):
             return suspension_review_due(member.lost_contact_since, today, months=months)
 
         lost = list(rows)
+        suspended = list(
+            Member.objects.visible_to(self.request.user, self.action)
+            .filter(status=MemberStatus.SUSPENDED)
+            .select_related("org")
+            .only("id", "name", "suspended_on", "org__name", "org__path")
+            .order_by("suspended_on", "id")
+        )
         return {
             "due": [m for m in lost if due(m)],
             "waiting": [m for m in lost if not due(m)],
             "months": months,
+            "strike_off": [m for m in suspended if strike_off_due(m.suspended_on, today)],
+            "suspended": [m for m in suspended if not strike_off_due(m.suspended_on, today)],
         }
 
 

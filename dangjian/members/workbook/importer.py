@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, clock
 from dangjian.core.actors import Actor, SystemActor, actor_name, require_actor
-from dangjian.members.choices import EventKind, MemberStatus
+from dangjian.members.choices import REACTIVATABLE, EventKind, MemberStatus
 from dangjian.members.models import Member, MemberEvent
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import echo, normalise_id
@@ -40,6 +40,7 @@ from dangjian.members.workbook.columns import (
     NO,
     STATUS_BY_TEXT,
     YES,
+    status_refusal,
 )
 from dangjian.members.workbook.reader import UnreadableWorkbook, WorkbookError, read_rows
 from dangjian.orgs.choices import OrgKind
@@ -136,8 +137,12 @@ def _parse(
             group_id = group[0]
     status = STATUS_BY_TEXT.get(_text(cells.get("status")))
     if status is None:
+        given = _text(cells.get("status"))
         report.add(
-            number, "status", f"党籍状态“{echo(_text(cells.get('status')))}”无效，请从下拉列表选择"
+            number,
+            "status",
+            # A refusal quotes only a known value, never the raw cell.
+            status_refusal(given) or f"党籍状态“{echo(given)}”无效，请从下拉列表选择",
         )
     education_text = _text(cells.get("education"))
     education = EDUCATION_BY_TEXT.get(education_text, None if education_text else "")
@@ -343,7 +348,7 @@ def _match_existing(report: Report, chunk: list[Planned], actor: Actor) -> None:
         match = existing.get(planned.index)
         if match is None:
             continue
-        if match.status != MemberStatus.HISTORICAL:
+        if match.status not in REACTIVATABLE:
             report.add(planned.row, "id_number", duplicate_message(planned.masked, match))
             if not match.branch:
                 report.registered_elsewhere += 1

@@ -41,7 +41,12 @@ CASES: list[tuple[str, Callable[[], str], int]] = [
     ("supervisor", lambda: "/orgs/", 5),
     ("supervisor", lambda: "/orgs/?q=支部", 6),
     ("supervisor", lambda: f"/orgs/{_node('XC')}/children/", 5),
-    ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 9),
+    # A branch: its 上级党组织 in one query, beside the committee and member counts.
+    ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 10),
+    # A 党委 and a 党总支 add their size (whose members, how many) and the setup approval.
+    ("supervisor", lambda: f"/orgs/{_node('CT01-DW')}/", 14),
+    ("supervisor", lambda: f"/orgs/{_node('CT01-ZZ')}/", 14),
+    ("supervisor", lambda: f"/orgs/{_node('CT-DW')}/", 14),
     ("secretary1", lambda: "/orgs/", 5),
     ("supervisor", lambda: "/api/orgs/?page_size=100", 5),
     ("supervisor", lambda: "/api/orgs/?search=支部", 5),

@@ -194,3 +194,30 @@ class TestCountySettingsTenancy(RoleContract):
 
     def read_url(self) -> str:
         return "/orgs/settings/"
+
+
+class TestSetupApprovalPageTenancy(GroupSupervisorBase):
+    covers: ClassVar[tuple[str, ...]] = ("orgs:setup_approval",)
+    audit_action = "orgs.setup_approval.record"
+
+    def inside(self) -> OrgNode:
+        return OrgNode.objects.get(code="CT01-ZZ")
+
+    def outside(self) -> OrgNode:
+        return OrgNode.objects.get(code="JT01-ZZ")
+
+    def read_url(self, obj: OrgNode) -> str:
+        return f"/orgs/{obj.pk}/setup-approval/"
+
+    def write(self, client: Client, obj: OrgNode) -> Any:
+        return client.post(
+            self.read_url(obj),
+            {
+                "approving_body": "中共X县城市建设投资集团有限公司委员会",
+                "approval_ref": "城投党〔2026〕99号",
+                "approved_on": "2026-10-30",
+            },
+        )
+
+    def snapshot(self, obj: OrgNode) -> Any:
+        return list(obj.setup_approvals.values_list("approval_ref", "approved_on"))

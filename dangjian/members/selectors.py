@@ -1,0 +1,25 @@
+"""Query twins of the standing rules in ``members.rules``: the same decisions as SQL filters, so
+counts on a page and the per-member answer cannot disagree (a test holds them together)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+
+from dangjian.members.choices import MemberStatus
+
+
+def full_q(prefix: str = "") -> Q:
+    """``rules.counts_as_full``: standing 正式, whatever the management states."""
+    return Q(**{f"{prefix}status": MemberStatus.FULL})
+
+
+def voting_q(on: date, prefix: str = "") -> Q:
+    """``rules.has_voting_rights`` on ``on``."""
+    p = prefix
+    watched = Q(**{f"{p}watch_from__lte": on}) & (
+        Q(**{f"{p}watch_until__isnull": True}) | Q(**{f"{p}watch_until__gte": on})
+    )
+    suspended = Q(**{f"{p}rights_suspended_since__lte": on})
+    return full_q(prefix) & ~watched & ~suspended
