@@ -26,6 +26,7 @@ from dangjian.members.rules import (
     reissue_validity_error,
 )
 from dangjian.members.tests.helpers import data
+from dangjian.testkit.queries import assert_queries, capture_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -473,3 +474,24 @@ def test_the_demo_county_has_an_expired_letter_to_reissue(client_for) -> None:
     assert letter.state_on(clock.today()) == TransferStatus.EXPIRED
     page = client_for("supervisor").get("/members/transfers/").content.decode()
     assert f"/members/transfers/out/{letter.pk}/reissue/" in page
+
+
+@pytest.mark.parametrize("url", ["/members/transfers/", "member"])
+def test_letter_pages_cost_the_same_with_more_letters(org, client_for, url) -> None:
+    member = _member(org, "多封介绍信")
+    first = _letter(org, member=member, issued_on=clock.today() - timedelta(days=600))
+    client = client_for("secretary1")
+    path = f"/members/{member.pk}/" if url == "member" else url
+    with capture_queries() as few:
+        assert client.get(path).status_code == 200
+    previous = first
+    for i in range(5):  # a chain of reissues, each replacing the one before
+        previous = movements.reissue_transfer_out(
+            previous,
+            actor=TESTS,
+            on=previous.valid_until + timedelta(days=1),
+            letter_no=f"重开{i}",
+        )
+    with assert_queries(few.count, label=path):
+        assert client.get(path).status_code == 200
+    assert TransferOut.objects.filter(member=member).count() == 6
