@@ -139,7 +139,8 @@ def populate_branch(
 
 def populate_county(nodes: dict[str, OrgNode]) -> None:
     """Members for every branch but the demo secretary's (who imports hers), committees where
-    the rules require one, a lost-contact case, and leadership facts for each enterprise."""
+    the rules require one, a lost-contact case, an expired transfer letter, and leadership facts
+    for each enterprise."""
     factory = PeopleFactory()
     plan = branch_plan([code for code, n in nodes.items() if n.kind == OrgKind.BRANCH])
     for code, branch in sorted(nodes.items()):
@@ -149,6 +150,16 @@ def populate_county(nodes: dict[str, OrgNode]) -> None:
     lost = members.Member.objects.filter(org=nodes["JT02-ZB1"]).order_by("id").first()
     if lost is not None:
         movements.mark_lost_contact(lost, actor=DEMO_LOADER, since=date(2026, 2, 10))
+    # A transfer letter never completed: past its validity it shows as 已过期, to be reissued.
+    leaving = members.Member.objects.filter(org=nodes["CT02-ZB1"]).order_by("id").first()
+    if leaving is not None:
+        movements.issue_transfer_out(
+            leaving,
+            actor=DEMO_LOADER,
+            letter_no="城建组转〔2026〕3号",
+            destination="中共X市交通投资集团有限公司委员会",
+            issued_on=date(2026, 6, 15),
+        )
     for code, node in sorted(nodes.items()):
         if node.kind != OrgKind.ENTERPRISE:
             continue

@@ -25,6 +25,7 @@ declare_audit_names(
         "members.member.reveal_id": "查看完整身份证号码",
         "members.member.export": "导出党员名册",
         "members.transfer_out.issue": "开具组织关系介绍信",
+        "members.transfer_out.reissue": "重新开具组织关系介绍信",
         "members.transfer_in.receive": "登记转入",
         "members.import.uploads_purged": "清除过期导入文件",
     }

@@ -123,6 +123,8 @@ class EventKind(models.TextChoices):
     MOVED = "moved", "平台内转移"
     TRANSFER_OUT = "transfer_out", "组织关系转出"
     TRANSFER_OUT_DONE = "transfer_out_done", "转出完成"
+    TRANSFER_OUT_EXPIRED = "transfer_out_expired", "介绍信过期"
+    TRANSFER_OUT_REISSUED = "transfer_out_reissued", "重新开具介绍信"
     TRANSFER_IN = "transfer_in", "组织关系转入"
     MOBILE_OUT = "mobile_out", "外出流动"
     MOBILE_BACK = "mobile_back", "流动返回"

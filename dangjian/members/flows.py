@@ -161,7 +161,18 @@ TRANSFER_OUT = Workflow(
             _T.ACCEPTED,
             roles=EDITORS,
             label="办结介绍信",
-            refusal="该介绍信已办结",
+            refusal="该介绍信{state}，不能办结",
+            field="receipt_on",
+        ),
+        # Past its validity (valid through ``valid_until``): the daily job records it, or the
+        # keeper reissuing the letter does so first. An expired letter is only reissued.
+        step(
+            "expire",
+            [_T.PENDING],
+            _T.EXPIRED,
+            roles=EDITORS | MACHINE,
+            label="标记介绍信过期",
+            refusal="该介绍信{state}",
         ),
     ),
 )

@@ -126,6 +126,25 @@ class TransferOutForm(BootstrapFormMixin, forms.Form):
     issued_on = forms.DateField(label="开具日期", widget=DATE)
 
 
+class TransferOutCompleteForm(BootstrapFormMixin, forms.Form):
+    # Both are required by the service (its messages name the field); the form only parses.
+    receipt_org = forms.CharField(
+        label="接收党组织（回执）",
+        max_length=120,
+        required=False,
+        help_text="以回执上的盖章单位为准",
+    )
+    receipt_on = forms.DateField(label="回执日期", widget=DATE, required=False)
+
+
+class TransferOutReissueForm(BootstrapFormMixin, forms.Form):
+    letter_no = forms.CharField(label="新介绍信编号", max_length=40)
+    on = forms.DateField(label="开具日期", widget=DATE)
+    valid_until = forms.DateField(
+        label="有效期至", widget=DATE, required=False, help_text="不填则按县级规定的有效期计算"
+    )
+
+
 class TransferInForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label="姓名", max_length=50, validators=[visible_text("姓名")])
     id_number = forms.CharField(label="身份证号码", max_length=18, min_length=18)

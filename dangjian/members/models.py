@@ -3,6 +3,8 @@ ID number searchable and unique without ever storing it in clear."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 
 from dangjian.core.ownership import OrgOwned, OwnedViaParent
@@ -15,6 +17,7 @@ from dangjian.members.choices import (
     RightsSuspension,
     TransferStatus,
 )
+from dangjian.members.rules import letter_state
 
 ID_CONTEXT = "members.member.id_number"
 PHONE_CONTEXT = "members.member.phone"
@@ -131,6 +134,18 @@ class TransferOut(OwnedViaParent):
     )
     closed_on = models.DateField("办结日期", null=True, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
+    # The 回执 the receiving organisation sent back, recorded when the letter is completed.
+    receipt_org = models.CharField("回执接收党组织", max_length=120, blank=True, default="")
+    receipt_on = models.DateField("回执日期", null=True, blank=True)
+    # A reissue replaces an expired letter: the new letter points at the one it replaces.
+    reissued_from = models.OneToOneField(
+        "self",
+        verbose_name="原介绍信",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reissued_as",
+    )
 
     scope_path_field = "member__org__path"
     scope_pk_field = "member__org_id"
@@ -148,6 +163,13 @@ class TransferOut(OwnedViaParent):
 
     def __str__(self) -> str:
         return f"{self.letter_no} → {self.destination}"
+
+    def state_on(self, day: date) -> str:
+        """The state pages show on ``day``: pending past validity reads as expired."""
+        return letter_state(self.status, self.valid_until, day)
+
+    def state_label_on(self, day: date) -> str:
+        return str(TransferStatus(self.state_on(day)).label)
 
 
 class CommunityRegistration(OwnedViaParent):

@@ -9,7 +9,7 @@ entry together.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dangjian.core import audit, clock
-from dangjian.core.actors import Actor
+from dangjian.core.actors import Actor, SystemActor
 from dangjian.core.ownership import save_versioned
 from dangjian.core.provider import crypto
 from dangjian.core.rules import add_months, invisible_character_error
@@ -43,10 +43,16 @@ from dangjian.members.models import (
 )
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
+    letter_expired,
+    letter_expired_from,
+    letter_expired_message,
+    letter_state,
     lost_contact_review_from,
     lost_contact_review_months,
     mask_id,
     normalise_id,
+    receipt_errors,
+    reissue_validity_error,
     suspension_review_due,
 )
 from dangjian.members.services import (
@@ -119,6 +125,62 @@ def move_member(member: Member, *, actor: Actor, to_org: OrgNode, on: date) -> M
     return locked
 
 
+def _letter_number_errors(letter_no: str, destination: str) -> dict[str, str]:
+    errors = {}
+    if not letter_no.strip():
+        errors["letter_no"] = "请填写介绍信编号"
+    elif message := invisible_character_error(letter_no, label="介绍信编号"):
+        errors["letter_no"] = message
+    if not destination.strip():
+        errors["destination"] = "请填写转往党组织"
+    return errors
+
+
+def _new_letter(
+    locked: Member,
+    actor: Actor,
+    *,
+    letter_no: str,
+    destination: str,
+    issued_on: date,
+    valid_until: date,
+    replaces: TransferOut | None = None,
+) -> TransferOut:
+    """A pending letter for ``locked`` (already checked), its timeline event and audit entry."""
+    transfer = TransferOut.objects.create(
+        member=locked,
+        letter_no=letter_no.strip(),
+        destination=destination.strip(),
+        issued_on=issued_on,
+        valid_until=valid_until,
+        reissued_from=replaces,
+    )
+    changes = {
+        "letter_no": transfer.letter_no,
+        "destination": transfer.destination,
+        "valid_until": transfer.valid_until.isoformat(),
+    }
+    summary = (
+        f"开具介绍信{transfer.letter_no}，转往{transfer.destination}，有效期至"
+        f"{transfer.valid_until:%Y-%m-%d}"
+    )
+    if replaces is None:
+        kind, action = EventKind.TRANSFER_OUT, "members.transfer_out.issue"
+    else:
+        kind, action = EventKind.TRANSFER_OUT_REISSUED, "members.transfer_out.reissue"
+        changes["reissued_from"] = replaces.letter_no
+        summary = f"重新{summary}（原介绍信{replaces.letter_no}已过期）"
+    _record(locked, actor, kind, issued_on, summary, action, changes)
+    return transfer
+
+
+def _pending_letter_error(locked: Member, *, besides: TransferOut | None = None) -> str | None:
+    pending = TransferOut.objects.filter(member=locked, status=TransferStatus.PENDING)
+    if besides is not None:
+        pending = pending.exclude(pk=besides.pk)
+    return "该党员已有一份未办结的转出介绍信" if pending.exists() else None
+
+
 @transaction.atomic
 def issue_transfer_out(
     member: Member, *, actor: Actor, letter_no: str, destination: str, issued_on: date
@@ -126,54 +188,166 @@ def issue_transfer_out(
     locked = _lock(member, actor)
     if locked.status not in IN_SERVICE:
         raise ValidationError({"letter_no": f"{locked.get_status_display()}不能开具转出介绍信"})
-    if TransferOut.objects.filter(member=locked, status=TransferStatus.PENDING).exists():
-        raise ValidationError({"letter_no": "该党员已有一份未办结的转出介绍信"})
-    if not letter_no.strip() or not destination.strip():
-        raise ValidationError({"letter_no" if not letter_no.strip() else "destination": "必填"})
+    if message := _pending_letter_error(locked):
+        raise ValidationError({"letter_no": message})
+    if errors := _letter_number_errors(letter_no, destination):
+        raise ValidationError(errors)
     check_name(destination, "destination", "转往党组织")
     check_date(issued_on, "issued_on", "开具日期")
     months = CountySettings.current().transfer_letter_valid_months
-    transfer = TransferOut.objects.create(
-        member=locked,
-        letter_no=letter_no.strip(),
-        destination=destination.strip(),
+    return _new_letter(
+        locked,
+        actor,
+        letter_no=letter_no,
+        destination=destination,
         issued_on=issued_on,
         valid_until=add_months(issued_on, months),
     )
-    _record(
-        locked,
-        actor,
-        EventKind.TRANSFER_OUT,
-        issued_on,
-        f"开具介绍信{transfer.letter_no}，转往{transfer.destination}，有效期至"
-        f"{transfer.valid_until:%Y-%m-%d}",
-        "members.transfer_out.issue",
-        {
-            "letter_no": transfer.letter_no,
-            "destination": transfer.destination,
-            "valid_until": transfer.valid_until.isoformat(),
-        },
+
+
+def _expire(letter: TransferOut, actor: Actor, now: datetime) -> None:
+    """Record a pending letter past its validity as 已过期: the step, its audit entry, and
+    the member's timeline event."""
+    transition(
+        letter,
+        "expire",
+        actor=actor,
+        now=now,
+        changes={"letter_no": letter.letter_no, "valid_until": letter.valid_until.isoformat()},
     )
-    return transfer
+    add_event(
+        letter.member,
+        EventKind.TRANSFER_OUT_EXPIRED,
+        letter_expired_from(letter.valid_until),
+        f"介绍信{letter.letter_no}有效期至{letter.valid_until:%Y-%m-%d}，已过期",
+        actor,
+    )
+
+
+LETTER_SWEEPER = SystemActor("members.expire_letters")
+
+
+def expire_overdue_letters(*, today: date, now: datetime) -> int:
+    """The daily job: every pending letter whose validity ended before ``today`` becomes 已过期,
+    each in its own transaction. Catch-up safe (any day past due, not only yesterday) and
+    idempotent (an expired letter is no longer pending); a letter completed or reissued between
+    the query and its step is left alone. Returns how many were expired."""
+    due = (
+        TransferOut.objects.filter(status=TransferStatus.PENDING, valid_until__lt=today)
+        .select_related("member__org")
+        .order_by("pk")
+    )
+    expired = 0
+    for letter in due:
+        if not letter_expired(letter.valid_until, today):  # the query is the rule's SQL twin
+            continue
+        try:
+            with transaction.atomic():
+                _expire(letter, LETTER_SWEEPER, now)
+        except ValidationError:
+            continue
+        expired += 1
+    return expired
 
 
 @transaction.atomic
-def complete_transfer_out(transfer: TransferOut, *, actor: Actor, on: date) -> None:
-    """The receiving organisation confirmed: the member leaves the platform's registry."""
+def reissue_transfer_out(
+    letter: TransferOut,
+    *,
+    actor: Actor,
+    on: date,
+    letter_no: str,
+    valid_until: date | None = None,
+) -> TransferOut:
+    """A new pending letter replacing an expired one (stored as expired, or pending past its
+    validity: that is recorded first). The old letter stays 已过期 and the new one points at it;
+    validity defaults to the county's months from ``on`` and may be shorter, never longer."""
+    locked = _lock(letter.member, actor)
+    old = TransferOut.objects.select_related("member__org").get(pk=letter.pk)
+    state = letter_state(old.status, old.valid_until, on)
+    if state == TransferStatus.PENDING:
+        raise ValidationError(
+            {"letter_no": f"介绍信仍在有效期内（至{old.valid_until:%Y-%m-%d}），无需重新开具"}
+        )
+    if state != TransferStatus.EXPIRED:
+        raise ValidationError({"letter_no": f"该介绍信{old.get_status_display()}，不能重新开具"})
+    if (done := TransferOut.objects.filter(reissued_from=old).first()) is not None:
+        raise ValidationError({"letter_no": f"该介绍信已重新开具为{done.letter_no}"})
+    if locked.status not in IN_SERVICE:
+        raise ValidationError({"letter_no": f"{locked.get_status_display()}不能开具转出介绍信"})
+    if message := _pending_letter_error(locked, besides=old):
+        raise ValidationError({"letter_no": message})
+    if errors := _letter_number_errors(letter_no, old.destination):
+        raise ValidationError(errors)
+    if letter_no.strip() == old.letter_no:
+        raise ValidationError({"letter_no": "重新开具的介绍信应使用新的编号"})
+    check_date(on, "on", "开具日期")
+    if on < old.issued_on:
+        raise ValidationError({"on": f"开具日期不能早于原介绍信的开具日期{old.issued_on:%Y-%m-%d}"})
+    longest = add_months(on, CountySettings.current().transfer_letter_valid_months)
+    if valid_until is not None and (
+        message := reissue_validity_error(valid_until, issued_on=on, longest=longest)
+    ):
+        raise ValidationError({"valid_until": message})
+    if old.status == TransferStatus.PENDING:
+        _expire(old, actor, clock.now())
+    return _new_letter(
+        locked,
+        actor,
+        letter_no=letter_no,
+        destination=old.destination,
+        issued_on=on,
+        valid_until=valid_until or longest,
+        replaces=old,
+    )
+
+
+@transaction.atomic
+def complete_transfer_out(
+    transfer: TransferOut,
+    *,
+    actor: Actor,
+    on: date,
+    receipt_org: str,
+    receipt_on: date | None,
+) -> None:
+    """The receiving organisation sent its 回执 back: the letter is completed with it and the
+    member leaves the platform's registry. A letter past its validity (on ``on``, whether or not
+    the daily job has recorded it) is refused: it must be reissued."""
     locked = _lock(transfer.member, actor)
     transfer = TransferOut.objects.select_related("member__org").get(pk=transfer.pk)
+    if letter_state(transfer.status, transfer.valid_until, on) == TransferStatus.EXPIRED:
+        raise ValidationError({"receipt_on": letter_expired_message(transfer.valid_until)})
     _allowed(flows.TRANSFER_OUT, transfer, "complete")
     check_date(on, "on", "办结日期")
+    errors = receipt_errors(
+        receipt_org=receipt_org, receipt_on=receipt_on, issued_on=transfer.issued_on, today=on
+    )
+    if not errors and (message := invisible_character_error(receipt_org, label="接收党组织")):
+        errors["receipt_org"] = message
+    if errors:
+        raise ValidationError(errors)
+    assert receipt_on is not None  # receipt_errors refuses a missing date
     transition(
         transfer,
         "complete",
         actor=actor,
         now=clock.now(),
-        fields={"closed_on": on},
-        changes={"letter_no": transfer.letter_no},
+        fields={"closed_on": on, "receipt_org": receipt_org.strip(), "receipt_on": receipt_on},
+        changes={
+            "letter_no": transfer.letter_no,
+            "receipt_org": receipt_org.strip(),
+            "receipt_on": receipt_on.isoformat(),
+        },
     )
     _flip(locked, "transferred_out", actor=actor, exited_on=on)
-    add_event(locked, EventKind.TRANSFER_OUT_DONE, on, f"已转往{transfer.destination}", actor)
+    add_event(
+        locked,
+        EventKind.TRANSFER_OUT_DONE,
+        on,
+        f"已转往{transfer.destination}（{receipt_org.strip()}{receipt_on:%Y-%m-%d}回执）",
+        actor,
+    )
 
 
 @records_refusals("transfer_in", lambda **kw: {"org": kw["org"].code})

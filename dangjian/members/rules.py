@@ -6,7 +6,7 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from dangjian.core.rules import add_months
 
@@ -252,6 +252,62 @@ def has_voting_rights(
         and not under_watch(watch_from, watch_until, on)
         and not (rights_suspended_since is not None and rights_suspended_since <= on)
     )
+
+
+# 组织关系介绍信 (转出). A letter is valid through ``valid_until`` inclusive; from the next day it
+# has expired and must be reissued (it cannot be completed as 已转出).
+LETTER_PENDING, LETTER_EXPIRED = "pending", "expired"
+
+
+def letter_expired(valid_until: date, on: date) -> bool:
+    """Whether a letter valid through ``valid_until`` has expired on day ``on``."""
+    return on > valid_until
+
+
+def letter_expired_from(valid_until: date) -> date:
+    """The first day a letter valid through ``valid_until`` is no longer valid."""
+    return valid_until + timedelta(days=1)
+
+
+def letter_state(status: str, valid_until: date, on: date) -> str:
+    """The state a letter shows on day ``on``: a pending letter past its validity reads as
+    expired even before the daily job has recorded it; every other state is the stored one."""
+    if status == LETTER_PENDING and letter_expired(valid_until, on):
+        return LETTER_EXPIRED
+    return status
+
+
+def letter_expired_message(valid_until: date) -> str:
+    return (
+        f"介绍信有效期至{valid_until:%Y-%m-%d}，已于{letter_expired_from(valid_until):%Y-%m-%d}"
+        "过期，请重新开具"
+    )
+
+
+def receipt_errors(
+    *, receipt_org: str, receipt_on: date | None, issued_on: date, today: date
+) -> dict[str, str]:
+    """The 回执 a completion records: who received the member, and when (not before the letter
+    was issued, not after today). Messages keyed by field, in Chinese."""
+    errors: dict[str, str] = {}
+    if not receipt_org.strip():
+        errors["receipt_org"] = "请填写回执上的接收党组织"
+    if receipt_on is None:
+        errors["receipt_on"] = "请填写回执日期"
+    elif receipt_on < issued_on:
+        errors["receipt_on"] = f"回执日期不能早于介绍信开具日期{issued_on:%Y-%m-%d}"
+    elif receipt_on > today:
+        errors["receipt_on"] = "回执日期不能晚于今天"
+    return errors
+
+
+def reissue_validity_error(valid_until: date, *, issued_on: date, longest: date) -> str | None:
+    """A reissued letter's own validity: from its issue day, at most the county's months."""
+    if valid_until < issued_on:
+        return "有效期不能早于开具日期"
+    if valid_until > longest:
+        return f"有效期不能超过{longest:%Y-%m-%d}（县级规定的介绍信有效期）"
+    return None
 
 
 EDITABLE_STATUSES = frozenset({"full", "probationary"})

@@ -24,6 +24,12 @@ urlpatterns = [
         movements.transfer_out_complete,
         name="transfer_out_complete",
     ),
+    path(
+        "transfers/out/<pk:pk>/reissue/",
+        movements.transfer_out_reissue,
+        name="transfer_out_reissue",
+    ),
+    path("transfers/out/<pk:pk>/print/", movements.transfer_out_print, name="transfer_out_print"),
     path("export/", imports.export, name="export"),
     path("import/", imports.upload, name="import"),
     path("import/template/", imports.template, name="import_template"),

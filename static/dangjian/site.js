@@ -8,3 +8,12 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A button that prints the page (the printable transfer letter).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+});

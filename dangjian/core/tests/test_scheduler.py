@@ -214,6 +214,7 @@ def test_the_apps_register_their_periodic_jobs() -> None:
         "core.backup": "每天 03:00",
         "core.prune_runs": "每天 03:40",
         "core.verify_audit": "每天 02:30",
+        "members.expire_letters": "每天 00:05",
         "members.purge_uploads": "每小时第 15 分",
         "members.stale_imports": "每分钟",
         "notifications.send_emails": "每 5 分钟",

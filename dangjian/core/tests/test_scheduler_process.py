@@ -113,7 +113,7 @@ def test_scheduler_once_runs_what_is_due_on_a_fresh_var_dir(throwaway) -> None:
         " defaults={'last_slot': timezone.now() - timedelta(days=2)})\n",
     )
     done = _manage(throwaway, "scheduler", "--once")
-    assert "本次运行了 7 个到期任务。" in done.stdout, done.stdout + done.stderr
+    assert "本次运行了 8 个到期任务。" in done.stdout, done.stdout + done.stderr
     assert "core.backup：成功 备份完成：scheduled-" in done.stdout
     assert "core.verify_audit：成功 审计日志校验通过" in done.stdout
     backups = [p for p in (var_dir / "backups").iterdir() if p.name.startswith("scheduled-")]

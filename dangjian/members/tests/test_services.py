@@ -155,7 +155,13 @@ def test_transfer_out_letter_valid_for_county_months_then_completed(org, user) -
         destination="x",
         issued_on=date(2026, 9, 1),
     )
-    movements.complete_transfer_out(letter, actor=user("supervisor"), on=date(2026, 9, 10))
+    movements.complete_transfer_out(
+        letter,
+        actor=user("supervisor"),
+        on=date(2026, 9, 10),
+        receipt_org="杭州市某公司党委",
+        receipt_on=date(2026, 9, 8),
+    )
     assert Member.objects.get(pk=member.pk).status == MemberStatus.TRANSFERRED
 
 

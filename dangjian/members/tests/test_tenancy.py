@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import pytest
@@ -10,6 +10,7 @@ from django.test import Client
 
 from dangjian.accounts.models import User
 from dangjian.accounts.tests.factories import make_account
+from dangjian.core import clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.members import movements, services
@@ -24,7 +25,7 @@ from dangjian.testkit.tenancy import TenancyContract
 
 class MemberContractBase(TenancyContract):
     allowed_username = "secretary1"
-    audit_action = "members.member.update"
+    audit_action: ClassVar[str | None] = "members.member.update"
 
     @pytest.fixture(autouse=True)
     def _members(self, db: Any) -> None:
@@ -250,28 +251,60 @@ class TestTransferInAcceptTenancy(MemberContractBase):
         return TransferIn.objects.get(pk=obj.pk).status
 
 
-class TestTransferOutCompleteTenancy(MemberContractBase):
-    covers = ("members:detail", "members:transfer_out_complete")
-    audit_action = "members.transfer_out.complete"
+class LetterContractBase(MemberContractBase):
+    """One outgoing letter per member, issued ``issued_days_ago`` days before today."""
+
+    issued_days_ago: ClassVar[int] = 0
 
     def _letter(self, member: Member) -> TransferOut:
-        found = TransferOut.objects.filter(member=member).first()
+        found = TransferOut.objects.filter(member=member).order_by("id").first()
         return found or movements.issue_transfer_out(
             member,
             actor=SystemActor("tests"),
             letter_no="ZC-1",
             destination="外县某支部",
-            issued_on=date(2026, 11, 1),
+            issued_on=clock.today() - timedelta(days=self.issued_days_ago),
         )
 
+    def snapshot(self, obj: Member) -> Any:
+        letters = TransferOut.objects.filter(member=obj).order_by("id")
+        return (Member.objects.get(pk=obj.pk).status, list(letters.values_list("status", "pk")))
+
+
+class TestTransferOutCompleteTenancy(LetterContractBase):
+    covers = ("members:transfer_out_complete",)
+    audit_action = "members.transfer_out.complete"
+
     def read_url(self, obj: Member) -> str:
-        return f"/members/{obj.pk}/"
+        return f"/members/transfers/out/{self._letter(obj).pk}/complete/"
 
     def write(self, client: Client, obj: Member) -> Any:
-        return client.post(f"/members/transfers/out/{self._letter(obj).pk}/complete/")
+        return client.post(
+            self.read_url(obj),
+            {"receipt_org": "外县某支部", "receipt_on": clock.today().isoformat()},
+        )
 
-    def snapshot(self, obj: Member) -> Any:
-        return (Member.objects.get(pk=obj.pk).status, self._letter(obj).status)
+
+class TestTransferOutReissueTenancy(LetterContractBase):
+    covers = ("members:transfer_out_reissue",)
+    audit_action = "members.transfer_out.reissue"
+    issued_days_ago = 200  # past the demo county's 3 months of validity
+
+    def read_url(self, obj: Member) -> str:
+        return f"/members/transfers/out/{self._letter(obj).pk}/reissue/"
+
+    def write(self, client: Client, obj: Member) -> Any:
+        return client.post(
+            self.read_url(obj), {"letter_no": "ZC-2", "on": clock.today().isoformat()}
+        )
+
+
+class TestTransferOutPrintTenancy(LetterContractBase):
+    covers = ("members:transfer_out_print",)
+    audit_action = None  # read only
+
+    def read_url(self, obj: Member) -> str:
+        return f"/members/transfers/out/{self._letter(obj).pk}/print/"
 
 
 class ImportJobContractBase(TenancyContract):

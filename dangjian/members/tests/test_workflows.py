@@ -75,7 +75,7 @@ MEMBER_TABLE = {
     **{(state, "decease"): "deceased" for state in _ON_REGISTER},
     **{(state, "transferred_out"): "transferred" for state in _ON_REGISTER},
 }
-TRANSFER_OUT_TABLE = {("pending", "complete"): "accepted"}
+TRANSFER_OUT_TABLE = {("pending", "complete"): "accepted", ("pending", "expire"): "expired"}
 TRANSFER_IN_TABLE = {("pending", "accept"): "accepted", ("pending", "reject"): "rejected"}
 
 
@@ -208,7 +208,8 @@ def test_transfer_letter_tables_state_by_action_by_role(branch, actors) -> None:
             valid_until=date(2026, 4, 5),
             status=state,
         )
-        taken += _walk(letter, TRANSFER_OUT_TABLE, {"complete": set(KEEPERS)}, actors)
+        out_roles = {"complete": set(KEEPERS), "expire": KEEPERS | {SYSTEM_ROLE}}
+        taken += _walk(letter, TRANSFER_OUT_TABLE, out_roles, actors)
         incoming = TransferIn.objects.create(
             org=branch,
             name="转入者",
@@ -222,7 +223,8 @@ def test_transfer_letter_tables_state_by_action_by_role(branch, actors) -> None:
         )
         roles = {"accept": set(KEEPERS), "reject": set(KEEPERS)}
         taken += _walk(incoming, TRANSFER_IN_TABLE, roles, actors)
-    assert taken == 3 * len(KEEPERS)
+    # complete (keepers), expire (keepers and the daily job), accept and reject (keepers)
+    assert taken == 4 * len(KEEPERS) + 1
 
 
 def test_a_transition_needs_an_actor(branch, actors) -> None:

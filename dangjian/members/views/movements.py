@@ -10,7 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.generic import ConfirmActionView, ScopedListView, ServiceFormView
+from dangjian.core.generic import (
+    ConfirmActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ServiceFormView,
+)
+from dangjian.core.scoping import permits
 from dangjian.members import movements, services, standing
 from dangjian.members.choices import IN_SERVICE, MemberStatus, TransferStatus
 from dangjian.members.forms import (
@@ -26,11 +32,14 @@ from dangjian.members.forms import (
     ServiceForm,
     SuspendForm,
     TransferInForm,
+    TransferOutCompleteForm,
     TransferOutForm,
+    TransferOutReissueForm,
     WatchForm,
 )
 from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.members.permissions import MemberAction
+from dangjian.members.rules import completed_years, letter_expired_message
 from dangjian.orgs.models import OrgNode
 
 _DATES = (
@@ -308,12 +317,38 @@ class TransfersView(ScopedListView):
     nav_active = "members"
 
     def list_context(self, rows: Any) -> dict[str, Any]:
-        outgoing = (
-            TransferOut.objects.visible_to(self.request.user, self.action)
-            .select_related("member", "member__org")
-            .order_by("-issued_on")[:200]
+        user, today = self.request.user, clock.today()
+        outgoing = list(
+            TransferOut.objects.visible_to(user, self.action)
+            .select_related("member", "member__org", "reissued_as")
+            .order_by("-issued_on", "-id")[:200]
         )
-        return {"incoming": rows[:200], "outgoing": outgoing, "today": clock.today()}
+        return {
+            "incoming": rows[:200],
+            "outgoing": [letter_row(t, user, today) for t in outgoing],
+            "today": today,
+        }
+
+
+def letter_row(letter: TransferOut, user: Any, today: Any) -> dict[str, Any]:
+    """One outgoing letter as lists show it: its state today (pending past validity reads as
+    expired) and what the user may do with it. ``reissued_as`` should be selected with it."""
+    state = letter.state_on(today)
+    may_change = permits(
+        user, MemberAction.CHANGE, path=letter.member.org.path, pk=letter.member.org_id
+    )
+    try:
+        replaced_by = letter.reissued_as
+    except TransferOut.DoesNotExist:
+        replaced_by = None
+    return {
+        "letter": letter,
+        "state": state,
+        "label": TransferStatus(state).label,
+        "replaced_by": replaced_by,
+        "can_complete": may_change and state == TransferStatus.PENDING,
+        "can_reissue": may_change and state == TransferStatus.EXPIRED and replaced_by is None,
+    }
 
 
 class TransferInNewView(ServiceFormView):
@@ -389,26 +424,101 @@ def transfer_in_decide(request: HttpRequest, pk: int, decision: str) -> HttpResp
     return view(request, pk=pk, decision=decision)  # type: ignore[no-any-return]
 
 
-class TransferOutCompleteView(ConfirmActionView):
-    """Posted from the member page; a letter no longer pending is left alone."""
+class _LetterView(ServiceFormView):
+    """A form about one outgoing letter, in scope of the member's branch, back to the member."""
 
     queryset = TransferOut.objects.select_related("member__org")
     action = MemberAction.CHANGE
-    template_name = ""
-
-    def run(self, obj: Any, actor: Any) -> Any:
-        if obj.status != TransferStatus.PENDING:
-            return False
-        movements.complete_transfer_out(obj, actor=actor, on=clock.today())
-        return True
-
-    def get_success_message(self, obj: Any, result: Any) -> str:
-        return f"{obj.member.name}的组织关系已转出" if result else ""
+    nav_active = "members"
+    submit_label = "提交"
 
     def get_success_url(self, obj: Any, result: Any) -> str:
         return reverse("members:detail", args=[obj.member_id])
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        today = clock.today()
+        state = obj.state_on(today)
+        intro = (
+            f"介绍信{obj.letter_no}：转往{obj.destination}，{obj.issued_on:%Y-%m-%d}开具，"
+            f"有效期至{obj.valid_until:%Y-%m-%d}，当前状态：{obj.state_label_on(today)}。"
+        )
+        if state == TransferStatus.EXPIRED and obj.status == TransferStatus.PENDING:
+            intro += letter_expired_message(obj.valid_until) + "。"
+        return {"intro": intro}
+
+
+class TransferOutCompleteView(_LetterView):
+    """Completion records the 回执 the receiving organisation sent back."""
+
+    form_class = TransferOutCompleteForm
+    submit_label = "确认已转出"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"receipt_org": obj.destination, "receipt_on": clock.today()}
+
+    def get_title(self, obj: Any) -> str:
+        return f"登记回执，办结转出：{obj.member.name}"
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"{obj.member.name}的组织关系已转出"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.complete_transfer_out(obj, actor=actor, on=clock.today(), **data)
+
+
+class TransferOutReissueView(_LetterView):
+    form_class = TransferOutReissueForm
+    submit_label = "重新开具"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"on": clock.today()}
+
+    def get_title(self, obj: Any) -> str:
+        return f"重新开具介绍信：{obj.member.name}"
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已重新开具介绍信{result.letter_no}"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        if result is None:
+            return super().get_success_url(obj, result)
+        return reverse("members:transfer_out_print", args=[result.pk])
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.reissue_transfer_out(obj, actor=actor, **data)
+
+
+def _standing(member: Member, on: Any) -> str:
+    """正式 once 转正 is dated on or before ``on`` (or the record says 正式), else 预备."""
+    if member.full_on is not None and member.full_on <= on:
+        return "正式"
+    return "正式" if member.status == MemberStatus.FULL else "预备"
+
+
+class TransferOutPrintView(ScopedDetailView):
+    """The printable letter: 存根, the letter itself and its 回执, cut apart along dashed lines."""
+
+    queryset = TransferOut.objects.select_related("member__org", "reissued_from")
+    action = MemberAction.VIEW
+    template_name = "members/transfer_letter.html"
+    context_object_name = "letter"
+    nav_active = "members"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        member = obj.member
+        today = clock.today()
+        return {
+            "member": member,
+            "state": obj.state_on(today),
+            "state_label": obj.state_label_on(today),
+            "age": completed_years(member.birth_date, obj.issued_on),
+            "standing": _standing(member, obj.issued_on),
+            "days": (obj.valid_until - obj.issued_on).days + 1,
+        }
 
 
 transfers = TransfersView.as_view()
 transfer_in_new = TransferInNewView.as_view()
 transfer_out_complete = TransferOutCompleteView.as_view()
+transfer_out_reissue = TransferOutReissueView.as_view()
+transfer_out_print = TransferOutPrintView.as_view()

@@ -33,7 +33,7 @@ from dangjian.members.rules import (
     suspension_review_due,
     under_watch,
 )
-from dangjian.members.views.movements import ACTIONS
+from dangjian.members.views.movements import ACTIONS, letter_row
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 from dangjian.orgs.permissions import OrgAction
@@ -257,7 +257,12 @@ class MemberDetailView(ScopedDetailView):
             "age": completed_years(obj.birth_date, today),
             "standing": party_standing_years(obj.full_on, today),
             "events": obj.events.all()[:100],
-            "transfers": obj.transfers_out.all(),
+            "transfers": [
+                letter_row(t, self.request.user, today)
+                for t in obj.transfers_out.select_related("reissued_as").order_by(
+                    "-issued_on", "-id"
+                )
+            ],
             "mobility": obj.mobility.all(),
             "community": CommunityRegistration.objects.filter(member=obj).first(),
             "services": obj.services.all()[:20],
