@@ -5,6 +5,7 @@ members (one away, one out of touch) elects a committee, one member is 副书记
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ def test_secretary1_seats_a_deputy_who_is_also_discipline_member_but_no_probatio
     form = client.get(url).content.decode()
     assert "委员1" in form and "预备甲" not in form  # the form offers full members only
 
-    def seat(post: str, member) -> object:
+    def seat(post: str, member) -> Any:
         return client.post(
             url,
             {
