@@ -297,9 +297,14 @@ class ConfirmActionView(_Redirecting):
         except ValidationError as exc:  # e.g. done meanwhile in another tab
             messages.error(request, "；".join(exc.messages))
             return self.redirect(self.get_error_url(obj))
+        return self.success_response(obj, result)
+
+    def success_response(self, obj: Any, result: Any) -> HttpResponse:
+        """After the service call: the message and the redirect. A button that swaps an htmx
+        partial in (the member ID reveal) renders it here instead."""
         message = self.get_success_message(obj, result)
         if message:
-            messages.success(request, message)
+            messages.success(self.request, message)
         return self.redirect(self.get_success_url(obj, result))
 
 

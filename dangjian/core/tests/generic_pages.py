@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.urls import include, path, reverse
 
 from dangjian import urls as root
@@ -99,6 +100,13 @@ class ClearShortName(ConfirmActionView):
         return reverse("orgs:detail", args=[obj.pk])
 
 
+class ClearShowingResult(ClearShortName):
+    """Answers the POST with a partial of its own instead of the redirect (like the ID reveal)."""
+
+    def success_response(self, obj: Any, result: Any) -> Any:
+        return HttpResponse(f"已清除：{obj.code}")
+
+
 class NoteForm(forms.Form):
     note = forms.FileField(label="简称文件")
 
@@ -164,6 +172,7 @@ pages = (
         path("<pk:pk>/rename/", Rename.as_view(), name="rename"),
         path("<pk:pk>/rename-shown/", RenameShowingResult.as_view(), name="rename_shown"),
         path("<pk:pk>/clear/", ClearShortName.as_view(), name="clear"),
+        path("<pk:pk>/clear-shown/", ClearShowingResult.as_view(), name="clear_shown"),
         path("<pk:pk>/upload/", RenameFromFile.as_view(), name="upload"),
         path("<pk:pk>/any/", EveryNodeDetail.as_view(), name="any"),
         path("<pk:pk>/card/", NodeCard.as_view(), name="card"),

@@ -156,6 +156,17 @@ def test_confirm_asks_on_get_and_acts_on_post(branches) -> None:
     assert mine.short_name == ""
 
 
+def test_confirm_may_answer_with_its_own_response(branches) -> None:
+    mine, other = branches
+    client = _client("secretary", mine)
+    client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": "一支部"})
+    response = client.post(f"/generic-test/{mine.pk}/clear-shown/")
+    assert response.status_code == 200 and response.content.decode() == f"已清除：{mine.code}"
+    mine.refresh_from_db()
+    assert mine.short_name == ""
+    assert client.post(f"/generic-test/{other.pk}/clear-shown/").status_code == 404
+
+
 def test_list_shows_only_rows_in_scope_filtered_and_paginated(branches) -> None:
     mine, other = branches
     below = [make_party_org(mine, kind="party_group") for _ in range(6)]

@@ -3,19 +3,22 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.shortcuts import render
 from django.urls import reverse
 
 from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
-from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
+from dangjian.core.generic import (
+    ConfirmActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ServiceFormView,
+)
 from dangjian.core.paging import PAGE_KEYS, page_query
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits
-from dangjian.core.views import get_scoped_or_404, require_action
+from dangjian.core.views import require_action
 from dangjian.members import services
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.filtersets import MemberFilterSet
@@ -364,15 +367,21 @@ member_create = MemberCreateView.as_view()
 member_edit = MemberEditView.as_view()
 
 
-@login_required
-def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponse(status=405)
-    member = get_scoped_or_404(
-        request, Member.objects.select_related("org"), MemberAction.REVEAL, pk
-    )
-    full = services.reveal_id_number(member, actor=request.user)
-    return render(request, "members/_revealed.html", {"value": full})
+class MemberRevealView(ConfirmActionView):
+    """POST only (a GET is a 405): the full ID number as an htmx partial; every reveal audited."""
+
+    queryset = Member.objects.select_related("org")
+    action = MemberAction.REVEAL
+    http_method_names = ["post"]
+
+    def run(self, obj: Any, actor: Any) -> Any:
+        return services.reveal_id_number(obj, actor=actor)
+
+    def success_response(self, obj: Any, result: Any) -> HttpResponse:
+        return self.render_page({"value": result}, "members/_revealed.html")
+
+
+member_reveal = MemberRevealView.as_view()
 
 
 class DualRegistrationView(ScopedListView):
