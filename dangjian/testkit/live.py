@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -55,6 +56,17 @@ class LiveServer:
             timeout=120,
         )
         return result.stdout
+
+
+def sign_in(browser: Any, live: LiveServer, username: str, *, page: Any = None) -> Any:
+    """A browser page signed in as ``username`` with the demo password, on the home page."""
+    page = page or browser.new_page()
+    page.goto(f"{live.url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live.url}/")
+    return page
 
 
 def _free_port() -> int:

@@ -11,19 +11,13 @@ from typing import Any
 
 import pytest
 
-from dangjian.testkit.live import PASSWORD, LiveServer
+from dangjian.testkit.live import LiveServer, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def _login(browser: Any, live: LiveServer, username: str) -> Any:
-    page = browser.new_page()
-    page.goto(f"{live.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live.url}/")
-    return page
+    return sign_in(browser, live, username)
 
 
 def test_an_expired_letter_is_reissued_and_printed(browser, live, tmp_path: Path) -> None:

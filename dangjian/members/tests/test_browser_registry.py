@@ -11,19 +11,13 @@ import openpyxl
 import pytest
 
 from dangjian.members.rules import id_check_char
-from dangjian.testkit.live import PASSWORD, LiveServer
+from dangjian.testkit.live import LiveServer, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 def _login(browser: Any, live: LiveServer, username: str) -> Any:
-    page = browser.new_page()
-    page.goto(f"{live.url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live.url}/")
-    return page
+    return sign_in(browser, live, username)
 
 
 def _id(i: int) -> str:
