@@ -14,7 +14,7 @@ from dangjian.core.scoping import subtree_q
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.rules import id_like
-from dangjian.members.selectors import full_q, voting_q
+from dangjian.members.selectors import full_q, rights_suspended_q, voting_q, watched_q
 from dangjian.members.services import id_index
 
 
@@ -78,8 +78,8 @@ class MemberFilterSet(django_filters.FilterSet):
         lookups = {
             "mobile": Q(mobile_since__isnull=False),
             "lost_contact": Q(lost_contact_since__isnull=False),
-            "watch": Q(watch_from__lte=today, watch_until__gte=today),
-            "rights_suspended": Q(rights_suspended_since__isnull=False),
+            "watch": watched_q(today),
+            "rights_suspended": rights_suspended_q(today),
             "no_vote": full_q() & ~voting_q(today),
         }
         return queryset.filter(lookups[value], status__in=IN_SERVICE)

@@ -15,11 +15,18 @@ def full_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": MemberStatus.FULL})
 
 
-def voting_q(on: date, prefix: str = "") -> Q:
-    """``rules.has_voting_rights`` on ``on``."""
+def watched_q(on: date, prefix: str = "") -> Q:
+    """``rules.under_watch`` on ``on`` (an open end is still under watch)."""
     p = prefix
-    watched = Q(**{f"{p}watch_from__lte": on}) & (
+    return Q(**{f"{p}watch_from__lte": on}) & (
         Q(**{f"{p}watch_until__isnull": True}) | Q(**{f"{p}watch_until__gte": on})
     )
-    suspended = Q(**{f"{p}rights_suspended_since__lte": on})
-    return full_q(prefix) & ~watched & ~suspended
+
+
+def rights_suspended_q(on: date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}rights_suspended_since__lte": on})
+
+
+def voting_q(on: date, prefix: str = "") -> Q:
+    """``rules.has_voting_rights`` on ``on``."""
+    return full_q(prefix) & ~watched_q(on, prefix) & ~rights_suspended_q(on, prefix)

@@ -45,6 +45,17 @@ from dangjian.orgs.models import OrgNode
 P = ParamSpec("P")
 R = TypeVar("R")
 
+LEFT_BEHIND: dict[str, Any] = {
+    "mobile_since": None,
+    "lost_contact_since": None,
+    "watch_from": None,
+    "watch_until": None,
+    "rights_suspended_since": None,
+    "rights_suspension": "",
+    "suspended_on": None,
+    "exited_on": None,
+    "exit_kind": "",
+}
 STALE_MEMBER = "该党员信息已被他人修改，请刷新页面后再保存（您的修改未保存）"
 FULL, PROBATIONARY = str(MemberStatus.FULL.value), str(MemberStatus.PROBATIONARY.value)
 
@@ -292,6 +303,10 @@ def register_member(
     member.org = org
     apply_data(member, data)
     if reactivated:
+        # Back on the registry: what was true when the member left (away, out of touch, under
+        # 留党察看, rights suspended, the exit itself) does not come back with them.
+        for name, cleared in LEFT_BEHIND.items():
+            setattr(member, name, cleared)
         member.version += 1
     member.save()
     kind = EventKind.REACTIVATED if reactivated else EventKind.CREATED

@@ -32,6 +32,7 @@ from dangjian.members.rules import (
 )
 from dangjian.members.selectors import voting_q
 from dangjian.members.tests.factories import make_member
+from dangjian.members.tests.helpers import data as data_for
 from dangjian.members.tests.helpers import new_id
 from dangjian.members.tests.workbooks import row, workbook
 from dangjian.members.workbook import importer
@@ -464,3 +465,37 @@ def test_the_template_offers_only_the_standings_a_file_may_register() -> None:
 
     assert _options(BY_NAME["status"]) == ["正式党员", "预备党员"]
     assert any("管理状态" in note for note in NOTES)
+
+
+@pytest.mark.django_db
+def test_a_member_registered_again_comes_back_without_the_old_states(org, keeper) -> None:
+    from dangjian.members import services
+
+    member = make_member(org("CT01-ZB1"))
+    movements.mark_lost_contact(member, actor=TESTS, since=D(2026, 2, 1))
+    standing.suspend_rights(member, actor=TESTS, since=D(2026, 3, 1), reason="detained")
+    Member.objects.filter(pk=member.pk).update(status="transferred", exited_on=D(2026, 4, 1))
+    again = services.register_member(
+        actor=TESTS,
+        org=org("CT01-ZB1"),
+        data=data_for(id_number=services.decrypt_id(Member.objects.get(pk=member.pk))),
+    )
+    assert again.pk == member.pk
+    stored = Member.objects.get(pk=member.pk)
+    assert (stored.status, stored.lost_contact_since, stored.rights_suspended_since) == (
+        "full",
+        None,
+        None,
+    )
+    assert (stored.exited_on, stored.exit_kind) == (None, "")
+
+
+@pytest.mark.django_db
+def test_the_watch_filter_agrees_with_the_rule_on_an_open_end(client_for, org) -> None:
+    branch = org("CT01-ZB1")
+    open_end = make_member(branch, name="察看无截止")
+    Member.objects.filter(pk=open_end.pk).update(watch_from=clock.today() - timedelta(days=3))
+    assert under_watch(clock.today() - timedelta(days=3), None, clock.today())
+    rows = client_for("secretary1").get("/api/members/", {"state": "watch"}).json()
+    names = [r["name"] for r in rows.get("results", rows)]
+    assert names == ["察看无截止"]
