@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.generic import ConfirmActionView
+from dangjian.core.generic import ConfirmActionView, ScopedListView
 from dangjian.core.heartbeat import scheduler_check
 from dangjian.core.permissions import Action, can_anywhere
 from dangjian.core.scheduler.models import RunOutcome, ScheduledJob, ScheduledRun
@@ -62,27 +60,36 @@ def job_rows(now: datetime) -> list[JobRow]:
     return rows
 
 
-@login_required
-def job_list(request: HttpRequest) -> HttpResponse:
-    require_action(request, Action.SCHEDULER_VIEW)
-    labels = {job.name: job.label for job in registered_jobs()}
-    failures = list(
-        ScheduledRun.objects.filter(outcome=RunOutcome.FAILED).order_by("-started_at", "-id")[
-            :RECENT_FAILURES
-        ]
-    )
-    return render(
-        request,
-        "scheduler/job_list.html",
-        {
-            "nav_active": "scheduler",
-            "rows": job_rows(clock.now()),
+class JobListView(ScopedListView):
+    """The registry's jobs, not rows in the tree: the role alone decides (``tree_scoped``), and
+    every job is listed at once with the latest failures beside them."""
+
+    action = Action.SCHEDULER_VIEW
+    tree_scoped = False
+    template_name = "scheduler/job_list.html"
+    nav_active = "scheduler"
+
+    def get_rows(self, request: HttpRequest) -> tuple[Any, Any]:
+        require_action(request, self.action)
+        return job_rows(clock.now()), None
+
+    def list_context(self, rows: Any) -> dict[str, Any]:
+        return {"rows": rows}
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        labels = {job.name: job.label for job in registered_jobs()}
+        failures = ScheduledRun.objects.filter(outcome=RunOutcome.FAILED).order_by(
+            "-started_at", "-id"
+        )[:RECENT_FAILURES]
+        return {
             "failures": [(labels.get(run.job, run.job), run) for run in failures],
-            "can_run": can_anywhere(request.user, Action.SCHEDULER_RUN),
+            "can_run": can_anywhere(self.request.user, Action.SCHEDULER_RUN),
             # This node's scheduler, as /healthz sees it: requests wait while it is not running.
             "scheduler_state": scheduler_check(),
-        },
-    )
+        }
+
+
+job_list = JobListView.as_view()
 
 
 class RunNowView(ConfirmActionView):
