@@ -19,6 +19,7 @@ from dangjian.members.tests.helpers import data, new_id
 from dangjian.members.workbook.columns import HEADERS
 from dangjian.members.workbook.exporter import export_members
 from dangjian.orgs.choices import OrgKind
+from dangjian.orgs.models import OrgNode
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,8 @@ def test_the_export_adds_names_gender_age_and_party_standing(org, user, today, a
     assert tuple(header[: len(HEADERS)]) == HEADERS  # the import layout, unmoved
     assert header[len(HEADERS) :] == [h for _, h, _ in READABLE_COLUMNS]
     values = dict(zip(header, row, strict=True))
-    enterprise = [a for a in branch.get_ancestors() if a.kind == OrgKind.ENTERPRISE][-1]
+    above = OrgNode.objects.get_ancestors(branch)
+    enterprise = [a for a in above if a.kind == OrgKind.ENTERPRISE][-1]
     member = Member.objects.get(name="读表人")
     assert values["党支部编码"] == branch.code and values["所在支部"] == branch.name
     assert values["所属企业"] == enterprise.name
