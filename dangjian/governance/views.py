@@ -248,6 +248,7 @@ class StructureReportView(ScopedDetailView):
             "has_committee": obj.kind in COMMITTEE_KINDS,
             "errors": sum(1 for f in findings if f.level == "error"),
             "warnings": sum(1 for f in findings if f.level == "warning"),
+            "notes": sum(1 for f in findings if f.level not in ("error", "warning")),
             "printed_by": getattr(user, "full_name", "") or user.get_username(),
         }
 
