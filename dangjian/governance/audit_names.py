@@ -15,4 +15,6 @@ declare_audit_names(
     }
 )
 
-declare_permission_labels({"governance.view": "查看班子和领导人员", "governance.change": "维护班子和领导人员"})
+declare_permission_labels(
+    {"governance.view": "查看班子和领导人员", "governance.change": "维护班子和领导人员"}
+)

@@ -14,7 +14,6 @@ from dangjian.core.generic import (
     ServiceFormView,
 )
 from dangjian.governance import services
-from dangjian.governance.services import COMMITTEE_KINDS
 from dangjian.governance.forms import (
     ElectionForm,
     ExtensionForm,
@@ -25,6 +24,7 @@ from dangjian.governance.forms import (
 )
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
+from dangjian.governance.services import COMMITTEE_KINDS
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.hierarchy import upper_party_org_of
 from dangjian.orgs.models import CountySettings, OrgNode

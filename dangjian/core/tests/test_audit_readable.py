@@ -14,7 +14,6 @@ from urllib.parse import quote
 import pytest
 import time_machine
 from django.db import transaction
-from django.test import Client
 
 from dangjian.core import audit
 from dangjian.core.actors import SystemActor

@@ -43,14 +43,15 @@ def test_the_report_lists_every_finding_with_its_source(client_for) -> None:
     assert body.status_code == 200
     text = body.content.decode()
     table = text[text.index('id="findings"') :].split("</table>")[0]
-    assert table.count("<tr class=\"level-") == len(findings)
+    assert table.count('<tr class="level-') == len(findings)
     for finding in findings:
         assert finding.message in table
         if finding.source:
             assert finding.source in table
-    assert f"/governance/org/{node.pk}/structure-report/" in client_for("supervisor").get(
-        f"/orgs/{node.pk}/"
-    ).content.decode()
+    assert (
+        f"/governance/org/{node.pk}/structure-report/"
+        in client_for("supervisor").get(f"/orgs/{node.pk}/").content.decode()
+    )
 
 
 @pytest.mark.django_db

@@ -96,7 +96,8 @@ def shots(tmp_path_factory: Any) -> Path:
 def test_the_letter_prints_stub_letter_and_receipt_on_one_sheet(browser, live, shots) -> None:
     ids = _ids(live)
     page = sign_in(browser, live, "supervisor")
-    image = _render(page, f"{live.url}/members/transfers/out/{ids['letter']}/print/", shots, "letter")
+    url = f"{live.url}/members/transfers/out/{ids['letter']}/print/"
+    image = _render(page, url, shots, "letter")
     cuts = _dashed_rows(image)
     assert cuts, "no 裁剪线 on the printed letter"
     # Two cut lines (each may be more than one pixel row), splitting the page in three parts.

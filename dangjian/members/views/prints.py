@@ -28,9 +28,7 @@ class MemberSheetView(ScopedDetailView):
 
     def get_context(self, obj: Any) -> dict[str, Any]:
         today = clock.today()
-        enterprise = (
-            OrgNode.objects.get_ancestors(obj.org).filter(kind=OrgKind.ENTERPRISE).last()
-        )
+        enterprise = OrgNode.objects.get_ancestors(obj.org).filter(kind=OrgKind.ENTERPRISE).last()
         user = self.request.user
         return {
             "today": today,

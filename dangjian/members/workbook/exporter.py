@@ -95,9 +95,7 @@ class Enterprises:
         return self.found[path] or default
 
 
-def export_members(
-    members: Any, *, actor: Actor, reveal: bool, today: date | None = None
-) -> bytes:
+def export_members(members: Any, *, actor: Actor, reveal: bool, today: date | None = None) -> bytes:
     require_actor(actor)
     today = today or clock.today()
     buffer = io.BytesIO()
