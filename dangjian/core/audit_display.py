@@ -5,8 +5,11 @@ Core knows no domain app, so each app declares through this module:
 
 - ``declare_permission_labels``: the Chinese name of each permission action it declared
   (``member.view`` → 查看党员), shown in a denial ("拒绝访问：查看党员 /members/5/").
-- ``declare_object_links``: per ``object_type`` (a model's ``label_lower``), the page of an object
-  from its id, without a query (the object may be gone; its page then answers 404).
+- ``declare_object_links``: per ``object_type`` (a model's ``label_lower``), the permission action
+  its page needs and the page from the object's id, without a query (the object may be gone; its
+  page then answers 404). The link is shown only to a viewer whose role allows that action: the
+  审计管理员 reads the log, not the business records (三权分立), so it sees the object's name and
+  kind, and a link where its role would open the page.
 - ``set_org_namer``: the organisations' names for a set of tree paths, in one query (the orgs
   app plugs it in).
 
@@ -23,10 +26,10 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 
-from dangjian.core.permissions import Role
+from dangjian.core.permissions import Role, admin_role, can_anywhere, roles_for
 
 _PERMISSION_LABELS: dict[str, str] = {}
-_OBJECT_LINKS: dict[str, Callable[[str], str | None]] = {}
+_OBJECT_LINKS: dict[str, tuple[str, Callable[[str], str | None]]] = {}
 _ORG_NAMER: list[Callable[[set[str]], Mapping[str, str]]] = []
 
 DENIED_ACTIONS = frozenset({"access.denied", "access.denied.repeated"})
@@ -50,18 +53,40 @@ def declared_permission_labels() -> Mapping[str, str]:
     return dict(_PERMISSION_LABELS)
 
 
-def declare_object_links(links: Mapping[str, Callable[[str], str | None]]) -> None:
+def declare_object_links(links: Mapping[str, tuple[str, Callable[[str], str | None]]]) -> None:
+    """``{"members.member": ("member.view", lambda pk: reverse(...))}``."""
     _OBJECT_LINKS.update(links)
 
 
-def object_url(object_type: str, object_id: str) -> str | None:
-    resolver = _OBJECT_LINKS.get(object_type)
-    if resolver is None or not object_id:
+def object_url(
+    object_type: str, object_id: str, may: Callable[[str], bool] = lambda action: True
+) -> str | None:
+    link = _OBJECT_LINKS.get(object_type)
+    if link is None or not object_id:
+        return None
+    action, resolver = link
+    if not may(action):
         return None
     try:
         return resolver(object_id)
     except (ValueError, LookupError):  # an id that is not this model's kind of key
         return None
+
+
+def _viewer_may(user: Any) -> Callable[[str], bool]:
+    """Whether the viewer's role allows an action somewhere, remembered per action. An admin
+    role holds no grants (三权分立), so no query is needed to refuse it a business page."""
+    if user is None:
+        return lambda action: True
+    answers: dict[str, bool] = {}
+
+    def may(action: str) -> bool:
+        if action not in answers:
+            role = admin_role(user)
+            answers[action] = role in roles_for(action) if role else can_anywhere(user, action)
+        return answers[action]
+
+    return may
 
 
 def set_org_namer(namer: Callable[[set[str]], Mapping[str, str]]) -> None:
@@ -137,13 +162,13 @@ def model_label(object_type: str) -> str:
         return object_type
 
 
-def entry_link(entry: Any) -> str | None:
+def entry_link(entry: Any, may: Callable[[str], bool] = lambda action: True) -> str | None:
     """The page of the entry's object, or of the object a denial was about."""
     if entry.object_type:
-        return object_url(entry.object_type, entry.object_id)
+        return object_url(entry.object_type, entry.object_id, may)
     changes = _changes(entry)
     if entry.action in DENIED_ACTIONS and changes.get("object_type"):
-        return object_url(str(changes["object_type"]), str(changes.get("object_id", "")))
+        return object_url(str(changes["object_type"]), str(changes.get("object_id", "")), may)
     return None
 
 
@@ -153,12 +178,16 @@ class EntryView:
 
     entry: Any
     object_name: str
+    object_kind: str
     object_url: str | None
     org_name: str
     roles: str
 
 
-def describe_entries(entries: Iterable[Any]) -> list[EntryView]:
+def describe_entries(entries: Iterable[Any], viewer: Any = None) -> list[EntryView]:
+    """The entries dressed for ``viewer`` (links only to pages its role opens; ``None``: no
+    viewer to judge, as in the CSV, which carries no links)."""
+    may = _viewer_may(viewer)
     rows = list(entries)
     paths: set[str] = set()
     for e in rows:
@@ -169,7 +198,8 @@ def describe_entries(entries: Iterable[Any]) -> list[EntryView]:
         EntryView(
             entry=e,
             object_name=refusal(e) or e.object_repr,
-            object_url=entry_link(e),
+            object_kind=model_label(e.object_type) if e.object_type else "",
+            object_url=entry_link(e, may),
             org_name=names.get(e.org_path, e.org_path),
             roles=readable_roles(e.actor_roles, names),
         )

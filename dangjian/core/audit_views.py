@@ -27,7 +27,11 @@ from dangjian.core.permissions import Action
 
 
 class AuditFilterForm(BootstrapFormMixin, forms.Form):
-    q = forms.CharField(label="操作/对象", required=False, help_text="操作名称、操作代码或对象名称")
+    q = forms.CharField(
+        label="操作/对象",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "操作名称、代码或对象名称"}),
+    )
     username = forms.CharField(label="操作人", required=False)
     outcome = forms.ChoiceField(
         label="结果", required=False, choices=[("", "全部"), *AuditOutcome.choices]
@@ -84,7 +88,7 @@ class AuditListView(ScopedListView):
 
     def list_context(self, rows: Any) -> dict[str, Any]:
         context = self.paginate(rows)
-        context["rows"] = describe_entries(context["page"])
+        context["rows"] = describe_entries(context["page"], viewer=self.request.user)
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -46,8 +46,10 @@ declare_permission_labels(
 )
 declare_object_links(
     {
-        "members.member": lambda pk: reverse("members:detail", args=[int(pk)]),
-        "members.transferout": lambda pk: reverse("members:transfer_out_print", args=[int(pk)]),
-        "members.importjob": lambda pk: reverse("members:import_job", args=[int(pk)]),
+        "members.member": ("member.view", lambda pk: reverse("members:detail", args=[int(pk)])),
+        "members.transferout": (
+            "member.view",
+            lambda pk: reverse("members:transfer_out_print", args=[int(pk)]),
+        ),
     }
 )

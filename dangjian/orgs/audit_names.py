@@ -30,7 +30,9 @@ declare_permission_labels(
         "county.settings": "修改全县设置",
     }
 )
-declare_object_links({"orgs.orgnode": lambda pk: reverse("orgs:detail", args=[int(pk)])})
+declare_object_links(
+    {"orgs.orgnode": ("org.view", lambda pk: reverse("orgs:detail", args=[int(pk)]))}
+)
 
 
 def _names(paths: set[str]) -> dict[str, str]:

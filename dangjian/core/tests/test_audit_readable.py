@@ -19,6 +19,7 @@ from dangjian.core import audit
 from dangjian.core.actors import SystemActor
 from dangjian.core.audit_display import (
     declared_permission_labels,
+    describe_entries,
     readable_roles,
     refusal,
     role_paths,
@@ -83,21 +84,38 @@ def _org_entry() -> AuditEntry:
         )
 
 
-def test_the_list_shows_labels_links_names_and_refusals(client_for) -> None:
+def test_the_list_shows_labels_names_kinds_and_refusals(client_for) -> None:
     entry = _org_entry()
     from dangjian.orgs.models import OrgNode
 
     node = OrgNode.objects.get(pk=entry.object_id)
     assert client_for("sysadmin").get("/members/").status_code == 403
-    clerk = client_for("clerk1")
-    clerk.get("/orgs/")  # anything, so clerk1 has an entry with its grants
     body = client_for("auditor").get("/audit/").content.decode()
     assert declared_audit_names()["orgs.org.update"] in body
-    assert f'<a href="/orgs/{node.pk}/">{node.name}</a>' in body
     assert "拒绝访问：查看党员 /members/" in body
-    # The node's name is shown for the entry's organisation path, not the path.
-    row = body[body.index(f'<a href="/orgs/{node.pk}/">') :].split("</tr>")[0]
+    row = body[body.index(f"<td>{entry.seq}</td>") :].split("</tr>")[0]
+    # The auditor reads the log, not the tree (三权分立): the object by name and kind, no link
+    # to a page its role would be refused.
+    assert node.name in row and f"{OrgNode._meta.verbose_name} #{node.pk}" in row
+    assert f'href="/orgs/{node.pk}/"' not in row
+    # The entry's organisation is shown by name, not by its path.
     assert f"<td>{node.name}</td>" in row and node.path not in row
+
+
+def test_an_object_links_to_its_page_for_a_viewer_who_may_open_it(user) -> None:
+    entry = _org_entry()
+    hidden = AuditEntry(
+        action="access.denied",
+        object_type="",
+        changes={"object_type": "members.member", "object_id": "7", "path": "/members/7/"},
+    )
+    (county,) = describe_entries([entry, hidden], viewer=user("supervisor"))[:1]
+    assert county.object_url == f"/orgs/{entry.object_id}/"
+    assert describe_entries([hidden], viewer=user("supervisor"))[0].object_url == "/members/7/"
+    auditor = describe_entries([entry, hidden], viewer=user("auditor"))
+    assert [row.object_url for row in auditor] == [None, None]
+    unknown = AuditEntry(action="x", object_type="ledger.row", object_id="1")
+    assert describe_entries([unknown], viewer=user("supervisor"))[0].object_url is None
 
 
 def test_search_finds_an_entry_by_its_chinese_label(client_for) -> None:
