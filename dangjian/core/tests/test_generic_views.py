@@ -284,7 +284,7 @@ def test_a_streamed_download_has_the_same_headers_and_refusals(branches) -> None
     client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": "一支部"})
     response = client.get(f"/generic-test/{mine.pk}/card-streamed/")
     assert response.status_code == 200 and response.streaming
-    assert b"".join(response.streaming_content).decode() == f"{mine.code}\n一支部"
+    assert b"".join(response.streaming_content).decode() == f"{mine.code}\n一支部"  # type: ignore[attr-defined]
     assert response["X-Content-Type-Options"] == "nosniff"
     name = f"{mine.code}-%E5%90%8D%E7%89%87.txt"
     assert response["Content-Disposition"] == f"attachment; filename*=UTF-8''{name}"
