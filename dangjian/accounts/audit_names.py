@@ -1,5 +1,6 @@
 """The audit names accounts and sign-in write, with the labels the audit log shows."""
 
+from dangjian.core.audit_display import declare_permission_labels
 from dangjian.core.audit_names import declare_audit_names
 
 declare_audit_names(
@@ -21,3 +22,5 @@ declare_audit_names(
         "accounts.token.revoke": "吊销接口令牌",
     }
 )
+
+declare_permission_labels({"account.manage": "管理账号", "security.manage": "管理安全策略"})

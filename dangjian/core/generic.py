@@ -11,7 +11,8 @@ Five views cover the pages of the platform (ADR 0022):
   a service ``ValidationError`` lands on the form's fields and nothing is written.
 - ``ConfirmActionView``: GET asks, POST runs ``run(obj, actor)``.
 - ``ScopedDownloadView``: GET answers ``get_file(obj)`` as an attachment (a workbook, an
-  export); a refusal is a message on ``get_error_url``'s page.
+  export), or with ``streaming = True`` ``get_stream(obj)`` as a streamed one (a CSV of the
+  audit log); a refusal is a message on ``get_error_url``'s page.
 
 Lookups follow the tree (``get_scoped_or_404``) unless a page sets ``tree_scoped = False``: then
 the role alone decides (accounts, the audit log) and the row is looked up directly.
@@ -22,6 +23,7 @@ object out of scope come from ``get_scoped_or_404`` / ``require_action``, as on 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django import forms
@@ -29,11 +31,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 from django_htmx.http import HttpResponseLocation
 
-from dangjian.core.downloads import attachment
+from dangjian.core.downloads import attachment, streaming_attachment
 from dangjian.core.forms import apply_service_errors
 from dangjian.core.paging import keyset_page, numbered_page, page_query
 from dangjian.core.views import get_scoped_or_404, require_action
@@ -315,20 +318,31 @@ class ScopedDownloadView(ScopedView):
     The lookup is the other views' (403 without the role, 404 and a denial entry out of scope).
     ``get_file`` may refuse with a ``ValidationError``: its message is shown on
     ``get_error_url(obj, exc)``'s page and nothing is downloaded.
+
+    A file too large to build in memory sets ``streaming = True`` and implements
+    ``get_stream(obj)``: an iterator of chunks and the file name, sent as it is produced with
+    the same attachment headers. It may refuse the same way before returning the iterator.
     """
 
     content_type: ClassVar[str] = "application/octet-stream"
     error_url: ClassVar[str] = ""
+    streaming: ClassVar[bool] = False
 
     def get_file(self, obj: Any) -> tuple[bytes, str]:
+        raise NotImplementedError
+
+    def get_stream(self, obj: Any) -> tuple[Iterable[bytes | str], str]:
         raise NotImplementedError
 
     def get_error_url(self, obj: Any, exc: ValidationError) -> str:
         return self.error_url
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         obj = self.get_object()
         try:
+            if self.streaming:
+                chunks, filename = self.get_stream(obj)
+                return streaming_attachment(chunks, filename, self.content_type)
             data, filename = self.get_file(obj)
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))

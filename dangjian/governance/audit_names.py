@@ -1,5 +1,6 @@
 """The audit names committee and leadership records write, with the labels the audit log shows."""
 
+from dangjian.core.audit_display import declare_permission_labels
 from dangjian.core.audit_names import declare_audit_names
 
 declare_audit_names(
@@ -12,4 +13,8 @@ declare_audit_names(
         "governance.leader.set": "登记企业领导人员",
         "governance.unity_exception.record": "登记书记、董事长分设情况",
     }
+)
+
+declare_permission_labels(
+    {"governance.view": "查看班子和领导人员", "governance.change": "维护班子和领导人员"}
 )

@@ -7,7 +7,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.generic import ConfirmActionView, ScopedListView, ServiceFormView
+from dangjian.core.generic import (
+    ConfirmActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ServiceFormView,
+)
 from dangjian.governance import services
 from dangjian.governance.forms import (
     ElectionForm,
@@ -19,6 +24,7 @@ from dangjian.governance.forms import (
 )
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
+from dangjian.governance.services import COMMITTEE_KINDS
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.hierarchy import upper_party_org_of
 from dangjian.orgs.models import CountySettings, OrgNode
@@ -218,3 +224,33 @@ seat_remove = SeatRemoveView.as_view()
 leader = LeaderView.as_view()
 unity_exception = UnityExceptionView.as_view()
 unity = UnityView.as_view()
+
+
+class StructureReportView(ScopedDetailView):
+    """An organisation's structure-check report on one A4 sheet: its findings with their
+    sources, the committee and its term, the enterprise's leadership (constant queries)."""
+
+    queryset = OrgNode.objects.select_related("parent")
+    action = GovernanceAction.VIEW
+    template_name = "governance/structure_report.html"
+    context_object_name = "node"
+    nav_active = "orgs"
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        today = clock.today()
+        context = services.governance_context(obj, today=today)
+        findings = context["findings"]
+        user = self.request.user
+        return {
+            **context,
+            "today": today,
+            "upper": upper_party_org_of(obj),
+            "has_committee": obj.kind in COMMITTEE_KINDS,
+            "errors": sum(1 for f in findings if f.level == "error"),
+            "warnings": sum(1 for f in findings if f.level == "warning"),
+            "notes": sum(1 for f in findings if f.level not in ("error", "warning")),
+            "printed_by": getattr(user, "full_name", "") or user.get_username(),
+        }
+
+
+structure_report = StructureReportView.as_view()

@@ -1,6 +1,9 @@
 """The audit names the member registry writes outside its workflows (a workflow declares its
 steps' names itself), with the labels the audit log shows."""
 
+from django.urls import reverse
+
+from dangjian.core.audit_display import declare_object_links, declare_permission_labels
 from dangjian.core.audit_names import declare_audit_names
 
 declare_audit_names(
@@ -28,5 +31,25 @@ declare_audit_names(
         "members.transfer_out.reissue": "重新开具组织关系介绍信",
         "members.transfer_in.receive": "登记转入",
         "members.import.uploads_purged": "清除过期导入文件",
+    }
+)
+
+declare_permission_labels(
+    {
+        "member.view": "查看党员",
+        "member.add": "登记党员",
+        "member.change": "修改党员信息",
+        "member.reveal_id": "查看完整身份证号码",
+        "member.export": "导出党员名册",
+        "member.import": "导入党员",
+    }
+)
+declare_object_links(
+    {
+        "members.member": ("member.view", lambda pk: reverse("members:detail", args=[int(pk)])),
+        "members.transferout": (
+            "member.view",
+            lambda pk: reverse("members:transfer_out_print", args=[int(pk)]),
+        ),
     }
 )

@@ -12,7 +12,7 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TEMPLATE_NAME = "member-import-template.xlsx"
+TEMPLATE_NAME = "党员信息导入模板.xlsx"
 
 
 def xlsx_attachment(data: bytes, filename: str) -> HttpResponse:

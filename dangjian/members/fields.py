@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from dangjian.core.rules import date_range_error, invisible_character_error
-from dangjian.members.choices import ETHNICITIES, Education, MemberStatus
+from dangjian.members.choices import ETHNICITIES, Education, Gender, MemberStatus
 from dangjian.members.rules import echo, id_number_error
 
 
@@ -30,6 +30,15 @@ class Kind(StrEnum):
     BRANCH = "branch"  # the member's 党支部 (``org``): placed by the caller, never in MemberData
     PARTY_GROUP = "party_group"
     DERIVED = "derived"  # stored from another field at write time, read-only
+
+
+class Shown(StrEnum):
+    """A column the export adds for people reading it (never read back by the import)."""
+
+    NAME = "name"  # the related node's name, beside its code
+    ENTERPRISE = "enterprise"  # the 企业 the branch belongs to
+    LABEL = "label"  # a stored code's Chinese label
+    YEARS = "years"  # whole years from the date to the export day (年龄; 党龄 from 转正)
 
 
 # A single-field check: the value and today → a Chinese message, or None.
@@ -58,6 +67,8 @@ class MemberField:
     masked: str = ""  # an encrypted field's masked column: what lists, exports and forms show
     loads: tuple[str, ...] = ()  # what the export reads for its cell
     header: str = ""  # workbook column header; "" = not in the workbook
+    # Readable columns the export writes after the import layout: (header, what is shown).
+    readable: tuple[tuple[str, Shown], ...] = ()
     width: int = 14
     form: int | None = None  # position on the member form
     api: int | None = None  # position in the API representation
@@ -156,8 +167,9 @@ FIELDS: tuple[MemberField, ...] = (
         attr="org_id",
         required=True,
         editable=False,
-        loads=("org__code", "org__path"),
+        loads=("org__code", "org__path", "org__name"),
         header="党支部编码",
+        readable=(("所在支部", Shown.NAME), ("所属企业", Shown.ENTERPRISE)),
         width=14,
         api=4,
     ),
@@ -168,8 +180,9 @@ FIELDS: tuple[MemberField, ...] = (
         attr="party_group_id",
         default=None,
         stored=("party_group_id",),
-        loads=("party_group__code",),
+        loads=("party_group__code", "party_group__name"),
         header="党小组编码",
+        readable=(("所在党小组", Shown.NAME),),
         width=16,
         form=4,
         api=5,
@@ -272,12 +285,32 @@ FIELDS: tuple[MemberField, ...] = (
         check=_dated("转正日期"),
         stored=("full_on",),
         header="转正日期",
+        readable=(("党龄", Shown.YEARS),),
         width=12,
         form=11,
         api=14,
     ),
-    MemberField("gender", "性别", Kind.DERIVED, editable=False, api=7, api_read_only=True),
-    MemberField("birth_date", "出生日期", Kind.DERIVED, editable=False, api=8, api_read_only=True),
+    MemberField(
+        "gender",
+        "性别",
+        Kind.DERIVED,
+        editable=False,
+        choices=tuple(Gender.choices),
+        loads=("gender",),
+        readable=(("性别", Shown.LABEL),),
+        api=7,
+        api_read_only=True,
+    ),
+    MemberField(
+        "birth_date",
+        "出生日期",
+        Kind.DERIVED,
+        editable=False,
+        loads=("birth_date",),
+        readable=(("年龄", Shown.YEARS),),
+        api=8,
+        api_read_only=True,
+    ),
 )
 
 BY_NAME = {f.name: f for f in FIELDS}
@@ -290,7 +323,15 @@ ENCRYPTED = frozenset(f.key for f in FIELDS if f.encrypted)
 # Columns an audit entry shows as they are (the encrypted ones appear masked).
 EDITABLE = tuple(f.key for f in EDITABLE_FIELDS if not f.encrypted)
 STORED_COLUMNS = tuple(column for f in EDITABLE_FIELDS for column in f.stored)
-EXPORT_FIELDS = tuple(column for f in WORKBOOK_FIELDS for column in f.loads or (f.key,))
+# The export's readable columns, after the layout, in declaration order: (field, header, shown).
+READABLE_COLUMNS = tuple((f, header, shown) for f in FIELDS for header, shown in f.readable)
+EXPORT_FIELDS = tuple(
+    dict.fromkeys(
+        column
+        for f in (*WORKBOOK_FIELDS, *(f for f in FIELDS if f.readable and not f.header))
+        for column in f.loads or (f.key,)
+    )
+)
 CHECKS = tuple((f.key, f.check) for f in EDITABLE_FIELDS if f.check is not None)
 
 

@@ -352,3 +352,10 @@ def id_like(text: str) -> str | None:
     Searches use it to keep such text out of URLs and to match the number however it was typed."""
     compact = _ID_SEPARATORS.sub("", normalise_id(text))
     return compact if _ID_SHAPE.fullmatch(compact) else None
+
+
+def seam_number(letter_no: str) -> str:
+    """The 骑缝 number written across a letter's 裁剪线: its own number, read as 第…号
+    (a number already ending in 号, such as 城建转〔2026〕3号, is written as it is)."""
+    number = letter_no.strip()
+    return number if number.endswith("号") else f"第{number}号"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.members.views import imports, movements, registry
+from dangjian.members.views import imports, movements, prints, registry
 
 app_name = "members"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("<pk:pk>/", registry.member_detail, name="detail"),
     path("<pk:pk>/edit/", registry.member_edit, name="edit"),
     path("<pk:pk>/reveal/", registry.member_reveal, name="reveal"),
+    path("<pk:pk>/sheet/", prints.member_sheet, name="sheet"),
     path("<pk:pk>/do/<slug:name>/", movements.member_action, name="action"),
     path("new/<pk:org_pk>/", registry.member_create, name="create"),
     path("dual-registration/", registry.dual_registration, name="dual_registration"),

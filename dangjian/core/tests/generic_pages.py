@@ -164,6 +164,17 @@ class CodeList(ScopedDownloadView):
         return "\n".join(n.code for n in rows).encode(), "codes.txt"
 
 
+class StreamedCard(NodeCard):
+    """The same card streamed a line at a time (``streaming = True``, like the audit CSV)."""
+
+    streaming = True
+
+    def get_stream(self, obj: Any) -> tuple[Any, str]:
+        if not obj.short_name:
+            raise ValidationError(NO_CARD)
+        return iter([f"{obj.code}\n", obj.short_name]), f"{obj.code}-名片.txt"
+
+
 pages = (
     [
         path("", NodeList.as_view(), name="list"),
@@ -176,6 +187,7 @@ pages = (
         path("<pk:pk>/upload/", RenameFromFile.as_view(), name="upload"),
         path("<pk:pk>/any/", EveryNodeDetail.as_view(), name="any"),
         path("<pk:pk>/card/", NodeCard.as_view(), name="card"),
+        path("<pk:pk>/card-streamed/", StreamedCard.as_view(), name="card_streamed"),
         path("codes/", CodeList.as_view(), name="codes"),
     ],
     "generic_test",

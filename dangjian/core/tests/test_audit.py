@@ -311,12 +311,13 @@ def test_audit_write_failure_rolls_back_the_change(monkeypatch: pytest.MonkeyPat
 def test_only_the_auditor_reads_and_exports_the_log(client_for, user) -> None:
     assert client_for("supervisor").get("/audit/").status_code == 403
     assert client_for("sysadmin").get("/audit/").status_code == 403
-    auditor = login(Client(), user("auditor"))
+    account = user("auditor")
+    auditor = login(Client(), account)
     page = auditor.get("/audit/?q=orgs.org.create")
     assert page.status_code == 200
     assert "orgs.org.create" in page.content.decode()
     exported = auditor.get("/audit/export/?q=orgs.org")
     body = b"".join(exported.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
-    assert "导出人：auditor" in body
+    assert f"导出人：{account.full_name}（auditor）" in body
     assert "orgs.org.create" in body
     assert AuditEntry.objects.filter(action="audit.export", actor_username="auditor").exists()

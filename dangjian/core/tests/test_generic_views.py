@@ -275,6 +275,24 @@ def test_a_download_in_scope_is_an_attachment(branches) -> None:
     assert response["Content-Disposition"] == f"attachment; filename*=UTF-8''{name}"
 
 
+def test_a_streamed_download_has_the_same_headers_and_refusals(branches) -> None:
+    mine, other = branches
+    client = _client("secretary", mine)
+    refused = client.get(f"/generic-test/{mine.pk}/card-streamed/")
+    assert refused.status_code == 302 and refused["Location"] == f"/orgs/{mine.pk}/"
+    assert [m.message for m in get_messages(refused.wsgi_request)] == [NO_CARD]
+    client.post(f"/generic-test/{mine.pk}/rename/", {"short_name": "一支部"})
+    response = client.get(f"/generic-test/{mine.pk}/card-streamed/")
+    assert response.status_code == 200 and response.streaming
+    assert b"".join(response.streaming_content).decode() == f"{mine.code}\n一支部"  # type: ignore[attr-defined]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    name = f"{mine.code}-%E5%90%8D%E7%89%87.txt"
+    assert response["Content-Disposition"] == f"attachment; filename*=UTF-8''{name}"
+    before = len(_denials())
+    assert client.get(f"/generic-test/{other.pk}/card-streamed/").status_code == 404
+    assert len(_denials()) == before + 1
+
+
 def test_a_download_out_of_scope_is_a_404_with_a_denial_and_without_the_role_a_403(
     branches,
 ) -> None:

@@ -29,7 +29,7 @@ def _rows(content: bytes) -> list[list[Any]]:
     return CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
 
 
-def test_export_masks_escapes_stamps_and_audits(client_for, org) -> None:
+def test_export_masks_escapes_stamps_and_audits(client_for, org, user) -> None:
     services.register_member(
         actor=SystemActor("tests"),
         org=org("CT01-ZB1"),
@@ -38,7 +38,7 @@ def test_export_masks_escapes_stamps_and_audits(client_for, org) -> None:
     client = client_for("secretary1")
     content = client.get("/members/export/").content
     rows = _rows(content)
-    assert rows[0][0].startswith("导出人：secretary1")
+    assert rows[0][0].startswith(f"导出人：{user('secretary1').full_name}（secretary1）")
     assert rows[1][:3] == ["姓名", "身份证号码", "党支部编码"]
     target = next(r for r in rows[2:] if str(r[0]).endswith("=1+2"))
     assert target[0] == "'=1+2" and target[8] == "'@SUM(A1)"

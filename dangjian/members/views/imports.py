@@ -78,9 +78,9 @@ class ExportDownload(ScopedDownloadView):
             members = members.filter(
                 pk__in=filtered_members(request, MemberAction.REVEAL).qs.values("pk")
             )
-        stamp = clock.local_now().strftime("%Y%m%d-%H%M")
-        data = export_members(members, actor=request.user, reveal=reveal)
-        return data, f"members-{stamp}.xlsx"
+        stamp = clock.local_now()
+        data = export_members(members, actor=request.user, reveal=reveal, today=stamp.date())
+        return data, f"党员名册-{stamp:%Y%m%d-%H%M}.xlsx"
 
     def get_error_url(self, obj: Any, exc: ValidationError) -> str:
         if exc.code == STALE_ID_SEARCH:

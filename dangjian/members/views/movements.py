@@ -39,7 +39,7 @@ from dangjian.members.forms import (
 )
 from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import completed_years, letter_expired_message
+from dangjian.members.rules import completed_years, letter_expired_message, seam_number
 from dangjian.orgs.models import OrgNode
 
 _DATES = (
@@ -514,6 +514,8 @@ class TransferOutPrintView(ScopedDetailView):
             "age": completed_years(member.birth_date, obj.issued_on),
             "standing": _standing(member, obj.issued_on),
             "days": (obj.valid_until - obj.issued_on).days + 1,
+            # The 骑缝 number across each 裁剪线: the letter's own number (第…号).
+            "seam_no": seam_number(obj.letter_no),
         }
 
 
