@@ -24,9 +24,17 @@ from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
 from dangjian.core.scoping import require_permits_on
 from dangjian.members.choices import IN_SERVICE, REACTIVATABLE, EventKind, MemberStatus
-from dangjian.members.fields import CHECKS, EDITABLE, EDITABLE_FIELDS, Kind, MemberData
+from dangjian.members.fields import (
+    CHECKS,
+    EDITABLE,
+    EDITABLE_FIELDS,
+    LEFT_BEHIND,
+    MANAGEMENT_STATES,
+    Kind,
+    MemberData,
+)
 from dangjian.members.fields import STORED_COLUMNS as STORED_COLUMNS  # for the import
-from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
+from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent, MobileRecord
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
     completed_years,
@@ -45,19 +53,40 @@ from dangjian.orgs.models import OrgNode
 P = ParamSpec("P")
 R = TypeVar("R")
 
-LEFT_BEHIND: dict[str, Any] = {
-    "mobile_since": None,
-    "lost_contact_since": None,
-    "watch_from": None,
-    "watch_until": None,
-    "rights_suspended_since": None,
-    "rights_suspension": "",
-    "suspended_on": None,
-    "exited_on": None,
-    "exit_kind": "",
-}
 STALE_MEMBER = "该党员信息已被他人修改，请刷新页面后再保存（您的修改未保存）"
 FULL, PROBATIONARY = str(MemberStatus.FULL.value), str(MemberStatus.PROBATIONARY.value)
+
+
+def lock_member(member: Member, actor: Actor, action: str = MemberAction.CHANGE) -> Member:
+    """The member's row, locked for the rest of the transaction, once ``actor`` may take
+    ``action`` on the member's branch: every standing and movement service starts here."""
+    require_permits_on(actor, action, member.org)
+    return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+
+
+def ending_states(locked: Member, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Membership ends on ``on`` (出党, 去世, 转出 completed): the management states end with it.
+    Returns the columns to clear, for the step's own UPDATE, and what the step's audit entry
+    says was cleared; an open 流动 record is closed on ``on`` (never before it began)."""
+    clear = {
+        name: cleared
+        for name, cleared in MANAGEMENT_STATES.items()
+        if getattr(locked, name) != cleared
+    }
+    changes: dict[str, Any] = {}
+    if clear:
+        changes["cleared"] = {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name in clear
+            if (value := getattr(locked, name)) is not None
+        }
+    for record in MobileRecord.objects.filter(member=locked, returned_on__isnull=True):
+        record.returned_on = max(on, record.left_on)
+        record.save(update_fields=["returned_on"])
+        changes.setdefault("mobility_closed", []).append(
+            {"place": record.place, "returned_on": record.returned_on.isoformat()}
+        )
+    return clear, changes
 
 
 def id_index(id_number: str) -> str:

@@ -35,6 +35,7 @@ from dangjian.members.forms import (
     TransferOutCompleteForm,
     TransferOutForm,
     TransferOutReissueForm,
+    TransferOutRevokeForm,
     WatchForm,
 )
 from dangjian.members.models import Member, TransferIn, TransferOut
@@ -348,6 +349,7 @@ def letter_row(letter: TransferOut, user: Any, today: Any) -> dict[str, Any]:
         "replaced_by": replaced_by,
         "can_complete": may_change and state == TransferStatus.PENDING,
         "can_reissue": may_change and state == TransferStatus.EXPIRED and replaced_by is None,
+        "can_revoke": may_change and letter.status == TransferStatus.PENDING,
     }
 
 
@@ -488,6 +490,25 @@ class TransferOutReissueView(_LetterView):
         return movements.reissue_transfer_out(obj, actor=actor, **data)
 
 
+class TransferOutRevokeView(_LetterView):
+    """Withdraw a pending letter (the transfer is called off, or an 出党 waits for it)."""
+
+    form_class = TransferOutRevokeForm
+    submit_label = "撤销介绍信"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"on": clock.today()}
+
+    def get_title(self, obj: Any) -> str:
+        return f"撤销介绍信：{obj.member.name}"
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已撤销介绍信{obj.letter_no}"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.revoke_transfer_out(obj, actor=actor, **data)
+
+
 def _standing(member: Member, on: Any) -> str:
     """正式 once 转正 is dated on or before ``on`` (or the record says 正式), else 预备."""
     if member.full_on is not None and member.full_on <= on:
@@ -521,4 +542,5 @@ transfers = TransfersView.as_view()
 transfer_in_new = TransferInNewView.as_view()
 transfer_out_complete = TransferOutCompleteView.as_view()
 transfer_out_reissue = TransferOutReissueView.as_view()
+transfer_out_revoke = TransferOutRevokeView.as_view()
 transfer_out_print = TransferOutPrintView.as_view()
