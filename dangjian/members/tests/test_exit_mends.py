@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 TESTS = SystemActor("tests")
 D = date
+ISSUED = D(2026, 5, 31)
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def branch(org):
     return org("CT01-ZB1")
 
 
-def _letter(member: Member, issued_on: date = D(2026, 5, 31)) -> TransferOut:
+def _letter(member: Member, issued_on: date = ISSUED) -> TransferOut:
     return movements.issue_transfer_out(
         member,
         actor=TESTS,
