@@ -305,7 +305,8 @@ def reissue_transfer_out(
     validity: that is recorded first). The old letter stays 已过期 and the new one points at it;
     validity defaults to the county's months from ``on`` and may be shorter, never longer."""
     locked = lock_member(letter.member, actor)
-    old = TransferOut.objects.select_related("member__org").get(pk=letter.pk)
+    old = TransferOut.objects.select_for_update().get(pk=letter.pk)
+    old.member = locked
     state = letter_state(old.status, old.valid_until, on)
     if state == TransferStatus.PENDING:
         raise ValidationError(
@@ -315,6 +316,15 @@ def reissue_transfer_out(
         raise ValidationError({"letter_no": f"该介绍信{old.get_status_display()}，不能重新开具"})
     if (done := TransferOut.objects.filter(reissued_from=old).first()) is not None:
         raise ValidationError({"letter_no": f"该介绍信已重新开具为{done.letter_no}"})
+    # Only the member's latest letter is reissued: an older one was followed by another.
+    latest = TransferOut.objects.filter(member=locked).order_by("-issued_on", "-pk").first()
+    if latest is not None and latest.pk != old.pk:
+        raise ValidationError(
+            {
+                "letter_no": f"该介绍信已不是该党员最新的介绍信（最新为{latest.letter_no}），"
+                "请重新开具最新的介绍信"
+            }
+        )
     if locked.status not in IN_SERVICE:
         raise ValidationError({"letter_no": f"{locked.get_status_display()}不能开具转出介绍信"})
     if message := _pending_letter_error(locked, besides=old):
@@ -400,6 +410,18 @@ def complete_transfer_out(
     )
 
 
+def _registered_message(member: Member) -> str:
+    """Why a letter for a person on the registry is not received: still in service (or
+    suspended) they move on the platform; who died or left the Party cannot be transferred."""
+    when = f"于{member.exited_on:%Y-%m-%d}" if member.exited_on else ""
+    if member.status == MemberStatus.DECEASED:
+        return f"该党员已{when}登记为死亡，不能转入"
+    if member.status == MemberStatus.EXPELLED:
+        how = f"（{member.get_exit_kind_display()}）" if member.exit_kind else ""
+        return f"该党员已{when}登记出党{how}，不能转入"
+    return "该党员已在本平台登记，请使用平台内转移"
+
+
 @records_refusals("transfer_in", lambda **kw: {"org": kw["org"].code})
 @transaction.atomic
 def receive_transfer_in(
@@ -449,7 +471,7 @@ def receive_transfer_in(
             {"id_number": "该党员已在平台其他党组织登记，请由其所在党组织办理平台内转移"}
         )
     if active is not None:
-        raise ValidationError({"id_number": "该党员已在本平台登记，请使用平台内转移"})
+        raise ValidationError({"id_number": _registered_message(active)})
     incoming = TransferIn.objects.create(
         org=org,
         name=name.strip(),

@@ -34,6 +34,7 @@ from dangjian.members.rules import (
     restore_errors,
     strike_off_due,
     strike_off_from,
+    watch_overlap_error,
     watch_period_error,
 )
 from dangjian.members.services import add_event, ending_states, lock_member
@@ -161,6 +162,10 @@ def place_under_watch(
     # The end lies ahead; the two-year bound below keeps it plausible.
     if message := watch_period_error(watch_from, watch_until):
         raise ValidationError({"watch_until": message})
+    if message := watch_overlap_error(
+        locked.watch_from, locked.watch_until, watch_from, watch_until
+    ):
+        raise ValidationError({"watch_from": message})
     kept = _decision(decision)
     _save_states(locked, {"watch_from": watch_from, "watch_until": watch_until})
     add_event(

@@ -40,7 +40,7 @@ from dangjian.members.forms import (
 )
 from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import completed_years, letter_expired_message
+from dangjian.members.rules import completed_years, letter_expired_message, watch_ongoing
 from dangjian.orgs.models import OrgNode
 
 _DATES = (
@@ -214,6 +214,12 @@ class DeathView(MemberActionView):
 
 
 class WatchView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) and not watch_ongoing(
+            member.watch_from, member.watch_until, clock.today()
+        )
+
     form_class = WatchForm
     title = "登记留党察看"
     success_message = "已登记留党察看"
