@@ -218,6 +218,8 @@ class ExtendProbationForm(BootstrapFormMixin, forms.Form):
     )
     decided_on = forms.DateField(label="支部大会决定日期", widget=DATE)
     reason = forms.CharField(label="延长原因", max_length=200)
+    # The member's version when the page was opened: a change meanwhile is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CommunityForm(BootstrapFormMixin, forms.Form):

@@ -426,6 +426,7 @@ def extend_probation(
     member: Member,
     *,
     actor: Actor,
+    expected_version: int,
     months: int,
     decided_on: date,
     reason: str,
@@ -433,9 +434,9 @@ def extend_probation(
 ) -> Member:
     """延长预备期 as the 支部大会 decided it: once, 6 to 12 months, with its date and reason
     (发展党员细则 第三十三条). 转正 is then at least a year plus these months after admission."""
-    require_permits_on(actor, MemberAction.CHANGE, member.org)
     today = today or clock.today()
-    locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    locked = lock_member(member, actor)
+    ensure_version(locked, expected_version, message=STALE_MEMBER)
     errors = probation_extension_errors(
         months=months,
         decided_on=decided_on,
@@ -458,7 +459,9 @@ def extend_probation(
     }
     for name, value in fields.items():
         setattr(locked, name, value)
-    save_versioned(locked, expected_version=locked.version, fields=list(fields))
+    save_versioned(
+        locked, expected_version=expected_version, fields=list(fields), message=STALE_MEMBER
+    )
     ends = probation_ends(locked.admitted_on, extension_months=months)
     add_event(
         locked,

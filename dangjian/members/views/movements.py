@@ -263,8 +263,15 @@ class ExtendProbationView(MemberActionView):
     title = "延长预备期"
     success_message = "已记录延长预备期"
 
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {**super().get_initial(obj), "version": obj.version}
+
     def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
-        return services.extend_probation(obj, actor=actor, today=clock.today(), **data)
+        fields = dict(data)
+        version = fields.pop("version")
+        return services.extend_probation(
+            obj, actor=actor, expected_version=version, today=clock.today(), **fields
+        )
 
 
 class CommunityView(MemberActionView):
