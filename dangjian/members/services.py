@@ -195,10 +195,19 @@ def stored_values(data: MemberData, *, index: str | None = None) -> dict[str, An
     return values
 
 
+def _same_phone(member: Member, value: str) -> bool:
+    """The phone as stored, sent again (a PATCH echoing it back). The mask decides first: a
+    different mask is a different number, decided without decrypting anything."""
+    phone = value.strip()
+    if not phone or not member.phone_enc or mask_phone(phone) != member.phone_masked:
+        return False
+    return decrypt_phone(member) == phone
+
+
 def changed_values(member: Member, data: MemberData) -> dict[str, Any]:
-    """The stored columns an update changes. An encrypted field in ``data.keep``, or an ID number
-    whose blind index is the stored one, keeps its ciphertext byte for byte: it is neither
-    decrypted nor encrypted again (a new nonce would change every ciphertext)."""
+    """The stored columns an update changes. An encrypted field in ``data.keep``, an ID number
+    whose blind index is the stored one, or the stored phone sent again keeps its ciphertext
+    byte for byte: it is not encrypted again (a new nonce would change every ciphertext)."""
     provider = crypto()
     changed: dict[str, Any] = {}
     for key, columns, encode, clean in WRITES:
@@ -208,6 +217,8 @@ def changed_values(member: Member, data: MemberData) -> dict[str, Any]:
                 continue
             index = id_index(value) if key == "id_number" else None
             if index is not None and index == member.id_number_index:
+                continue
+            if key == "phone" and _same_phone(member, value):
                 continue
             new = dict(zip(columns, encode(value, index, provider), strict=True))
             if any(getattr(member, column) != v for column, v in new.items()):
