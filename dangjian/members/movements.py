@@ -410,6 +410,10 @@ def complete_transfer_out(
     )
 
 
+# Standings a transfer cannot bring back: the person died or left the Party.
+ENDED = (MemberStatus.DECEASED, MemberStatus.EXPELLED)
+
+
 def _registered_message(member: Member) -> str:
     """Why a letter for a person on the registry is not received: still in service (or
     suspended) they move on the platform; who died or left the Party cannot be transferred."""
@@ -505,6 +509,12 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Actor, on: date) -> Membe
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     _allowed(flows.TRANSFER_IN, incoming, "accept")
     check_date(on, "on", "处理日期")
+    ended = Member.objects.filter(
+        id_number_index=incoming.id_number_index, status__in=ENDED
+    ).first()
+    if ended is not None and readable_by(actor, ended):
+        # Died or left the Party since the letter was received: say so, as on receipt.
+        raise ValidationError({"__all__": _registered_message(ended)})
     clear = crypto().decrypt_field(incoming.id_number_enc, context=ID_CONTEXT)
     member = register_member(
         actor=actor,

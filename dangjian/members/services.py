@@ -372,8 +372,7 @@ def update_member(
     today: date | None = None,
 ) -> Member:
     today = today or clock.today()
-    require_permits_on(actor, MemberAction.CHANGE, member.org)
-    locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    locked = lock_member(member, actor)
     ensure_version(locked, expected_version, message=STALE_MEMBER)
     kept_id = "id_number" in data.keep
     errors = field_errors(

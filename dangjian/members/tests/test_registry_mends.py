@@ -16,9 +16,10 @@ from dangjian.core.models import AuditEntry, Transition
 from dangjian.members import movements, standing
 from dangjian.members.choices import TransferStatus
 from dangjian.members.models import Member, MemberEvent, TransferIn, TransferOut
-from dangjian.members.rules import watch_ongoing, watch_overlap_error
+from dangjian.members.rules import mask_id, watch_ongoing, watch_overlap_error
 from dangjian.members.services import decrypt_id
 from dangjian.members.tests.factories import make_member
+from dangjian.members.tests.helpers import new_id
 from dangjian.testkit.queries import capture_queries
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +236,18 @@ def test_reissue_reads_the_old_letter_under_its_row_lock(org, user) -> None:
         if 'FROM "members_transferout"' in sql and f'"id" = {old.pk}' in sql
     ]
     assert reads and "FOR UPDATE" in reads[0], log.listing()
+
+
+def test_accepting_a_letter_for_a_member_who_died_since_says_so(org, user) -> None:
+    keeper = user("secretary1")
+    clear = new_id()
+    _receive(org, clear)
+    incoming = TransferIn.objects.get(id_number_masked=mask_id(clear))
+    member = make_member(org("CT01-ZB1"), id_number=clear)
+    standing.record_death(member, actor=keeper, on=D(2026, 11, 2))
+    before = _written()
+    with pytest.raises(ValidationError) as refused:
+        movements.accept_transfer_in(incoming, actor=keeper, on=D(2026, 11, 3))
+    assert refused.value.message_dict["__all__"] == ["该党员已于2026-11-02登记为死亡，不能转入"]
+    assert _written() == before
+    assert TransferIn.objects.get(pk=incoming.pk).status == TransferStatus.PENDING
