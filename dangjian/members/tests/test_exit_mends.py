@@ -218,3 +218,12 @@ def test_the_member_page_offers_revoke_and_the_page_revokes(branch, client_for):
     assert "已撤销介绍信城建转〔2026〕7号" in done
     assert TransferOut.objects.get(pk=letter.pk).status == TransferStatus.REVOKED
     assert f"/members/transfers/out/{letter.pk}/revoke/" not in done
+
+
+def test_a_revoked_letter_prints_marked_void(branch, keeper, client_for):
+    letter = _letter(make_member(branch))
+    client = client_for("secretary1")
+    url = f"/members/transfers/out/{letter.pk}/print/"
+    assert "已撤销作废" not in client.get(url).content.decode()
+    movements.revoke_transfer_out(letter, actor=keeper, on=D(2026, 6, 9), reason="不再转出")
+    assert "已撤销作废" in client.get(url).content.decode()
