@@ -22,6 +22,8 @@ SOURCE_COMMITTEE = f"{BRANCH_RULES}第二十条"
 SOURCE_TERM = f"{BRANCH_RULES}第二十一条"
 # rules.md O6: the secretary's article number was not read, only its chapter.
 SOURCE_SECRETARY = f"{BRANCH_RULES}第六章"
+# rules.md M15: who has 表决权、选举权和被选举权 (and so may hold a seat).
+SOURCE_ELECTION_RIGHTS = "《中国共产党基层组织选举工作条例》第五条"
 # rules.md O10: the SOE regulation's organisation-setup article (党委 / 党总支 by size).
 SOURCE_SOE_SETUP = "《中国共产党国有企业基层组织工作条例（试行）》第四条"
 
@@ -67,6 +69,51 @@ def post_combination_error(
     if len(held) >= MAX_POSTS_PER_MEMBER:
         return f"同一党员在本届最多兼任{MAX_POSTS_PER_MEMBER}个职务"
     return None
+
+
+@dataclass(frozen=True)
+class SeatHolder:
+    """A member holding a seat of the current term, as the structure check sees them today."""
+
+    name: str
+    title: str  # the posts held, joined (副书记兼纪检委员)
+    on_registry: bool  # in service in the organisation's subtree (not exited, moved or suspended)
+    may_be_elected: bool  # 被选举权 today (``members.rules.has_voting_rights``)
+
+
+def _who(holders: list[SeatHolder]) -> str:
+    return "、".join(f"{h.title}{h.name}" for h in holders)
+
+
+def seat_holder_findings(holders: Iterable[SeatHolder]) -> list[Finding]:
+    """Seats still held by members who left the organisation's registry (出党, 去世, 转出, 停止
+    党籍, moved to another organisation) or who lost the right to be elected (留党察看, rights
+    suspended): the committee is to be adjusted (补选 or 免职)."""
+    holders = list(holders)
+    gone = [h for h in holders if not h.on_registry]
+    barred = [h for h in holders if h.on_registry and not h.may_be_elected]
+    found: list[Finding] = []
+    if gone:
+        found.append(
+            Finding(
+                ERROR,
+                "O4-seat-off-registry",
+                f"{_who(gone)}已不是本组织在册党员（出党、去世、转出、停止党籍或转往其他组织），"
+                "仍登记为委员，请调整委员会",
+                SOURCE_COMMITTEE,
+            )
+        )
+    if barred:
+        found.append(
+            Finding(
+                WARNING,
+                "O4-seat-rights",
+                f"{_who(barred)}目前没有被选举权（受留党察看处分期间或党员权利中止期间），"
+                "仍登记为委员，请按规定调整",
+                SOURCE_ELECTION_RIGHTS,
+            )
+        )
+    return found
 
 
 def joined_posts(labels: Iterable[str]) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 
 from dangjian.core import audit, clock
 from dangjian.core.actors import Actor, SystemActor
-from dangjian.core.scoping import require_permits_on, subtree_q
+from dangjian.core.scoping import in_subtree, require_permits_on, subtree_q
 from dangjian.core.validators import check_date, check_name
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 from dangjian.governance.models import (
@@ -25,6 +25,7 @@ from dangjian.governance.rules import (
     LEADER_POSTS,
     BranchFacts,
     Finding,
+    SeatHolder,
     branch_findings,
     extension_error,
     joined_posts,
@@ -32,6 +33,7 @@ from dangjian.governance.rules import (
     post_combination_error,
     post_refusal,
     same_person,
+    seat_holder_findings,
     term_findings,
     term_state,
     term_years_error,
@@ -281,6 +283,27 @@ def in_service_count(org: OrgNode) -> int:
     return Member.objects.filter(subtree_q("org__path", org.path), status__in=IN_SERVICE).count()
 
 
+def seat_holders(org: OrgNode, seats: list[CommitteeSeat], today: date) -> list[SeatHolder]:
+    """The current term's holders as ``rules.seat_holder_findings`` reads them; ``seats``
+    come with ``member__org`` selected (no query here)."""
+    return [
+        SeatHolder(
+            name=held["member"].name,
+            title=held["title"],
+            on_registry=held["member"].status in IN_SERVICE
+            and in_subtree(held["member"].org.path, org.path),
+            may_be_elected=has_voting_rights(
+                held["member"].status,
+                on=today,
+                watch_from=held["member"].watch_from,
+                watch_until=held["member"].watch_until,
+                rights_suspended_since=held["member"].rights_suspended_since,
+            ),
+        )
+        for held in _holders(seats)
+    ]
+
+
 def _findings(
     org: OrgNode,
     counts: dict[str, int],
@@ -306,6 +329,7 @@ def _findings(
                 ),
             )
         )
+    found += seat_holder_findings(seat_holders(org, seats, today))
     found += _kind_size_findings(org)
     state = (
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
@@ -327,7 +351,7 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
     if org.kind not in COMMITTEE_KINDS:
         return []
     term = current_term(org)
-    seats = list(term.seats.select_related("member")) if term else []
+    seats = list(term.seats.select_related("member__org")) if term else []
     return _findings(org, _member_counts(org), term, seats, today)
 
 
@@ -456,7 +480,7 @@ def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
     context: dict[str, Any] = {"findings": []}
     if org.kind in COMMITTEE_KINDS:
         term = current_term(org)
-        seats = list(term.seats.select_related("member")) if term else []
+        seats = list(term.seats.select_related("member__org")) if term else []
         counts = _member_counts(org)
         context.update(
             term=term,

@@ -23,7 +23,13 @@ from dangjian.core.api import (
 from dangjian.core.scoping import permits
 from dangjian.members import services
 from dangjian.members.choices import Education, MemberStatus
-from dangjian.members.fields import API_FIELDS, EDITABLE_FIELDS, ENCRYPTED, MemberData
+from dangjian.members.fields import (
+    API_FIELDS,
+    EDITABLE_FIELDS,
+    ENCRYPTED,
+    SERVICE_ONLY,
+    MemberData,
+)
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
@@ -45,21 +51,7 @@ def api_field_names() -> list[str]:
 
 
 # Read-only: set by the movement and standing services, never by a registry write (ADR 0026).
-MANAGEMENT_FIELDS = (
-    "mobile_since",
-    "lost_contact_since",
-    "watch_from",
-    "watch_until",
-    "rights_suspended_since",
-    "rights_suspension",
-    "suspended_on",
-    "exited_on",
-    "exit_kind",
-    # 延长预备期, recorded by its own service.
-    "probation_extension_months",
-    "probation_extended_on",
-    "probation_extension_reason",
-)
+MANAGEMENT_FIELDS = SERVICE_ONLY
 
 
 class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -125,6 +125,7 @@ class EventKind(models.TextChoices):
     TRANSFER_OUT_DONE = "transfer_out_done", "转出完成"
     TRANSFER_OUT_EXPIRED = "transfer_out_expired", "介绍信过期"
     TRANSFER_OUT_REISSUED = "transfer_out_reissued", "重新开具介绍信"
+    TRANSFER_OUT_REVOKED = "transfer_out_revoked", "撤销介绍信"
     TRANSFER_IN = "transfer_in", "组织关系转入"
     MOBILE_OUT = "mobile_out", "外出流动"
     MOBILE_BACK = "mobile_back", "流动返回"
@@ -148,3 +149,5 @@ class TransferStatus(models.TextChoices):
     ACCEPTED = "accepted", "已接收"
     REJECTED = "rejected", "已退回"
     EXPIRED = "expired", "已过期"
+    # A pending letter withdrawn: the member stays (出党 waits for it) or has died.
+    REVOKED = "revoked", "已撤销"

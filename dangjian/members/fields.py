@@ -372,3 +372,27 @@ def _check_member_data() -> None:
 
 
 _check_member_data()
+
+
+# Beside the editable fields: the columns only the standing and movement services write
+# (ADR 0026), declared here once. Column → its cleared value.
+# Management states overlap the standing and end with membership (出党, 去世, 转出).
+MANAGEMENT_STATES: dict[str, Any] = {
+    "mobile_since": None,
+    "lost_contact_since": None,
+    "watch_from": None,
+    "watch_until": None,
+    "rights_suspended_since": None,
+    "rights_suspension": "",
+}
+# The standing's own dates: kept as history while the member is off the registry.
+STANDING_DATES: dict[str, Any] = {"suspended_on": None, "exited_on": None, "exit_kind": ""}
+# 延长预备期, recorded by its own service.
+PROBATION_EXTENSION = (
+    "probation_extension_months",
+    "probation_extended_on",
+    "probation_extension_reason",
+)
+# What a member registered again leaves behind, and what the API shows read-only.
+LEFT_BEHIND: dict[str, Any] = {**MANAGEMENT_STATES, **STANDING_DATES}
+SERVICE_ONLY = (*LEFT_BEHIND, *PROBATION_EXTENSION)

@@ -174,6 +174,17 @@ TRANSFER_OUT = Workflow(
             label="标记介绍信过期",
             refusal="该介绍信{state}",
         ),
+        # Withdrawn before the receiving organisation answered: by the keeper (before 出党, which
+        # waits for it), or with the member's death.
+        step(
+            "revoke",
+            [_T.PENDING],
+            _T.REVOKED,
+            roles=EDITORS,
+            label="撤销介绍信",
+            refusal="该介绍信{state}，不能撤销",
+            field="reason",
+        ),
     ),
 )
 

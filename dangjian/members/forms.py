@@ -161,6 +161,11 @@ class TransferInForm(BootstrapFormMixin, forms.Form):
     received_on = forms.DateField(label="收到日期", widget=DATE)
 
 
+class TransferOutRevokeForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(label="撤销原因", max_length=200)
+    on = forms.DateField(label="撤销日期", widget=DATE)
+
+
 class RejectForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label="退回原因", max_length=200)
 
@@ -213,6 +218,8 @@ class ExtendProbationForm(BootstrapFormMixin, forms.Form):
     )
     decided_on = forms.DateField(label="支部大会决定日期", widget=DATE)
     reason = forms.CharField(label="延长原因", max_length=200)
+    # The member's version when the page was opened: a change meanwhile is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class CommunityForm(BootstrapFormMixin, forms.Form):

@@ -59,8 +59,10 @@ from dangjian.members.services import (
     MemberData,
     RegisteredElsewhere,
     add_event,
+    ending_states,
     field_errors,
     id_index,
+    lock_member,
     readable_by,
     records_refusals,
     register_member,
@@ -69,19 +71,10 @@ from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
 
 
-def _lock(member: Member, actor: Actor, action: str = MemberAction.CHANGE) -> Member:
-    require_permits_on(actor, action, member.org)
-    return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
-
-
 def _allowed(flow: Workflow, obj: Any, action: str) -> None:
     """Refuse a wrong state early, with the step's own message, before the other checks run;
     ``transition`` checks state and role again under the row lock."""
     flow.check_state(obj.status, action)
-
-
-def _flip(member: Member, action: str, *, actor: Actor, **fields: Any) -> None:
-    transition(member, action, actor=actor, now=clock.now(), fields=fields)
 
 
 def _record(
@@ -102,7 +95,7 @@ def _record(
 @transaction.atomic
 def move_member(member: Member, *, actor: Actor, to_org: OrgNode, on: date) -> Member:
     """A move between two branches on the platform: one transaction, both ends recorded."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     require_permits_on(actor, MemberAction.ADD, to_org)
     if to_org.kind != OrgKind.BRANCH or to_org.is_dissolved:
         raise ValidationError({"to_org": "只能转入未撤销的党支部"})
@@ -174,6 +167,55 @@ def _new_letter(
     return transfer
 
 
+def pending_letter(locked: Member) -> TransferOut | None:
+    """The member's pending letter (one at most), locked with the member."""
+    return (
+        TransferOut.objects.select_for_update()
+        .filter(member=locked, status=TransferStatus.PENDING)
+        .first()
+    )
+
+
+def close_letter(letter: TransferOut, actor: Actor, *, on: date, reason: str) -> None:
+    """Take the ``revoke`` step on a pending letter: closed on ``on`` with the reason kept in
+    its note, a timeline event on the member and the step's audit entry."""
+    transition(
+        letter,
+        "revoke",
+        actor=actor,
+        now=clock.now(),
+        fields={"closed_on": on, "note": reason},
+        changes={"letter_no": letter.letter_no, "reason": reason},
+    )
+    add_event(
+        letter.member,
+        EventKind.TRANSFER_OUT_REVOKED,
+        on,
+        f"撤销介绍信{letter.letter_no}（{reason[:100]}）",
+        actor,
+    )
+
+
+@transaction.atomic
+def revoke_transfer_out(letter: TransferOut, *, actor: Actor, on: date, reason: str) -> None:
+    """Withdraw a pending letter the member will not use (the transfer is called off, or an
+    出党 is to be recorded): the member stays on the registry as before."""
+    locked = lock_member(letter.member, actor)
+    letter = TransferOut.objects.select_for_update().get(pk=letter.pk)
+    letter.member = locked
+    _allowed(flows.TRANSFER_OUT, letter, "revoke")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写撤销原因"})
+    if message := invisible_character_error(reason, label="撤销原因"):
+        raise ValidationError({"reason": message})
+    check_date(on, "on", "撤销日期")
+    if on < letter.issued_on:
+        raise ValidationError(
+            {"on": f"撤销日期不能早于介绍信的开具日期{letter.issued_on:%Y-%m-%d}"}
+        )
+    close_letter(letter, actor, on=on, reason=reason.strip()[:200])
+
+
 def _pending_letter_error(locked: Member, *, besides: TransferOut | None = None) -> str | None:
     pending = TransferOut.objects.filter(member=locked, status=TransferStatus.PENDING)
     if besides is not None:
@@ -185,7 +227,7 @@ def _pending_letter_error(locked: Member, *, besides: TransferOut | None = None)
 def issue_transfer_out(
     member: Member, *, actor: Actor, letter_no: str, destination: str, issued_on: date
 ) -> TransferOut:
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     if locked.status not in IN_SERVICE:
         raise ValidationError({"letter_no": f"{locked.get_status_display()}不能开具转出介绍信"})
     if message := _pending_letter_error(locked):
@@ -262,8 +304,9 @@ def reissue_transfer_out(
     """A new pending letter replacing an expired one (stored as expired, or pending past its
     validity: that is recorded first). The old letter stays 已过期 and the new one points at it;
     validity defaults to the county's months from ``on`` and may be shorter, never longer."""
-    locked = _lock(letter.member, actor)
-    old = TransferOut.objects.select_related("member__org").get(pk=letter.pk)
+    locked = lock_member(letter.member, actor)
+    old = TransferOut.objects.select_for_update().get(pk=letter.pk)
+    old.member = locked
     state = letter_state(old.status, old.valid_until, on)
     if state == TransferStatus.PENDING:
         raise ValidationError(
@@ -273,6 +316,15 @@ def reissue_transfer_out(
         raise ValidationError({"letter_no": f"该介绍信{old.get_status_display()}，不能重新开具"})
     if (done := TransferOut.objects.filter(reissued_from=old).first()) is not None:
         raise ValidationError({"letter_no": f"该介绍信已重新开具为{done.letter_no}"})
+    # Only the member's latest letter is reissued: an older one was followed by another.
+    latest = TransferOut.objects.filter(member=locked).order_by("-issued_on", "-pk").first()
+    if latest is not None and latest.pk != old.pk:
+        raise ValidationError(
+            {
+                "letter_no": f"该介绍信已不是该党员最新的介绍信（最新为{latest.letter_no}），"
+                "请重新开具最新的介绍信"
+            }
+        )
     if locked.status not in IN_SERVICE:
         raise ValidationError({"letter_no": f"{locked.get_status_display()}不能开具转出介绍信"})
     if message := _pending_letter_error(locked, besides=old):
@@ -314,7 +366,7 @@ def complete_transfer_out(
     """The receiving organisation sent its 回执 back: the letter is completed with it and the
     member leaves the platform's registry. A letter past its validity (on ``on``, whether or not
     the daily job has recorded it) is refused: it must be reissued."""
-    locked = _lock(transfer.member, actor)
+    locked = lock_member(transfer.member, actor)
     transfer = TransferOut.objects.select_related("member__org").get(pk=transfer.pk)
     if letter_state(transfer.status, transfer.valid_until, on) == TransferStatus.EXPIRED:
         raise ValidationError({"receipt_on": letter_expired_message(transfer.valid_until)})
@@ -340,7 +392,15 @@ def complete_transfer_out(
             "receipt_on": receipt_on.isoformat(),
         },
     )
-    _flip(locked, "transferred_out", actor=actor, exited_on=on)
+    cleared, ended = ending_states(locked, on)
+    transition(
+        locked,
+        "transferred_out",
+        actor=actor,
+        now=clock.now(),
+        fields={"exited_on": on, **cleared},
+        changes=ended,
+    )
     add_event(
         locked,
         EventKind.TRANSFER_OUT_DONE,
@@ -348,6 +408,22 @@ def complete_transfer_out(
         f"已转往{transfer.destination}（{receipt_org.strip()}{receipt_on:%Y-%m-%d}回执）",
         actor,
     )
+
+
+# Standings a transfer cannot bring back: the person died or left the Party.
+ENDED = (MemberStatus.DECEASED, MemberStatus.EXPELLED)
+
+
+def _registered_message(member: Member) -> str:
+    """Why a letter for a person on the registry is not received: still in service (or
+    suspended) they move on the platform; who died or left the Party cannot be transferred."""
+    when = f"于{member.exited_on:%Y-%m-%d}" if member.exited_on else ""
+    if member.status == MemberStatus.DECEASED:
+        return f"该党员已{when}登记为死亡，不能转入"
+    if member.status == MemberStatus.EXPELLED:
+        how = f"（{member.get_exit_kind_display()}）" if member.exit_kind else ""
+        return f"该党员已{when}登记出党{how}，不能转入"
+    return "该党员已在本平台登记，请使用平台内转移"
 
 
 @records_refusals("transfer_in", lambda **kw: {"org": kw["org"].code})
@@ -399,7 +475,7 @@ def receive_transfer_in(
             {"id_number": "该党员已在平台其他党组织登记，请由其所在党组织办理平台内转移"}
         )
     if active is not None:
-        raise ValidationError({"id_number": "该党员已在本平台登记，请使用平台内转移"})
+        raise ValidationError({"id_number": _registered_message(active)})
     incoming = TransferIn.objects.create(
         org=org,
         name=name.strip(),
@@ -433,6 +509,12 @@ def accept_transfer_in(incoming: TransferIn, *, actor: Actor, on: date) -> Membe
     incoming = TransferIn.objects.select_for_update().select_related("org").get(pk=incoming.pk)
     _allowed(flows.TRANSFER_IN, incoming, "accept")
     check_date(on, "on", "处理日期")
+    ended = Member.objects.filter(
+        id_number_index=incoming.id_number_index, status__in=ENDED
+    ).first()
+    if ended is not None and readable_by(actor, ended):
+        # Died or left the Party since the letter was received: say so, as on receipt.
+        raise ValidationError({"__all__": _registered_message(ended)})
     clear = crypto().decrypt_field(incoming.id_number_enc, context=ID_CONTEXT)
     member = register_member(
         actor=actor,
@@ -492,7 +574,7 @@ def start_mobility(
     member: Member, *, actor: Actor, place: str, left_on: date, certificate_no: str = ""
 ) -> MobileRecord:
     """外出流动: a management state beside the standing (ADR 0026); a 正式党员 away still counts."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     _in_service(locked, "place", "登记外出流动")
     if locked.mobile_since is not None:
         raise ValidationError({"place": "该党员已是流动党员，请先登记返回"})
@@ -519,7 +601,7 @@ def start_mobility(
 
 @transaction.atomic
 def end_mobility(member: Member, *, actor: Actor, returned_on: date) -> None:
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     record = MobileRecord.objects.filter(member=locked, returned_on__isnull=True).first()
     if locked.mobile_since is None or record is None:
         raise ValidationError({"returned_on": "该党员当前不是流动党员"})
@@ -543,7 +625,7 @@ def end_mobility(member: Member, *, actor: Actor, returned_on: date) -> None:
 
 @transaction.atomic
 def mark_lost_contact(member: Member, *, actor: Actor, since: date) -> None:
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     _in_service(locked, "since", "标记为失联")
     if locked.lost_contact_since is not None:
         raise ValidationError({"since": "该党员已标记为失联"})
@@ -564,7 +646,7 @@ def mark_lost_contact(member: Member, *, actor: Actor, since: date) -> None:
 @transaction.atomic
 def restore_contact(member: Member, *, actor: Actor, on: date) -> None:
     """Back in touch before any 停止党籍: a suspended member comes back by 恢复党籍 instead."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     if locked.lost_contact_since is None or locked.status not in IN_SERVICE:
         raise ValidationError({"on": "该党员当前不是失联状态"})
     check_date(on, "on", "恢复联系日期")
@@ -588,7 +670,7 @@ def restore_contact(member: Member, *, actor: Actor, on: date) -> None:
 def suspend_membership(member: Member, *, actor: Actor, on: date, decision: str) -> None:
     """停止党籍 after the review the lost-contact rule calls for (R2). Due from the same date the
     review list shows (``rules.lost_contact_review_from``)."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     check_date(on, "on")
     months = lost_contact_review_months(CountySettings.current().lost_contact_review_months)
     lost = locked.status in IN_SERVICE and locked.lost_contact_since is not None
@@ -615,7 +697,7 @@ def suspend_membership(member: Member, *, actor: Actor, on: date, decision: str)
 def register_with_community(
     member: Member, *, actor: Actor, community: str, registered_on: date
 ) -> CommunityRegistration:
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     if not community.strip():
         raise ValidationError({"community": "请填写报到社区"})
     check_name(community, "community", "报到社区")
@@ -639,7 +721,7 @@ def register_with_community(
 def record_service(
     member: Member, *, actor: Actor, served_on: date, content: str, hours: Decimal
 ) -> ServiceRecord:
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     if not CommunityRegistration.objects.filter(member=locked).exists():
         raise ValidationError({"content": "该党员尚未到社区报到，请先登记报到"})
     if not content.strip():

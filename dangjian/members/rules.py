@@ -230,6 +230,27 @@ def under_watch(watch_from: date | None, watch_until: date | None, on: date) -> 
     )
 
 
+def watch_ongoing(watch_from: date | None, watch_until: date | None, today: date) -> bool:
+    """A recorded 留党察看 not yet over on ``today`` (under way, or starting later): the page
+    offers no second one while it lasts."""
+    return watch_from is not None and (watch_until is None or today <= watch_until)
+
+
+def watch_overlap_error(
+    held_from: date | None, held_until: date | None, new_from: date, new_until: date
+) -> str | None:
+    """One 留党察看 at a time: a new period may not overlap the one recorded (an open end
+    overlaps everything after its start). A later period once the first has ended is fine."""
+    if held_from is None:
+        return None
+    if held_from <= new_until and (held_until is None or new_from <= held_until):
+        until = f"至{held_until:%Y-%m-%d}" if held_until else "，未定截止日期"
+        return (
+            f"该党员已受留党察看（{held_from:%Y-%m-%d}起{until}），新的察看期与之重叠，不能重复登记"
+        )
+    return None
+
+
 def counts_as_full(status: str) -> bool:
     """Who counts as a 正式党员 for the structure rules (3 and 7 full members, O1/O4): the
     standing alone, so a full member who is away (流动) or out of touch (失联) still counts."""

@@ -24,9 +24,17 @@ from dangjian.core.provider import crypto
 from dangjian.core.rules import invisible_character_error
 from dangjian.core.scoping import require_permits_on
 from dangjian.members.choices import IN_SERVICE, REACTIVATABLE, EventKind, MemberStatus
-from dangjian.members.fields import CHECKS, EDITABLE, EDITABLE_FIELDS, Kind, MemberData
+from dangjian.members.fields import (
+    CHECKS,
+    EDITABLE,
+    EDITABLE_FIELDS,
+    LEFT_BEHIND,
+    MANAGEMENT_STATES,
+    Kind,
+    MemberData,
+)
 from dangjian.members.fields import STORED_COLUMNS as STORED_COLUMNS  # for the import
-from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent
+from dangjian.members.models import ID_CONTEXT, PHONE_CONTEXT, Member, MemberEvent, MobileRecord
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
     completed_years,
@@ -45,19 +53,40 @@ from dangjian.orgs.models import OrgNode
 P = ParamSpec("P")
 R = TypeVar("R")
 
-LEFT_BEHIND: dict[str, Any] = {
-    "mobile_since": None,
-    "lost_contact_since": None,
-    "watch_from": None,
-    "watch_until": None,
-    "rights_suspended_since": None,
-    "rights_suspension": "",
-    "suspended_on": None,
-    "exited_on": None,
-    "exit_kind": "",
-}
 STALE_MEMBER = "该党员信息已被他人修改，请刷新页面后再保存（您的修改未保存）"
 FULL, PROBATIONARY = str(MemberStatus.FULL.value), str(MemberStatus.PROBATIONARY.value)
+
+
+def lock_member(member: Member, actor: Actor, action: str = MemberAction.CHANGE) -> Member:
+    """The member's row, locked for the rest of the transaction, once ``actor`` may take
+    ``action`` on the member's branch: every standing and movement service starts here."""
+    require_permits_on(actor, action, member.org)
+    return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+
+
+def ending_states(locked: Member, on: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Membership ends on ``on`` (出党, 去世, 转出 completed): the management states end with it.
+    Returns the columns to clear, for the step's own UPDATE, and what the step's audit entry
+    says was cleared; an open 流动 record is closed on ``on`` (never before it began)."""
+    clear = {
+        name: cleared
+        for name, cleared in MANAGEMENT_STATES.items()
+        if getattr(locked, name) != cleared
+    }
+    changes: dict[str, Any] = {}
+    if clear:
+        changes["cleared"] = {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name in clear
+            if (value := getattr(locked, name)) is not None
+        }
+    for record in MobileRecord.objects.filter(member=locked, returned_on__isnull=True):
+        record.returned_on = max(on, record.left_on)
+        record.save(update_fields=["returned_on"])
+        changes.setdefault("mobility_closed", []).append(
+            {"place": record.place, "returned_on": record.returned_on.isoformat()}
+        )
+    return clear, changes
 
 
 def id_index(id_number: str) -> str:
@@ -166,10 +195,19 @@ def stored_values(data: MemberData, *, index: str | None = None) -> dict[str, An
     return values
 
 
+def _same_phone(member: Member, value: str) -> bool:
+    """The phone as stored, sent again (a PATCH echoing it back). The mask decides first: a
+    different mask is a different number, decided without decrypting anything."""
+    phone = value.strip()
+    if not phone or not member.phone_enc or mask_phone(phone) != member.phone_masked:
+        return False
+    return decrypt_phone(member) == phone
+
+
 def changed_values(member: Member, data: MemberData) -> dict[str, Any]:
-    """The stored columns an update changes. An encrypted field in ``data.keep``, or an ID number
-    whose blind index is the stored one, keeps its ciphertext byte for byte: it is neither
-    decrypted nor encrypted again (a new nonce would change every ciphertext)."""
+    """The stored columns an update changes. An encrypted field in ``data.keep``, an ID number
+    whose blind index is the stored one, or the stored phone sent again keeps its ciphertext
+    byte for byte: it is not encrypted again (a new nonce would change every ciphertext)."""
     provider = crypto()
     changed: dict[str, Any] = {}
     for key, columns, encode, clean in WRITES:
@@ -179,6 +217,8 @@ def changed_values(member: Member, data: MemberData) -> dict[str, Any]:
                 continue
             index = id_index(value) if key == "id_number" else None
             if index is not None and index == member.id_number_index:
+                continue
+            if key == "phone" and _same_phone(member, value):
                 continue
             new = dict(zip(columns, encode(value, index, provider), strict=True))
             if any(getattr(member, column) != v for column, v in new.items()):
@@ -332,8 +372,7 @@ def update_member(
     today: date | None = None,
 ) -> Member:
     today = today or clock.today()
-    require_permits_on(actor, MemberAction.CHANGE, member.org)
-    locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    locked = lock_member(member, actor)
     ensure_version(locked, expected_version, message=STALE_MEMBER)
     kept_id = "id_number" in data.keep
     errors = field_errors(
@@ -397,6 +436,7 @@ def extend_probation(
     member: Member,
     *,
     actor: Actor,
+    expected_version: int,
     months: int,
     decided_on: date,
     reason: str,
@@ -404,9 +444,9 @@ def extend_probation(
 ) -> Member:
     """延长预备期 as the 支部大会 decided it: once, 6 to 12 months, with its date and reason
     (发展党员细则 第三十三条). 转正 is then at least a year plus these months after admission."""
-    require_permits_on(actor, MemberAction.CHANGE, member.org)
     today = today or clock.today()
-    locked = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    locked = lock_member(member, actor)
+    ensure_version(locked, expected_version, message=STALE_MEMBER)
     errors = probation_extension_errors(
         months=months,
         decided_on=decided_on,
@@ -429,7 +469,9 @@ def extend_probation(
     }
     for name, value in fields.items():
         setattr(locked, name, value)
-    save_versioned(locked, expected_version=locked.version, fields=list(fields))
+    save_versioned(
+        locked, expected_version=expected_version, fields=list(fields), message=STALE_MEMBER
+    )
     ends = probation_ends(locked.admitted_on, extension_months=months)
     add_event(
         locked,

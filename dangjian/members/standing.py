@@ -18,7 +18,6 @@ from dangjian.core import audit, clock
 from dangjian.core.actors import Actor
 from dangjian.core.ownership import save_versioned
 from dangjian.core.rules import invisible_character_error
-from dangjian.core.scoping import require_permits_on
 from dangjian.core.validators import check_date
 from dangjian.core.workflow import transition
 from dangjian.members import flows
@@ -30,19 +29,17 @@ from dangjian.members.choices import (
     RightsSuspension,
 )
 from dangjian.members.models import Member
-from dangjian.members.permissions import MemberAction
+from dangjian.members.movements import close_letter, pending_letter
 from dangjian.members.rules import (
     restore_errors,
     strike_off_due,
     strike_off_from,
+    watch_overlap_error,
     watch_period_error,
 )
-from dangjian.members.services import add_event
+from dangjian.members.services import add_event, ending_states, lock_member
 
-
-def _lock(member: Member, actor: Actor) -> Member:
-    require_permits_on(actor, MemberAction.CHANGE, member.org)
-    return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+DIED_REASON = "党员去世，介绍信作废"
 
 
 def _decision(text: str, field: str = "decision") -> str:
@@ -67,7 +64,7 @@ def restore_membership(
     """恢复党籍: a suspended member is back in touch and the Party organisation decided it, within
     the two years after which 除名 is the path (R2). The standing returns to 正式 or 预备 as the
     dates say, and the lost-contact mark is cleared."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     action = f"restore_{flows.standing_of(locked.full_on)}"
     flows.MEMBER.check_state(locked.status, action)
     check_date(on, "on", "恢复联系日期")
@@ -95,7 +92,7 @@ def restore_membership(
 def record_exit(member: Member, *, actor: Actor, on: date, kind: str, decision: str) -> None:
     """出党 as decided: 开除党籍, 除名 (of a member suspended two years: 自行脱党除名), 退党 or
     取消预备党员资格 (a probationary member only)."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     flows.MEMBER.check_state(locked.status, "exit")
     if kind not in ExitKind.values:
         raise ValidationError({"kind": "请选择出党方式"})
@@ -108,16 +105,37 @@ def record_exit(member: Member, *, actor: Actor, on: date, kind: str, decision: 
             message += f"（{strike_off_from(locked.suspended_on):%Y-%m-%d}起方可办理）"
         raise ValidationError({"kind": message})
     kept = _decision(decision)
-    _step(locked, "exit", actor, {"exited_on": on, "exit_kind": kind}, kind=kind, decision=kept)
+    if (letter := pending_letter(locked)) is not None:
+        message = (
+            f"该党员有未办结的转出介绍信{letter.letter_no}（转往{letter.destination}，"
+            f"{letter.issued_on:%Y-%m-%d}开具），请先撤销该介绍信再登记出党"
+        )
+        raise ValidationError({"__all__": message})
+    cleared, ended = ending_states(locked, on)
+    _step(
+        locked,
+        "exit",
+        actor,
+        {"exited_on": on, "exit_kind": kind, **cleared},
+        kind=kind,
+        decision=kept,
+        **ended,
+    )
     add_event(locked, EventKind.EXITED, on, f"{ExitKind(kind).label}（{kept[:100]}）", actor)
 
 
 @transaction.atomic
 def record_death(member: Member, *, actor: Actor, on: date) -> None:
-    locked = _lock(member, actor)
+    """去世: a pending transfer letter is closed with it (revoked, marked why), and the
+    management states end."""
+    locked = lock_member(member, actor)
     flows.MEMBER.check_state(locked.status, "decease")
     check_date(on, "on", "去世日期")
-    _step(locked, "decease", actor, {"exited_on": on}, on=on.isoformat())
+    if (letter := pending_letter(locked)) is not None:
+        letter.member = locked
+        close_letter(letter, actor, on=max(on, letter.issued_on), reason=DIED_REASON)
+    cleared, ended = ending_states(locked, on)
+    _step(locked, "decease", actor, {"exited_on": on, **cleared}, on=on.isoformat(), **ended)
     add_event(locked, EventKind.DECEASED, on, "去世", actor)
 
 
@@ -137,13 +155,17 @@ def place_under_watch(
 ) -> None:
     """留党察看 for its period (at most two years, 党章 第四十条): no vote, no election and no
     post while it lasts; the member's standing stays as it was."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     if locked.status not in IN_SERVICE:
         raise ValidationError({"watch_from": f"{locked.get_status_display()}不能登记留党察看"})
     check_date(watch_from, "watch_from", "起始日期")
     # The end lies ahead; the two-year bound below keeps it plausible.
     if message := watch_period_error(watch_from, watch_until):
         raise ValidationError({"watch_until": message})
+    if message := watch_overlap_error(
+        locked.watch_from, locked.watch_until, watch_from, watch_until
+    ):
+        raise ValidationError({"watch_from": message})
     kept = _decision(decision)
     _save_states(locked, {"watch_from": watch_from, "watch_until": watch_until})
     add_event(
@@ -164,7 +186,7 @@ def place_under_watch(
 @transaction.atomic
 def suspend_rights(member: Member, *, actor: Actor, since: date, reason: str) -> None:
     """中止党员权利 while the member is 依法留置 or 逮捕 (选举工作条例 第五条)."""
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     if locked.status not in IN_SERVICE:
         raise ValidationError({"since": f"{locked.get_status_display()}不能中止党员权利"})
     if locked.rights_suspended_since is not None:
@@ -185,7 +207,7 @@ def suspend_rights(member: Member, *, actor: Actor, since: date, reason: str) ->
 
 @transaction.atomic
 def restore_rights(member: Member, *, actor: Actor, on: date) -> None:
-    locked = _lock(member, actor)
+    locked = lock_member(member, actor)
     since = locked.rights_suspended_since
     if since is None:
         raise ValidationError({"on": "该党员的党员权利未中止"})

@@ -30,6 +30,11 @@ urlpatterns = [
         movements.transfer_out_reissue,
         name="transfer_out_reissue",
     ),
+    path(
+        "transfers/out/<pk:pk>/revoke/",
+        movements.transfer_out_revoke,
+        name="transfer_out_revoke",
+    ),
     path("transfers/out/<pk:pk>/print/", movements.transfer_out_print, name="transfer_out_print"),
     path("export/", imports.export, name="export"),
     path("import/", imports.upload, name="import"),

@@ -132,6 +132,30 @@ def test_api_patch_of_the_phone_reads_and_rewrites_nothing_else(client_for, org)
     assert all("id_number" not in sql for sql in updates)
 
 
+def test_api_patch_echoing_the_stored_phone_keeps_its_ciphertext(client_for, org) -> None:
+    member = _with_phone(org)
+    before = _stored(member, (*ID_COLUMNS, "phone_enc", "phone_masked"))
+    with _member_updates() as updates:
+        response = client_for("secretary1").patch(
+            f"/api/members/{member.pk}/",
+            {"phone": "13912345678", "post": "办公室", "version": member.version},
+            content_type="application/json",
+        )
+    assert response.status_code == 200, response.content
+    assert _stored(member, (*ID_COLUMNS, "phone_enc", "phone_masked")) == before
+    assert updates and all("phone_enc" not in sql for sql in updates)
+
+
+def test_a_phone_with_the_same_mask_but_another_number_is_written(org) -> None:
+    member = _with_phone(org)
+    before = _stored(member, ("phone_enc",))
+    changed = services.changed_values(
+        member, data(id_number=services.decrypt_id(member), phone="13900005678")
+    )
+    assert changed["phone_masked"] == "139****5678" and changed["phone_enc"] != before["phone_enc"]
+    assert services.decrypt_phone(Member(phone_enc=changed["phone_enc"])) == "13900005678"
+
+
 def test_api_patch_of_the_status_keeps_both_ciphertexts(client_for, org) -> None:
     member = _with_phone(org)
     before = _stored(member, (*ID_COLUMNS, "phone_enc"))

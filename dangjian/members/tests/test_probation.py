@@ -87,6 +87,8 @@ def _make_full(member: Member, full_on: date) -> Member:
 def _extend(member: Member, months: int, **kwargs: object) -> Member:
     values = {"decided_on": date(2026, 6, 1), "reason": "需继续考察", "today": TODAY}
     values.update(kwargs)
+    version = Member.objects.get(pk=member.pk).version
+    values.setdefault("expected_version", version)
     return services.extend_probation(member, actor=SYSTEM, months=months, **values)  # type: ignore[arg-type]
 
 
@@ -131,15 +133,41 @@ def test_extension_page(client_for, org) -> None:
     url = f"/members/{member.pk}/do/extend-probation/"
     page = client.get(url)
     assert page.status_code == 200 and "延长预备期" in page.content.decode()
-    bad = client.post(url, {"months": 13, "decided_on": "2026-09-01", "reason": "考察"})
+    assert f'name="version" value="{member.version}"' in page.content.decode()
+    sent = {"decided_on": "2026-09-01", "reason": "考察", "version": member.version}
+    bad = client.post(url, {**sent, "months": 13})
     assert "6至12个月" in bad.content.decode()
     assert Member.objects.get(pk=member.pk).probation_extension_months is None
-    done = client.post(url, {"months": 6, "decided_on": "2026-09-01", "reason": "考察"})
+    done = client.post(url, {**sent, "months": 6})
     assert done.status_code == 302
     assert Member.objects.get(pk=member.pk).probation_extension_months == 6
     assert "2026-09-01决定" in client.get(f"/members/{member.pk}/").content.decode()
     body = client.get(f"/api/members/{member.pk}/").json()  # the API shows it, read-only
     assert (body["probation_extension_months"], body["probation_extended_on"]) == (6, "2026-09-01")
+
+
+def test_an_extension_on_a_stale_page_is_refused_and_writes_nothing(org) -> None:
+    member = _probationary(org)
+    opened = member.version
+    services.update_member(
+        member,
+        actor=SYSTEM,
+        expected_version=opened,
+        data=data(
+            id_number=services.decrypt_id(member),
+            status="probationary",
+            admitted_on=member.admitted_on,
+            full_on=None,
+            post="新岗位",
+        ),
+        today=TODAY,
+    )
+    audits = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as stale:
+        _extend(member, 6, expected_version=opened)
+    assert "已被他人修改" in " ".join(stale.value.messages)
+    assert Member.objects.get(pk=member.pk).probation_extension_months is None
+    assert AuditEntry.objects.count() == audits
 
 
 def test_a_full_member_without_a_full_on_date_is_not_on_probation(client_for, org) -> None:

@@ -299,6 +299,19 @@ class TestTransferOutReissueTenancy(LetterContractBase):
         )
 
 
+class TestTransferOutRevokeTenancy(LetterContractBase):
+    covers = ("members:transfer_out_revoke",)
+    audit_action = "members.transfer_out.revoke"
+
+    def read_url(self, obj: Member) -> str:
+        return f"/members/transfers/out/{self._letter(obj).pk}/revoke/"
+
+    def write(self, client: Client, obj: Member) -> Any:
+        return client.post(
+            self.read_url(obj), {"reason": "不再转出", "on": clock.today().isoformat()}
+        )
+
+
 class TestTransferOutPrintTenancy(LetterContractBase):
     covers = ("members:transfer_out_print",)
     audit_action = None  # read only

@@ -75,7 +75,11 @@ MEMBER_TABLE = {
     **{(state, "decease"): "deceased" for state in _ON_REGISTER},
     **{(state, "transferred_out"): "transferred" for state in _ON_REGISTER},
 }
-TRANSFER_OUT_TABLE = {("pending", "complete"): "accepted", ("pending", "expire"): "expired"}
+TRANSFER_OUT_TABLE = {
+    ("pending", "complete"): "accepted",
+    ("pending", "expire"): "expired",
+    ("pending", "revoke"): "revoked",
+}
 TRANSFER_IN_TABLE = {("pending", "accept"): "accepted", ("pending", "reject"): "rejected"}
 
 
@@ -208,7 +212,11 @@ def test_transfer_letter_tables_state_by_action_by_role(branch, actors) -> None:
             valid_until=date(2026, 4, 5),
             status=state,
         )
-        out_roles = {"complete": set(KEEPERS), "expire": KEEPERS | {SYSTEM_ROLE}}
+        out_roles = {
+            "complete": set(KEEPERS),
+            "expire": KEEPERS | {SYSTEM_ROLE},
+            "revoke": set(KEEPERS),
+        }
         taken += _walk(letter, TRANSFER_OUT_TABLE, out_roles, actors)
         incoming = TransferIn.objects.create(
             org=branch,
@@ -223,8 +231,8 @@ def test_transfer_letter_tables_state_by_action_by_role(branch, actors) -> None:
         )
         roles = {"accept": set(KEEPERS), "reject": set(KEEPERS)}
         taken += _walk(incoming, TRANSFER_IN_TABLE, roles, actors)
-    # complete (keepers), expire (keepers and the daily job), accept and reject (keepers)
-    assert taken == 4 * len(KEEPERS) + 1
+    # complete, revoke (keepers), expire (keepers and the daily job), accept, reject (keepers)
+    assert taken == 5 * len(KEEPERS) + 1
 
 
 def test_a_transition_needs_an_actor(branch, actors) -> None:

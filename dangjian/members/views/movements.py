@@ -35,11 +35,17 @@ from dangjian.members.forms import (
     TransferOutCompleteForm,
     TransferOutForm,
     TransferOutReissueForm,
+    TransferOutRevokeForm,
     WatchForm,
 )
 from dangjian.members.models import Member, TransferIn, TransferOut
 from dangjian.members.permissions import MemberAction
-from dangjian.members.rules import completed_years, letter_expired_message, seam_number
+from dangjian.members.rules import (
+    completed_years,
+    letter_expired_message,
+    seam_number,
+    watch_ongoing,
+)
 from dangjian.orgs.models import OrgNode
 
 _DATES = (
@@ -213,6 +219,12 @@ class DeathView(MemberActionView):
 
 
 class WatchView(MemberActionView):
+    @staticmethod
+    def applies(member: Member) -> bool:
+        return _in_service(member) and not watch_ongoing(
+            member.watch_from, member.watch_until, clock.today()
+        )
+
     form_class = WatchForm
     title = "登记留党察看"
     success_message = "已登记留党察看"
@@ -256,8 +268,15 @@ class ExtendProbationView(MemberActionView):
     title = "延长预备期"
     success_message = "已记录延长预备期"
 
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {**super().get_initial(obj), "version": obj.version}
+
     def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
-        return services.extend_probation(obj, actor=actor, today=clock.today(), **data)
+        fields = dict(data)
+        version = fields.pop("version")
+        return services.extend_probation(
+            obj, actor=actor, expected_version=version, today=clock.today(), **fields
+        )
 
 
 class CommunityView(MemberActionView):
@@ -348,6 +367,7 @@ def letter_row(letter: TransferOut, user: Any, today: Any) -> dict[str, Any]:
         "replaced_by": replaced_by,
         "can_complete": may_change and state == TransferStatus.PENDING,
         "can_reissue": may_change and state == TransferStatus.EXPIRED and replaced_by is None,
+        "can_revoke": may_change and letter.status == TransferStatus.PENDING,
     }
 
 
@@ -488,6 +508,25 @@ class TransferOutReissueView(_LetterView):
         return movements.reissue_transfer_out(obj, actor=actor, **data)
 
 
+class TransferOutRevokeView(_LetterView):
+    """Withdraw a pending letter (the transfer is called off, or an 出党 waits for it)."""
+
+    form_class = TransferOutRevokeForm
+    submit_label = "撤销介绍信"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"on": clock.today()}
+
+    def get_title(self, obj: Any) -> str:
+        return f"撤销介绍信：{obj.member.name}"
+
+    def get_success_message(self, obj: Any, result: Any) -> str:
+        return f"已撤销介绍信{obj.letter_no}"
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return movements.revoke_transfer_out(obj, actor=actor, **data)
+
+
 def _standing(member: Member, on: Any) -> str:
     """正式 once 转正 is dated on or before ``on`` (or the record says 正式), else 预备."""
     if member.full_on is not None and member.full_on <= on:
@@ -523,4 +562,5 @@ transfers = TransfersView.as_view()
 transfer_in_new = TransferInNewView.as_view()
 transfer_out_complete = TransferOutCompleteView.as_view()
 transfer_out_reissue = TransferOutReissueView.as_view()
+transfer_out_revoke = TransferOutRevokeView.as_view()
 transfer_out_print = TransferOutPrintView.as_view()

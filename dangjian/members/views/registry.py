@@ -21,6 +21,7 @@ from dangjian.core.scoping import permits
 from dangjian.core.views import require_action
 from dangjian.members import services
 from dangjian.members.choices import IN_SERVICE, MemberStatus
+from dangjian.members.fields import MANAGEMENT_STATES
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import MemberForm, edit_initial
 from dangjian.members.models import CommunityRegistration, Member
@@ -218,18 +219,42 @@ class MemberListView(ScopedListView):
         }
 
 
+def _mobile(member: Member, today: Any) -> str | None:
+    return f"流动党员（{member.mobile_since:%Y-%m-%d}外出）" if member.mobile_since else None
+
+
+def _lost(member: Member, today: Any) -> str | None:
+    since = member.lost_contact_since
+    return f"失联（{since:%Y-%m-%d}起）" if since else None
+
+
+def _watch(member: Member, today: Any) -> str | None:
+    if not under_watch(member.watch_from, member.watch_until, today):
+        return None
+    return f"留党察看（至{member.watch_until:%Y-%m-%d}）"
+
+
+def _rights(member: Member, today: Any) -> str | None:
+    if not member.rights_suspended_since:
+        return None
+    reason = member.get_rights_suspension_display()
+    return f"党员权利中止（{reason}，{member.rights_suspended_since:%Y-%m-%d}起）"
+
+
+# Each management state's columns (``fields.MANAGEMENT_STATES``) and its words on the page.
+DESCRIBED: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("mobile_since",), _mobile),
+    (("lost_contact_since",), _lost),
+    (("watch_from", "watch_until"), _watch),
+    (("rights_suspended_since", "rights_suspension"), _rights),
+)
+if {column for columns, _ in DESCRIBED for column in columns} != set(MANAGEMENT_STATES):
+    raise TypeError("every management state needs its words on the member page, and only those")
+
+
 def management_states(member: Member, today: Any) -> list[str]:
     """What overlaps the member's standing today, in words for the member page (ADR 0026)."""
-    states = []
-    if member.mobile_since:
-        states.append(f"流动党员（{member.mobile_since:%Y-%m-%d}外出）")
-    if member.lost_contact_since:
-        states.append(f"失联（{member.lost_contact_since:%Y-%m-%d}起）")
-    if under_watch(member.watch_from, member.watch_until, today):
-        states.append(f"留党察看（至{member.watch_until:%Y-%m-%d}）")
-    if member.rights_suspended_since:
-        reason = member.get_rights_suspension_display()
-        states.append(f"党员权利中止（{reason}，{member.rights_suspended_since:%Y-%m-%d}起）")
+    states = [words for _, describe in DESCRIBED if (words := describe(member, today))]
     if member.status == MemberStatus.FULL and not has_voting_rights(
         member.status,
         on=today,
