@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+from dangjian.core import clock
+from dangjian.core.rules import date_range_error
 
 
 class BootstrapFormMixin:
@@ -31,3 +36,55 @@ def apply_service_errors(
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+CONFIRM_REQUIRED = "请勾选确认后再提交"
+
+
+class IrreversibleForm(BootstrapFormMixin, forms.Form):
+    """An act the platform cannot undo (免去, 出党, 停止党籍, 办结转出 …): the date it took effect
+    and an explicit confirmation.
+
+    ``date_field`` names the form's date (the page fills it with today); it may not lie in the
+    future nor before ``earliest`` (the record's start, described by ``earliest_label``: “任职日期”).
+    The confirmation box comes last, whatever the subclass declares.
+    """
+
+    date_field = "on"
+    checks_date = True  # False when the service checks this date with messages of its own
+    confirm = forms.BooleanField(
+        label="我已核实以上信息，确认办理（此操作不可撤回）",
+        error_messages={"required": CONFIRM_REQUIRED},
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        today: date | None = None,
+        earliest: date | None = None,
+        earliest_label: str = "",
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or clock.today()
+        self.earliest = earliest
+        self.earliest_label = earliest_label
+        self.fields["confirm"] = self.fields.pop("confirm")
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        value = cleaned.get(self.date_field)
+        if self.checks_date and isinstance(value, date):
+            label = self.fields[self.date_field].label or "日期"
+            if value > self.today:
+                self.add_error(self.date_field, f"{label}不能晚于今天")
+            elif self.earliest is not None and value < self.earliest:
+                what = self.earliest_label or "记录的起始日期"
+                self.add_error(
+                    self.date_field, f"{label}不能早于{what}（{self.earliest:%Y-%m-%d}）"
+                )
+            else:
+                message = date_range_error(value, label=str(label), today=self.today)
+                if message:
+                    self.add_error(self.date_field, message)
+        return cleaned

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.forms import BootstrapFormMixin, IrreversibleForm
 from dangjian.core.validators import visible_text
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 
@@ -85,3 +85,7 @@ class UnityExceptionForm(BootstrapFormMixin, forms.Form):
     )
     approval_ref = forms.CharField(label="批准文号", max_length=80, required=False)
     on = forms.DateField(label="记录日期", widget=DATE)
+
+
+class SeatRemoveForm(IrreversibleForm):
+    on = forms.DateField(label="免去日期", widget=DATE, help_text="党组织作出免去决定的日期")

@@ -256,14 +256,18 @@ def record_seat_upper(
 
 
 @transaction.atomic
-def remove_seat(seat: CommitteeSeat, *, actor: Actor) -> None:
+def remove_seat(seat: CommitteeSeat, *, actor: Actor, on: date) -> None:
+    """免去 from ``on``: not in the future, not before the member took the seat."""
     require_permits_on(actor, GovernanceAction.CHANGE, seat.term.org)
+    check_date(on, "on", "免去日期")
+    if on < seat.assigned_on:
+        raise ValidationError({"on": f"免去日期不能早于任职日期（{seat.assigned_on:%Y-%m-%d}）"})
     audit.record(
         "governance.seat.remove",
         actor=actor,
         obj=seat,
         org_path=seat.term.org.path,
-        changes={"post": seat.post, "member": seat.member_id},
+        changes={"post": seat.post, "member": seat.member_id, "on": on.isoformat()},
     )
     seat.delete()
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.forms import BootstrapFormMixin, IrreversibleForm
 from dangjian.core.validators import visible_text
 from dangjian.members.choices import ExitKind, MemberStatus, RightsSuspension
 from dangjian.members.fields import FORM_FIELDS, Kind, MemberData, MemberField
@@ -126,8 +126,10 @@ class TransferOutForm(BootstrapFormMixin, forms.Form):
     issued_on = forms.DateField(label="开具日期", widget=DATE)
 
 
-class TransferOutCompleteForm(BootstrapFormMixin, forms.Form):
+class TransferOutCompleteForm(IrreversibleForm):
     # Both are required by the service (its messages name the field); the form only parses.
+    date_field = "receipt_on"
+    checks_date = False  # the service's ``receipt_errors``: not before the letter, not after today
     receipt_org = forms.CharField(
         label="接收党组织（回执）",
         max_length=120,
@@ -175,7 +177,11 @@ class DateOnlyForm(BootstrapFormMixin, forms.Form):
     on = forms.DateField(label="日期", widget=DATE)
 
 
-class SuspendForm(BootstrapFormMixin, forms.Form):
+class DeathForm(IrreversibleForm):
+    on = forms.DateField(label="去世日期", widget=DATE)
+
+
+class SuspendForm(IrreversibleForm):
     on = forms.DateField(label="决定日期", widget=DATE)
     decision = forms.CharField(label="党组织决定（文号或说明）", max_length=200)
 
@@ -189,7 +195,7 @@ class RestoreForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class ExitForm(BootstrapFormMixin, forms.Form):
+class ExitForm(IrreversibleForm):
     kind = forms.ChoiceField(label="出党方式", choices=[("", "—"), *ExitKind.choices])
     on = forms.DateField(label="决定日期", widget=DATE)
     decision = forms.CharField(label="党组织决定（文号或说明）", max_length=200)

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from dangjian.accounts.tests.factories import make_account
+from dangjian.core import clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.governance import services
@@ -233,7 +234,10 @@ class TestSeatRemoveTenancy(SeatedTermBase):
     def write(self, client: Client, obj: CommitteeTerm) -> Any:
         seat = self._seat(obj)
         assert seat is not None
-        return client.post(f"/governance/seat/{seat.pk}/remove/")
+        return client.post(
+            f"/governance/seat/{seat.pk}/remove/",
+            {"on": clock.today().isoformat(), "confirm": "on"},
+        )
 
     def snapshot(self, obj: CommitteeTerm) -> Any:
         return CommitteeSeat.objects.filter(term=obj).count()

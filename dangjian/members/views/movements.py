@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from dangjian.core import clock
+from dangjian.core.forms import IrreversibleForm
 from dangjian.core.generic import (
     ConfirmActionView,
     ScopedDetailView,
@@ -18,10 +21,12 @@ from dangjian.core.generic import (
 )
 from dangjian.core.scoping import permits
 from dangjian.members import movements, services, standing
-from dangjian.members.choices import IN_SERVICE, MemberStatus, TransferStatus
+from dangjian.members.choices import EXITS, IN_SERVICE, MemberStatus, TransferStatus
+from dangjian.members.flows import MEMBER
 from dangjian.members.forms import (
     CommunityForm,
     DateOnlyForm,
+    DeathForm,
     ExitForm,
     ExtendProbationForm,
     MobilityForm,
@@ -58,9 +63,20 @@ def _in_service(member: Member) -> bool:
     return member.status in IN_SERVICE
 
 
+def flow_allows(member: Member, *steps: str) -> bool:
+    """Whether the member workflow's table lets any of ``steps`` start from the member's
+    standing (the roles are the page's business: ``MemberAction.CHANGE`` is checked first)."""
+    return any(str(member.status) in MEMBER.step_for(name).sources for name in steps)
+
+
+NOT_APPLICABLE = "{name}当前为“{state}”，不能办理“{title}”"
+
+
 class MemberActionView(ServiceFormView):
     """One action on one member, named by its slug in ``members:action``. ``applies`` says when
-    the member page offers it; the service decides, and refuses with its own message."""
+    the member page offers it (the workflow table for a change of standing, the management
+    states beside it); a page opened for a member it does not apply to says so on the member's
+    page, and the service still decides, refusing with its own message."""
 
     @staticmethod
     def applies(member: Member) -> bool:
@@ -71,8 +87,45 @@ class MemberActionView(ServiceFormView):
     nav_active = "members"
     submit_label = "提交"
 
+    def get_object(self) -> Any:
+        # Looked up once per request: ``refused`` and the form view's own GET/POST share it.
+        if not hasattr(self, "_member"):
+            self._member = super().get_object()
+        return self._member
+
+    def earliest(self, obj: Member) -> tuple[Any, str]:
+        """The record's start an irreversible act's date may not precede, and its name."""
+        return obj.admitted_on, "入党日期"
+
     def get_initial(self, obj: Any) -> dict[str, Any]:
         return dict.fromkeys(_DATES, clock.today())
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        if not issubclass(self.form_class, IrreversibleForm):
+            return super().get_form(obj)
+        earliest, label = self.earliest(obj)
+        return self.form_class(
+            self.request.POST or None,
+            initial=self.get_initial(obj),
+            today=clock.today(),
+            earliest=earliest,
+            earliest_label=label,
+        )
+
+    def refused(self, obj: Member) -> HttpResponse | None:
+        if self.applies(obj):
+            return None
+        state = "、".join([obj.get_status_display(), *_management_words(obj)])
+        messages.error(
+            self.request, NOT_APPLICABLE.format(name=obj.name, state=state, title=self.title)
+        )
+        return self.redirect(self.get_success_url(obj, None))
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.refused(self.get_object()) or super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.refused(self.get_object()) or super().post(request, *args, **kwargs)
 
     def get_title(self, obj: Any) -> str:
         return f"{self.title}：{obj.name}"
@@ -122,7 +175,7 @@ class MobileOutView(MemberActionView):
 class MobileBackView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return member.mobile_since is not None
+        return member.mobile_since is not None and member.status not in EXITS
 
     form_class = DateOnlyForm
     title = "登记流动返回"
@@ -160,10 +213,24 @@ class RestoreContactView(MemberActionView):
         return movements.restore_contact(obj, actor=actor, on=data["on"])
 
 
+def _management_words(member: Member) -> list[str]:
+    words = []
+    if member.mobile_since is not None:
+        words.append("外出流动")
+    if member.lost_contact_since is not None:
+        words.append("失联")
+    if member.rights_suspended_since is not None:
+        words.append("党员权利中止")
+    return words
+
+
 class SuspendView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return _in_service(member) and member.lost_contact_since is not None
+        return flow_allows(member, "suspend") and member.lost_contact_since is not None
+
+    def earliest(self, obj: Member) -> tuple[Any, str]:
+        return obj.lost_contact_since, "失联日期"
 
     form_class = SuspendForm
     title = "停止党籍"
@@ -176,7 +243,7 @@ class SuspendView(MemberActionView):
 class RestoreView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return member.status == MemberStatus.SUSPENDED
+        return flow_allows(member, "restore_full", "restore_probationary")
 
     form_class = RestoreForm
     title = "恢复党籍"
@@ -189,7 +256,7 @@ class RestoreView(MemberActionView):
 class ExitView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return _in_service(member) or member.status == MemberStatus.SUSPENDED
+        return flow_allows(member, "exit")
 
     form_class = ExitForm
     title = "登记出党"
@@ -202,9 +269,12 @@ class ExitView(MemberActionView):
 class DeathView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return _in_service(member) or member.status == MemberStatus.SUSPENDED
+        return flow_allows(member, "decease")
 
-    form_class = DateOnlyForm
+    def earliest(self, obj: Member) -> tuple[Any, str]:
+        return obj.birth_date, "出生日期"
+
+    form_class = DeathForm
     title = "登记去世"
     success_message = "已登记去世"
 
@@ -237,7 +307,7 @@ class SuspendRightsView(MemberActionView):
 class RestoreRightsView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return member.rights_suspended_since is not None
+        return member.rights_suspended_since is not None and member.status not in EXITS
 
     form_class = DateOnlyForm
     title = "恢复党员权利"
@@ -323,8 +393,14 @@ class TransfersView(ScopedListView):
             .select_related("member", "member__org", "reissued_as")
             .order_by("-issued_on", "-id")[:200]
         )
+        incoming = list(rows[:200])
         return {
-            "incoming": rows[:200],
+            "incoming": incoming,
+            "may_receive": {
+                t.pk
+                for t in incoming
+                if permits(user, MemberAction.ADD, path=t.org.path, pk=t.org_id)
+            },
             "outgoing": [letter_row(t, user, today) for t in outgoing],
             "today": today,
         }

@@ -456,7 +456,14 @@ class SuspensionReviewView(ScopedListView):
             .only("id", "name", "suspended_on", "org__name", "org__path")
             .order_by("suspended_on", "id")
         )
+        user = self.request.user
+        may_change = {
+            m.pk
+            for m in (*lost, *suspended)
+            if permits(user, MemberAction.CHANGE, path=m.org.path, pk=m.org_id)
+        }
         return {
+            "may_change": may_change,
             "due": [m for m in lost if due(m)],
             "waiting": [m for m in lost if not due(m)],
             "months": months,
