@@ -46,7 +46,7 @@ class IrreversibleForm(BootstrapFormMixin, forms.Form):
     and an explicit confirmation.
 
     ``date_field`` names the form's date (the page fills it with today); it may not lie in the
-    future nor before ``earliest`` (the record's start, described by ``earliest_label``: “任职日期”).
+    future nor before ``earliest`` (the record's start, named by ``earliest_label``: “任职日期”).
     The confirmation box comes last, whatever the subclass declares.
     """
 

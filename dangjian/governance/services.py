@@ -285,13 +285,18 @@ def in_service_count(org: OrgNode) -> int:
     return Member.objects.filter(subtree_q("org__path", org.path), status__in=IN_SERVICE).count()
 
 
-def _findings(
+def findings_of(
     org: OrgNode,
     counts: dict[str, int],
     term: CommitteeTerm | None,
     seats: list[CommitteeSeat],
     today: date,
+    *,
+    sized: bool = True,
 ) -> list[Finding]:
+    """The findings from facts already loaded (``counts``: ``full`` and ``active`` members in
+    the subtree; the current term and its seats with their members). ``sized=False`` leaves out
+    the 党委/党总支 size check, which needs queries of its own (the tree's bulk marks)."""
     secretary = next((s.member for s in seats if s.post == CommitteePost.SECRETARY), None)
     found: list[Finding] = []
     if org.kind == OrgKind.BRANCH:
@@ -310,7 +315,8 @@ def _findings(
                 ),
             )
         )
-    found += _kind_size_findings(org)
+    if sized:
+        found += _kind_size_findings(org)
     state = (
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
     )
@@ -332,7 +338,7 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
         return []
     term = current_term(org)
     seats = list(term.seats.select_related("member")) if term else []
-    return _findings(org, _member_counts(org), term, seats, today)
+    return findings_of(org, _member_counts(org), term, seats, today)
 
 
 @transaction.atomic
@@ -467,7 +473,7 @@ def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
             seats=seats,
             holders=_holders(seats),
             member_count=counts["active"],
-            findings=_findings(org, counts, term, seats, today),
+            findings=findings_of(org, counts, term, seats, today),
             term_state=term_state(term.elected_on, term.term_years, term.extended_until, today)
             if term
             else None,

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from dangjian.core import clock
+from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
 from dangjian.core.panels import ORG_DETAIL, render_panels
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits, subtree_q
-from dangjian.orgs import services
+from dangjian.orgs import outline, services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.filtersets import OrgNodeFilterSet
 from dangjian.orgs.forms import (
@@ -47,8 +48,10 @@ def _breadcrumb(user: Any, node: OrgNode) -> list[tuple[OrgNode, bool]]:
 
 
 class TreeView(ScopedListView):
-    """The tree from the account's scope roots; with ``?q=`` the matching nodes, searched by the
-    same FilterSet as ``/api/orgs/?search=``."""
+    """The tree from the account's scope roots, each node with its marks (members in service,
+    set-up findings: ``orgs.outline``); ``?open=<pk>`` opens the path down to that node and
+    highlights it. With ``?q=`` the matching nodes, searched by the same FilterSet as
+    ``/api/orgs/?search=``, each with a link that opens the tree at it."""
 
     queryset = OrgNode.objects.select_related("parent").only(*NODE_LIST_FIELDS, "parent__name")
     action = OrgAction.VIEW
@@ -63,21 +66,40 @@ class TreeView(ScopedListView):
     def filter_data(self) -> Any:
         return {"search": self.search()}
 
+    def opened(self) -> OrgNode | None:
+        wanted = self.request.GET.get("open", "")
+        if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= MAX_PK_DIGITS):
+            return None
+        return (
+            OrgNode.objects.visible_to(self.request.user, self.action)
+            .only(*NODE_LIST_FIELDS)
+            .filter(pk=int(wanted))
+            .first()
+        )
+
     def list_context(self, rows: Any) -> dict[str, Any]:
         query = self.search()
-        if not query:
-            return {"roots": scope_roots(self.request.user, self.action, only=NODE_LIST_FIELDS)}
-        return super().list_context(rows)  # page links keep the search, url-encoded
+        if query:
+            return super().list_context(rows)  # page links keep the search, url-encoded
+        user, today = self.request.user, clock.today()
+        roots = scope_roots(user, self.action, only=NODE_LIST_FIELDS)
+        hit = self.opened()
+        if hit is None:
+            return {"roots": outline.decorate(user, roots, today)}
+        visible = OrgNode.objects.visible_to(user, self.action).only(*NODE_LIST_FIELDS)
+        return {"roots": outline.path_to(visible, roots, hit, user, today), "hit": hit}
 
     def get_context(self, obj: Any) -> dict[str, Any]:
         return {
             "q": self.search(),
             "can_settings": can_anywhere(self.request.user, OrgAction.COUNTY_SETTINGS),
+            "tree_assets": True,
         }
 
 
 class ChildrenView(ScopedDetailView):
-    """The htmx partial that opens one node of the tree."""
+    """The htmx partial that opens one node of the tree; ``?all=1`` opens its whole subtree
+    (“全部展开”, up to ``outline.EXPAND_ALL_LIMIT`` nodes)."""
 
     queryset = OrgNode.objects.all()
     action = OrgAction.VIEW
@@ -85,12 +107,13 @@ class ChildrenView(ScopedDetailView):
     context_object_name = "parent"
 
     def get_context(self, obj: Any) -> dict[str, Any]:
-        kids = (
-            OrgNode.objects.visible_to(self.request.user, self.action)
-            .filter(parent_id=obj.pk)
-            .only(*NODE_LIST_FIELDS)
-        )
-        return {"nodes": kids}
+        user, today = self.request.user, clock.today()
+        visible = OrgNode.objects.visible_to(user, self.action).only(*NODE_LIST_FIELDS)
+        if self.request.GET.get("all") == "1":
+            nodes, complete = outline.whole_subtree(visible, obj, user, today)
+            return {"nodes": nodes, "too_many": not complete, "limit": outline.EXPAND_ALL_LIMIT}
+        kids = outline.ordered(visible.filter(parent_id=obj.pk))
+        return {"nodes": outline.decorate(user, kids, today)}
 
 
 tree = TreeView.as_view()

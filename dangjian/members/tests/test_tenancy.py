@@ -281,7 +281,7 @@ class TestTransferOutCompleteTenancy(LetterContractBase):
     def write(self, client: Client, obj: Member) -> Any:
         return client.post(
             self.read_url(obj),
-            {"receipt_org": "外县某支部", "receipt_on": clock.today().isoformat()},
+            {"receipt_org": "外县某支部", "receipt_on": clock.today().isoformat(), "confirm": "on"},
         )
 
 
