@@ -30,9 +30,7 @@ def _flag_count(body: str, pk: int) -> int:
     return int(found.group(1)) if found else 0
 
 
-def test_each_node_counts_its_members_in_service_and_links_to_them(
-    org: Any, client_for: Any
-) -> None:
+def test_each_node_counts_its_members_in_service_and_links_them(org: Any, client_for: Any) -> None:
     body = client_for("supervisor").get("/orgs/").content.decode()
     root = org("XC")
     line = _node_html(body, root.pk)
@@ -43,9 +41,7 @@ def test_each_node_counts_its_members_in_service_and_links_to_them(
     assert f'href="/members/?org={root.pk}"' in line and f">{in_service}名党员<" in line
 
 
-def test_a_new_branch_short_of_full_members_is_flagged_up_the_tree(
-    org: Any, client_for: Any
-) -> None:
+def test_a_branch_short_of_full_members_is_flagged_up_the_tree(org: Any, client_for: Any) -> None:
     parent = org("CT01-DW")
     client = client_for("supervisor")
     before = _flag_count(client.get("/orgs/").content.decode(), org("XC").pk)
@@ -75,7 +71,7 @@ def test_search_offers_the_tree_opened_at_the_hit(org: Any, client_for: Any) -> 
     assert f"/orgs/?open={hit.pk}#node-{hit.pk}" in results
     body = client.get("/orgs/", {"open": hit.pk}).content.decode()
     assert f'class="tree-node tree-hit" id="node-{hit.pk}"' in body
-    for ancestor in hit.get_ancestors():
+    for ancestor in OrgNode.objects.get_ancestors(hit):
         assert f'id="kids-{ancestor.pk}" data-loaded="1"' in body
 
 
