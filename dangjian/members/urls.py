@@ -35,6 +35,7 @@ urlpatterns = [
     path("import/template/", imports.template, name="import_template"),
     path("import/<pk:pk>/", imports.job_detail, name="import_job"),
     path("import/<pk:pk>/progress/", imports.job_progress, name="import_progress"),
+    path("import/<pk:pk>/marked/", imports.job_marked, name="import_marked"),
     path("import/<pk:pk>/confirm/", imports.job_confirm, name="import_confirm"),
     path("import/<pk:pk>/retry/", imports.job_retry, name="import_retry"),
 ]

@@ -356,6 +356,20 @@ class TestImportProgressTenancy(ImportJobContractBase):
         return f"/members/import/{obj.pk}/progress/"
 
 
+class TestImportMarkedTenancy(ImportJobContractBase):
+    """The marked copy of a refused workbook: only its uploader, in scope, downloads it."""
+
+    covers = ("members:import_marked",)
+
+    @pytest.fixture(autouse=True)
+    def _refused(self, _jobs: None) -> None:
+        error = {"sheet": "党员信息", "row": 2, "column": "姓名", "message": "测试错误"}
+        ImportJob.objects.update(status=ImportStatus.INVALID, errors=[error])
+
+    def read_url(self, obj: ImportJob) -> str:
+        return f"/members/import/{obj.pk}/marked/"
+
+
 class TestImportRetryTenancy(ImportJobContractBase):
     covers = ("members:import_job", "members:import_retry")
     unaudited_write_reason = "retry only re-queues the check or the import; the import is audited"
