@@ -87,4 +87,6 @@ class IrreversibleForm(BootstrapFormMixin, forms.Form):
                 message = date_range_error(value, label=str(label), today=self.today)
                 if message:
                     self.add_error(self.date_field, message)
+        # Checked by the field; the services take the act's own data, not the confirmation.
+        cleaned.pop("confirm", None)
         return cleaned

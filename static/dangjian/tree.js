@@ -7,6 +7,7 @@
     if (toggle) {
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
       toggle.textContent = open ? "−" : "+";
+      toggle.setAttribute("aria-label", (open ? "收起" : "展开") + toggle.getAttribute("data-name"));
     }
   }
 
