@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -20,6 +22,14 @@ class BootstrapFormMixin:
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             widget.attrs.setdefault("class", css)
+
+    @property
+    def uses_pickers(self) -> bool:
+        """Whether the page must load the picker assets (``_picker_assets.html``)."""
+        return any(
+            isinstance(field.widget, RemotePicker) or "data-picker" in field.widget.attrs
+            for field in self.fields.values()  # type: ignore[attr-defined]
+        )
 
 
 def apply_service_errors(
@@ -90,3 +100,34 @@ class IrreversibleForm(BootstrapFormMixin, forms.Form):
         # Checked by the field; the services take the act's own data, not the confirmation.
         cleaned.pop("confirm", None)
         return cleaned
+
+
+class RemotePicker(forms.Select):
+    """A ``<select>`` that ``static/dangjian/pickers.js`` turns into a searchable tom-select
+    filled from a scoped JSON search (``url``: an organisation or member search endpoint, which
+    answers only what the user may choose). Only the chosen option is rendered: ``label_for``
+    gives its text (the form sets it once it knows the user). Pages using it load the picker
+    assets through ``{% include "_picker_assets.html" %}``."""
+
+    def __init__(self, url: str = "", attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.url = url
+        self.label_for: Callable[[str], str | None] = lambda value: None
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["data-picker"] = "remote"
+        widget_attrs["data-picker-url"] = self.url
+        return context
+
+    def optgroups(
+        self, name: str, value: list[Any], attrs: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
+        chosen = [v for v in value if v not in ("", None)]
+        options = [self.create_option(name, "", "", not chosen, 0)]
+        for index, item in enumerate(chosen, start=1):
+            label = self.label_for(str(item))
+            if label is not None:
+                options.append(self.create_option(name, item, label, True, index))
+        return [(None, options, 0)]

@@ -35,7 +35,12 @@ class SeatForm(BootstrapFormMixin, forms.Form):
         required=False,
         validators=[visible_text("职务名称")],
     )
-    member = forms.ChoiceField(label="党员")
+    member = forms.ChoiceField(
+        label="党员",
+        widget=forms.Select(
+            attrs={"data-picker": "local", "data-picker-placeholder": "输入姓名搜索"}
+        ),
+    )
     assigned_on = forms.DateField(label="任职日期", widget=DATE)
     upper_ref = forms.CharField(
         label="上级党组织批准或备案文号",

@@ -5,6 +5,7 @@ from dangjian.members.views import imports, movements, registry
 app_name = "members"
 urlpatterns = [
     path("", registry.member_list, name="list"),
+    path("pick/", registry.member_pick, name="pick"),
     path("<pk:pk>/", registry.member_detail, name="detail"),
     path("<pk:pk>/edit/", registry.member_edit, name="edit"),
     path("<pk:pk>/reveal/", registry.member_reveal, name="reveal"),

@@ -4,14 +4,17 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
 from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
-from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
+from dangjian.core.generic import ScopedDetailView, ScopedListView, ScopedView, ServiceFormView
 from dangjian.core.panels import ORG_DETAIL, render_panels
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits, subtree_q
+from dangjian.core.views import require_action
 from dangjian.orgs import outline, services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.filtersets import OrgNodeFilterSet
@@ -116,7 +119,48 @@ class ChildrenView(ScopedDetailView):
         return {"nodes": outline.decorate(user, kids, today)}
 
 
+PICK_LIMIT = 20
+PICK_QUERY_CHARS = 50
+
+
+def _pick_hint(node: OrgNode) -> str:
+    parent = node.parent.name if node.parent is not None else ""
+    return " · ".join(filter(None, [node.code, parent]))
+
+
+class OrgPickView(ScopedView):
+    """JSON for the searchable pickers: organisations (not dissolved) where the user may perform
+    ``?for=<action>`` (the tree's own view by default), optionally of one ``?kind=``, whose name
+    or code contains ``?q=``; at most ``PICK_LIMIT``, in tree order. An action the user holds
+    nowhere is a 403, like the page it serves."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        action = request.GET.get("for", "") or OrgAction.VIEW
+        require_action(request, action)
+        rows = OrgNode.objects.visible_to(request.user, action).filter(dissolved_on__isnull=True)
+        kind = request.GET.get("kind", "")
+        if kind:
+            rows = rows.filter(kind=kind) if kind in OrgKind.values else rows.none()
+        query = request.GET.get("q", "").strip()[:PICK_QUERY_CHARS]
+        if query:
+            rows = rows.filter(Q(name__icontains=query) | Q(code__icontains=query))
+        found = rows.select_related("parent").only("id", "name", "code", "parent__name")
+        return JsonResponse(
+            {
+                "results": [
+                    {
+                        "value": node.pk,
+                        "text": node.name,
+                        "hint": _pick_hint(node),
+                    }
+                    for node in found.order_by("path")[:PICK_LIMIT]
+                ]
+            }
+        )
+
+
 tree = TreeView.as_view()
+pick = OrgPickView.as_view()
 children = ChildrenView.as_view()
 
 

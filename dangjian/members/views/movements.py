@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from dangjian.core import clock
+from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.forms import IrreversibleForm
 from dangjian.core.generic import (
     ConfirmActionView,
@@ -139,14 +140,24 @@ class MoveView(MemberActionView):
     title = "平台内转移"
     success_message = "已完成转移"
 
-    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
-        target = (
-            OrgNode.objects.visible_to(actor, MemberAction.ADD)
-            .filter(code=data["to_org"].strip())
-            .first()
+    def targets(self) -> Any:
+        return OrgNode.objects.visible_to(self.request.user, MemberAction.ADD)
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        form = super().get_form(obj)
+        widget = form.fields["to_org"].widget
+        # The chosen branch's name when the form is shown again, only if the user may choose it.
+        widget.label_for = lambda value: (  # type: ignore[attr-defined]
+            self.targets().filter(pk=int(value)).values_list("name", flat=True).first()
+            if value.isascii() and value.isdigit() and len(value) <= MAX_PK_DIGITS
+            else None
         )
+        return form
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        target = self.targets().filter(pk=data["to_org"]).first()
         if target is None:
-            raise ValidationError({"to_org": "党支部编码不存在或不在您的授权范围内"})
+            raise ValidationError({"to_org": "所选党支部不存在或不在您的授权范围内"})
         return movements.move_member(obj, actor=actor, to_org=target, on=data["on"])
 
 
