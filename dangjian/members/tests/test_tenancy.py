@@ -20,7 +20,7 @@ from dangjian.members.tests.helpers import data, new_id
 from dangjian.members.tests.workbooks import row, workbook
 from dangjian.members.workbook import jobs
 from dangjian.orgs.models import OrgNode
-from dangjian.testkit.tenancy import TenancyContract
+from dangjian.testkit.tenancy import RoleContract, TenancyContract
 
 
 class MemberContractBase(TenancyContract):
@@ -397,3 +397,12 @@ def test_a_form_re_rendered_with_errors_is_not_success(client_for, org) -> None:
     # Even a page allowed to answer 200 with its result fails when its form has errors.
     with pytest.raises(AssertionError, match="id_number"):
         TestMemberRevealTenancy().assert_write_succeeded(response)
+
+
+class TestMemberPickTenancy(RoleContract):
+    covers = ("members:pick",)
+    allowed_username = "secretary1"
+    denied_usernames = ("sysadmin", "auditor")
+
+    def read_url(self) -> str:
+        return "/members/pick/?q=党员"

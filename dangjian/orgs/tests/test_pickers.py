@@ -14,29 +14,8 @@ from dangjian.members.tests.factories import make_member
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 from dangjian.testkit.queries import assert_queries
-from dangjian.testkit.tenancy import RoleContract
 
 pytestmark = pytest.mark.django_db
-
-
-class TestOrgPickTenancy(RoleContract):
-    """A role without the action asked for (an observer may not register members) is refused."""
-
-    covers = ("orgs:pick",)
-    allowed_username = "secretary1"
-    denied_usernames = ("observer1", "sysadmin")
-
-    def read_url(self) -> str:
-        return "/orgs/pick/?for=member.add&kind=branch"
-
-
-class TestMemberPickTenancy(RoleContract):
-    covers = ("members:pick",)
-    allowed_username = "secretary1"
-    denied_usernames = ("sysadmin", "auditor")
-
-    def read_url(self) -> str:
-        return "/members/pick/?q=党员"
 
 
 def _values(client: Client, url: str) -> list[int]:
