@@ -20,6 +20,7 @@ from dangjian.core.generic import (
     ScopedListView,
     ServiceFormView,
 )
+from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits
 from dangjian.members import movements, services, standing
 from dangjian.members.choices import EXITS, IN_SERVICE, MemberStatus, TransferStatus
@@ -406,6 +407,7 @@ class TransfersView(ScopedListView):
         )
         incoming = list(rows[:200])
         return {
+            "can_receive": can_anywhere(user, MemberAction.ADD),
             "incoming": incoming,
             "may_receive": {
                 t.pk

@@ -207,6 +207,7 @@ class MemberListView(ScopedListView):
         return {
             "can_export": can_anywhere(user, MemberAction.EXPORT),
             "can_import": can_anywhere(user, MemberAction.IMPORT),
+            "can_add": can_anywhere(user, MemberAction.ADD),
             "scope_node": OrgNode.objects.visible_to(user, OrgAction.VIEW)
             .filter(pk=int(scope_id))
             .only("id", "name")
