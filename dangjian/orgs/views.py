@@ -132,7 +132,8 @@ class OrgPickView(ScopedView):
     """JSON for the searchable pickers: organisations (not dissolved) where the user may perform
     ``?for=<action>`` (the tree's own view by default), optionally of one ``?kind=``, whose name
     or code contains ``?q=``; at most ``PICK_LIMIT``, in tree order. An action the user holds
-    nowhere is a 403, like the page it serves."""
+    nowhere is a 403, like the page it serves. Each answer's value is the pk, or the code with
+    ``?value=code`` (for a form whose field is the code)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         action = request.GET.get("for", "") or OrgAction.VIEW
@@ -145,11 +146,12 @@ class OrgPickView(ScopedView):
         if query:
             rows = rows.filter(Q(name__icontains=query) | Q(code__icontains=query))
         found = rows.select_related("parent").only("id", "name", "code", "parent__name")
+        by_code = request.GET.get("value") == "code"  # a form that takes the code (grants)
         return JsonResponse(
             {
                 "results": [
                     {
-                        "value": node.pk,
+                        "value": node.code if by_code else node.pk,
                         "text": node.name,
                         "hint": _pick_hint(node),
                     }

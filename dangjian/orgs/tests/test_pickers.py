@@ -98,3 +98,17 @@ def test_pages_without_a_picker_do_not_load_tom_select(org: Any, client_for: Any
     member = make_member(org("CT01-ZB1"), name="无选择器")
     page = client_for("secretary1").get(f"/members/{member.pk}/do/lost-contact/").content.decode()
     assert "tom-select" not in page
+
+
+def test_the_grant_form_chooses_its_node_by_name_and_posts_the_code(
+    org: Any, client_for: Any
+) -> None:
+    client = client_for("sysadmin")
+    found = client.get("/orgs/pick/", {"value": "code", "q": "CT01-ZB1"}).json()["results"]
+    assert found and all(isinstance(row["value"], str) for row in found)
+    assert "CT01-ZB1" in [row["value"] for row in found]
+    from dangjian.accounts.models import User
+
+    target = User.objects.get(username="member1")
+    page = client.get(f"/accounts/users/{target.pk}/grants/new/").content.decode()
+    assert 'data-picker="remote"' in page and "/orgs/pick/?value=code" in page
