@@ -74,12 +74,24 @@ def test_the_member_menu_fits_the_state_and_the_move_picker_searches(browser, li
     assert "恢复党籍" in offered and "登记出党" in offered
     assert "平台内转移" not in offered and "停止党籍" not in offered
     _shot(page, "member-menu-suspended")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(f"{live.url}/members/")
+    page.locator("#filter-org + .ts-wrapper .ts-control").click()
+    page.locator('.ts-dropdown .option:not([data-value=""])').first.wait_for()
+    _shot(page, "member-list-org-picker")
     page.goto(f"{live.url}/members/{ids['full']}/do/move/")
     page.locator(".ts-control").click()
     option = page.locator('.ts-dropdown .option:not([data-value=""])').first
     option.wait_for()
     assert "第一支部" in option.inner_text()  # the secretary's one branch, from the search
     _shot(page, "move-picker")
+    assert refused == []  # tom-select and the pickers run under the site's CSP
     page.close()
 
 
