@@ -87,3 +87,26 @@ def test_removal_asks_for_its_date_and_a_confirmation(org: Any, client_for: Any)
     entry = AuditEntry.objects.filter(action="governance.seat.remove").latest("seq")
     assert entry.changes["on"] == "2024-06-30"
     assert AuditEntry.objects.filter(action="governance.seat.remove").count() == before + 1
+
+
+ACT_PATHS = (
+    "/edit/",
+    "/move/",
+    "/dissolve/",
+    "/add/",
+    "/governance/org/",
+    "/governance/term/",
+    "/governance/seat/",
+    "/members/new/",
+    "/members/transfers/in/new/",
+)
+
+
+def test_an_observer_sees_no_act_on_an_organisation_page(org: Any, client_for: Any) -> None:
+    seat = _seat(org)
+    branch = seat.term.org
+    keeper = client_for("secretary1").get(f"/orgs/{branch.pk}/").content.decode()
+    assert f"/governance/seat/{seat.pk}/remove/" in keeper and "/members/new/" in keeper
+    observer = client_for("observer1").get(f"/orgs/{branch.pk}/").content.decode()
+    assert "在任委员" in observer  # the committee is read, not changed
+    assert [path for path in ACT_PATHS if path in observer] == []
