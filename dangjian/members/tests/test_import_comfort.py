@@ -60,7 +60,14 @@ def test_progress_is_reported_at_intermediate_values_while_rows_are_written(
     assert all(written == done for done, written in middle)
 
 
-def test_the_job_page_previews_the_first_rows_before_confirming(client_for: Any) -> None:
+def test_the_job_page_previews_the_first_rows_before_confirming(
+    client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dangjian.members.workbook import marked
+
+    reads: list[int] = []
+    original = marked.read_rows
+    monkeypatch.setattr(marked, "read_rows", lambda data: reads.append(1) or original(data))
     client = client_for("secretary1")
     rows, ids = _rows(PREVIEW_ROWS + 5)
     client.post("/members/import/", {"file": _upload(workbook(rows))})
@@ -72,6 +79,8 @@ def test_the_job_page_previews_the_first_rows_before_confirming(client_for: Any)
     assert shown == [f"舒适{i:04d}" for i in range(PREVIEW_ROWS)]
     assert not FULL_ID.search(preview) and ids[0] not in page
     assert ids[0][:4] + "*" * 10 + ids[0][14:] in preview
+    again = client.get(f"/members/import/{job.pk}/").content.decode()
+    assert 'id="import-preview"' in again and len(reads) == 1  # the file is read once
 
 
 def _invalid_job(client: Any) -> ImportJob:

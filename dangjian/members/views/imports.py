@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 # Above these sizes validation / the import run in the background worker with a progress bar.
 BACKGROUND_BYTES = 256 * 1024
 BACKGROUND_ROWS = 2000
+PREVIEW_SECONDS = 600
 
 
 class TemplateDownload(ScopedDownloadView):
@@ -175,8 +177,13 @@ class ImportJobView(_ImportJobView):
             from dangjian.members.workbook.marked import preview
             from dangjian.members.workbook.reader import WorkbookError
 
+            # Read once per file and kept a while: a large upload is parsed in a child process,
+            # and the page is reloaded while the user compares it with the file.
+            key = f"members:import-preview:{obj.pk}:{obj.file_sha256}"
             try:
-                context["preview"] = preview(load_upload(obj))
+                context["preview"] = cache.get_or_set(
+                    key, lambda: preview(load_upload(obj)), PREVIEW_SECONDS
+                )
             except WorkbookError:  # checked already; a preview is no reason to fail the page
                 logger.exception("import preview unreadable")
         return context
