@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from dangjian.core.permissions import admin_role, can_anywhere
+from dangjian.core.scoping import in_subtree
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.rules import ERROR, WARNING
@@ -74,7 +75,7 @@ def structure_flags(user: Any, nodes: Sequence[OrgNode], today: date) -> dict[in
     flagged = _flagged(user, nodes, today)
     marks: dict[int, list[Mark]] = {}
     for node in nodes:
-        under = [(org, level) for org, level in flagged if org.path.startswith(node.path)]
+        under = [(org, level) for org, level in flagged if in_subtree(org.path, node.path)]
         if not under:
             continue
         names = "、".join(org.name for org, _ in under[:SHOWN_NAMES])

@@ -106,7 +106,7 @@ def whole_subtree(visible: Any, top: OrgNode, user: Any, today: date) -> tuple[l
     """“全部展开”: every visible node below ``top``, nested; ``False`` when there are more than
     ``EXPAND_ALL_LIMIT`` (then only the children are given)."""
     below = list(
-        visible.filter(path__startswith=top.path, depth__gt=top.depth).order_by("path")[
+        visible.filter(subtree_q("path", top.path), depth__gt=top.depth).order_by("path")[
             : EXPAND_ALL_LIMIT + 1
         ]
     )
