@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
 from dangjian.core import clock
@@ -54,8 +54,7 @@ class TreeView(ScopedListView):
     """The tree from the account's scope roots, each node with its marks (members in service,
     set-up findings: ``orgs.outline``); ``?open=<pk>`` opens the path down to that node and
     highlights it. With ``?q=`` the matching nodes, searched by the same FilterSet as
-    ``/api/orgs/?search=``, each with a link that opens the tree at it; a search with a single
-    hit opens the tree at it straight away."""
+    ``/api/orgs/?search=``, each with a link that opens the tree at it."""
 
     queryset = OrgNode.objects.select_related("parent").only(*NODE_LIST_FIELDS, "parent__name")
     action = OrgAction.VIEW
@@ -66,15 +65,6 @@ class TreeView(ScopedListView):
 
     def search(self) -> str:
         return self.request.GET.get("q", "").strip()
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # One hit: straight to the tree opened at it. Several: the list, each with its link.
-        if self.search() and not getattr(request, "htmx", False):
-            rows, _ = self.get_rows(request)
-            hits = list(rows.values_list("pk", flat=True)[:2])
-            if len(hits) == 1:
-                return HttpResponseRedirect(f"{reverse('orgs:tree')}?open={hits[0]}#node-{hits[0]}")
-        return super().get(request, *args, **kwargs)
 
     def filter_data(self) -> Any:
         return {"search": self.search()}

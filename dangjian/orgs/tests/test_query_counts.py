@@ -41,8 +41,7 @@ CASES: list[tuple[str, Callable[[], str], int]] = [
     # The tree's marks for all the nodes shown at once: members by branch (one query), and the
     # structure flags' organisations, members, current terms and seats (four).
     ("supervisor", lambda: "/orgs/", 10),
-    # A search first asks whether it has a single hit (then it opens the tree there).
-    ("supervisor", lambda: "/orgs/?q=支部", 7),
+    ("supervisor", lambda: "/orgs/?q=支部", 6),
     ("supervisor", lambda: f"/orgs/{_node('XC')}/children/", 10),
     ("supervisor", lambda: f"/orgs/{_node('CT01')}/children/?all=1", 10),
     ("supervisor", lambda: f"/orgs/{_node('XC')}/children/?all=1", 10),

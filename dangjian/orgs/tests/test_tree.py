@@ -79,13 +79,3 @@ def test_a_node_out_of_scope_is_not_opened(org: Any, client_for: Any) -> None:
     outside = org("XC")  # the county root, above the secretary's branch
     body = client_for("secretary1").get("/orgs/", {"open": outside.pk}).content.decode()
     assert "tree-hit" not in body and f'id="node-{outside.pk}"' not in body
-
-
-def test_a_search_with_one_hit_opens_the_tree_at_it(org: Any, client_for: Any) -> None:
-    hit = org("CT01-ZB1-XZ1")
-    client = client_for("supervisor")
-    response = client.get("/orgs/", {"q": hit.code})
-    assert response.status_code == 302
-    assert response["Location"] == f"/orgs/?open={hit.pk}#node-{hit.pk}"
-    several = client.get("/orgs/", {"q": "支部"})
-    assert several.status_code == 200 and "在组织树中定位" in several.content.decode()
