@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse
 
 from dangjian.accounts.models import SecurityPolicy, User
 from dangjian.accounts.rules import API_TOKEN_NAME_MAX, token_day_choices, token_name_error
-from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.forms import BootstrapFormMixin, RemotePicker
 from dangjian.core.permissions import ADMIN_ROLES, BUSINESS_ROLES, Role
 from dangjian.core.validators import visible_text
+from dangjian.orgs.models import OrgNode
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -90,11 +93,27 @@ class AccountCreateForm(BootstrapFormMixin, forms.Form):
 
 
 class GrantForm(BootstrapFormMixin, forms.Form):
+    """The grant's node is chosen by name from the organisation search; the form posts its code."""
+
     role = forms.ChoiceField(
         label="角色", choices=[(r.value, r.label) for r in Role if r in BUSINESS_ROLES]
     )
-    node = forms.CharField(label="组织编码", max_length=40)
+    node = forms.CharField(
+        label="组织编码",
+        max_length=40,
+        widget=RemotePicker(),
+        help_text="输入组织名称或编码搜索后选择",
+    )
     include_descendants = forms.BooleanField(label="含下级组织", required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["node"].widget
+        assert isinstance(widget, RemotePicker)
+        widget.url = f"{reverse('orgs:pick')}?{urlencode({'value': 'code'})}"
+        widget.label_for = lambda code: (
+            OrgNode.objects.filter(code=code.strip()).values_list("name", flat=True).first()
+        )
 
 
 class SecurityPolicyForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]

@@ -21,3 +21,6 @@ class GovernanceConfig(AppConfig):
             )
         )
         panels.register_panels()
+        from dangjian.governance.marks import register as register_marks
+
+        register_marks()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.forms import BootstrapFormMixin, IrreversibleForm
 from dangjian.core.validators import visible_text
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 
@@ -35,7 +35,12 @@ class SeatForm(BootstrapFormMixin, forms.Form):
         required=False,
         validators=[visible_text("职务名称")],
     )
-    member = forms.ChoiceField(label="党员")
+    member = forms.ChoiceField(
+        label="党员",
+        widget=forms.Select(
+            attrs={"data-picker": "local", "data-picker-placeholder": "输入姓名搜索"}
+        ),
+    )
     assigned_on = forms.DateField(label="任职日期", widget=DATE)
     upper_ref = forms.CharField(
         label="上级党组织批准或备案文号",
@@ -85,3 +90,7 @@ class UnityExceptionForm(BootstrapFormMixin, forms.Form):
     )
     approval_ref = forms.CharField(label="批准文号", max_length=80, required=False)
     on = forms.DateField(label="记录日期", widget=DATE)
+
+
+class SeatRemoveForm(IrreversibleForm):
+    on = forms.DateField(label="免去日期", widget=DATE, help_text="党组织作出免去决定的日期")

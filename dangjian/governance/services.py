@@ -258,14 +258,18 @@ def record_seat_upper(
 
 
 @transaction.atomic
-def remove_seat(seat: CommitteeSeat, *, actor: Actor) -> None:
+def remove_seat(seat: CommitteeSeat, *, actor: Actor, on: date) -> None:
+    """免去 from ``on``: not in the future, not before the member took the seat."""
     require_permits_on(actor, GovernanceAction.CHANGE, seat.term.org)
+    check_date(on, "on", "免去日期")
+    if on < seat.assigned_on:
+        raise ValidationError({"on": f"免去日期不能早于任职日期（{seat.assigned_on:%Y-%m-%d}）"})
     audit.record(
         "governance.seat.remove",
         actor=actor,
         obj=seat,
         org_path=seat.term.org.path,
-        changes={"post": seat.post, "member": seat.member_id},
+        changes={"post": seat.post, "member": seat.member_id, "on": on.isoformat()},
     )
     seat.delete()
 
@@ -304,13 +308,18 @@ def seat_holders(org: OrgNode, seats: list[CommitteeSeat], today: date) -> list[
     ]
 
 
-def _findings(
+def findings_of(
     org: OrgNode,
     counts: dict[str, int],
     term: CommitteeTerm | None,
     seats: list[CommitteeSeat],
     today: date,
+    *,
+    sized: bool = True,
 ) -> list[Finding]:
+    """The findings from facts already loaded (``counts``: ``full`` and ``active`` members in
+    the subtree; the current term and its seats with their members). ``sized=False`` leaves out
+    the 党委/党总支 size check, which needs queries of its own (the tree's bulk marks)."""
     secretary = next((s.member for s in seats if s.post == CommitteePost.SECRETARY), None)
     found: list[Finding] = []
     if org.kind == OrgKind.BRANCH:
@@ -330,7 +339,8 @@ def _findings(
             )
         )
     found += seat_holder_findings(seat_holders(org, seats, today))
-    found += _kind_size_findings(org)
+    if sized:
+        found += _kind_size_findings(org)
     state = (
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
     )
@@ -352,7 +362,7 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
         return []
     term = current_term(org)
     seats = list(term.seats.select_related("member__org")) if term else []
-    return _findings(org, _member_counts(org), term, seats, today)
+    return findings_of(org, _member_counts(org), term, seats, today)
 
 
 @transaction.atomic
@@ -487,7 +497,7 @@ def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
             seats=seats,
             holders=_holders(seats),
             member_count=counts["active"],
-            findings=_findings(org, counts, term, seats, today),
+            findings=findings_of(org, counts, term, seats, today),
             term_state=term_state(term.elected_on, term.term_years, term.extended_until, today)
             if term
             else None,

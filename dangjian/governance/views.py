@@ -8,17 +8,18 @@ from django.urls import reverse
 
 from dangjian.core import clock
 from dangjian.core.generic import (
-    ConfirmActionView,
     ScopedDetailView,
     ScopedListView,
     ServiceFormView,
 )
+from dangjian.core.scoping import permits
 from dangjian.governance import services
 from dangjian.governance.forms import (
     ElectionForm,
     ExtensionForm,
     LeaderForm,
     SeatForm,
+    SeatRemoveForm,
     SeatUpperForm,
     UnityExceptionForm,
 )
@@ -188,20 +189,38 @@ class SeatUpperView(_GovernanceForm):
         return services.record_seat_upper(obj, actor=actor, **data)
 
 
-class SeatRemoveView(ConfirmActionView):
-    """The organisation page's 届中调整 (leaving a post) button posts here; a plain GET goes back
-    to that page."""
+class SeatRemoveView(_GovernanceForm):
+    """届中调整 (免去): the member no longer holds the post from the date given. The page asks
+    for that date and a confirmation: the seat is gone once removed."""
 
-    queryset = CommitteeSeat.objects.select_related("term__org")
-    action = GovernanceAction.CHANGE
-    template_name = ""
+    queryset = CommitteeSeat.objects.select_related("term__org", "member")
+    form_class = SeatRemoveForm
+    submit_label = "确认免去"
     success_message = "已登记届中调整，该委员不再担任此职务"
 
-    def get_success_url(self, obj: Any, result: Any) -> str:
-        return reverse("orgs:detail", args=[obj.term.org_id])
+    def org_of(self, obj: Any) -> OrgNode:
+        return obj.term.org
 
-    def run(self, obj: Any, actor: Any) -> Any:
-        return services.remove_seat(obj, actor=actor)
+    def get_title(self, obj: Any) -> str:
+        return f"届中调整（免去）：{obj.member.name}不再担任{obj.title}"
+
+    def get_initial(self, obj: Any) -> dict[str, Any]:
+        return {"on": clock.today()}
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        return SeatRemoveForm(
+            self.request.POST or None,
+            initial=self.get_initial(obj),
+            today=clock.today(),
+            earliest=obj.assigned_on,
+            earliest_label="任职日期",
+        )
+
+    def get_context(self, obj: Any) -> dict[str, Any]:
+        return {"danger": True}
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        return services.remove_seat(obj, actor=actor, on=data["on"])
 
 
 class UnityView(ScopedListView):
@@ -213,7 +232,12 @@ class UnityView(ScopedListView):
     nav_active = "governance"
 
     def list_context(self, rows: Any) -> dict[str, Any]:
-        return {"rows": services.unity_gaps(rows)}
+        user = self.request.user
+        gaps = services.unity_gaps(rows)
+        for gap in gaps:  # the button only where the user may record the reason
+            org = gap["org"]
+            gap["can_record"] = permits(user, GovernanceAction.CHANGE, path=org.path, pk=org.pk)
+        return {"rows": gaps}
 
 
 election = ElectionView.as_view()

@@ -17,8 +17,10 @@ class MembersConfig(AppConfig):
         )
         from dangjian.members.files import register_purposes
         from dangjian.members.flows import WORKFLOWS
+        from dangjian.members.marks import register as register_marks
 
         register_purposes()
+        register_marks()
         for flow in WORKFLOWS:
             register(flow)
         periodic.register_jobs()

@@ -95,7 +95,7 @@ MEMBER = Workflow(
             _M.SUSPENDED,
             roles=EDITORS,
             label="停止党籍",
-            field="on",
+            field="__all__",  # a wrong standing is no fault of the date
             refusal="{state}不能停止党籍",
         ),
         # 恢复党籍: back to the standing the member had, 正式 once 转正 is recorded, else 预备.
@@ -107,7 +107,7 @@ MEMBER = Workflow(
                 roles=EDITORS,
                 label="恢复党籍",
                 audit="restore",
-                field="on",
+                field="__all__",  # a wrong standing is no fault of the date
                 refusal="只有停止党籍的党员才能恢复党籍",
             )
             for standing, target in _STANDING.items()
@@ -119,7 +119,7 @@ MEMBER = Workflow(
             _M.EXPELLED,
             roles=EDITORS,
             label="登记出党",
-            field="on",
+            field="__all__",  # a wrong standing is no fault of the date
             refusal="{state}不能登记出党",
         ),
         step(
@@ -128,7 +128,7 @@ MEMBER = Workflow(
             _M.DECEASED,
             roles=EDITORS,
             label="登记去世",
-            field="on",
+            field="__all__",  # a wrong standing is no fault of the date
             refusal="{state}不能登记去世",
         ),
         # The receiving organisation confirmed a transfer letter: the member leaves the registry.

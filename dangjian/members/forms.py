@@ -2,14 +2,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.urls import reverse
 
-from dangjian.core.forms import BootstrapFormMixin
+from dangjian.core.forms import BootstrapFormMixin, IrreversibleForm, RemotePicker
 from dangjian.core.validators import visible_text
 from dangjian.members.choices import ExitKind, MemberStatus, RightsSuspension
 from dangjian.members.fields import FORM_FIELDS, Kind, MemberData, MemberField
+from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import EDITABLE_STATUSES
+from dangjian.orgs.choices import OrgKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -116,8 +120,20 @@ def edit_initial(member: Any) -> dict[str, Any]:
 
 
 class MoveForm(BootstrapFormMixin, forms.Form):
-    to_org = forms.CharField(label="转入党支部编码", max_length=40)
+    to_org = forms.IntegerField(
+        label="转入党支部",
+        widget=RemotePicker(),
+        error_messages={"required": "请选择转入党支部", "invalid": "请从列表中选择转入党支部"},
+        help_text="输入党支部名称或编码搜索，仅列出您有权登记党员的党支部",
+    )
     on = forms.DateField(label="转移日期", widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        query = urlencode({"for": MemberAction.ADD, "kind": OrgKind.BRANCH})
+        widget = self.fields["to_org"].widget
+        assert isinstance(widget, RemotePicker)
+        widget.url = f"{reverse('orgs:pick')}?{query}"
 
 
 class TransferOutForm(BootstrapFormMixin, forms.Form):
@@ -126,8 +142,10 @@ class TransferOutForm(BootstrapFormMixin, forms.Form):
     issued_on = forms.DateField(label="开具日期", widget=DATE)
 
 
-class TransferOutCompleteForm(BootstrapFormMixin, forms.Form):
+class TransferOutCompleteForm(IrreversibleForm):
     # Both are required by the service (its messages name the field); the form only parses.
+    date_field = "receipt_on"
+    checks_date = False  # the service's ``receipt_errors``: not before the letter, not after today
     receipt_org = forms.CharField(
         label="接收党组织（回执）",
         max_length=120,
@@ -180,7 +198,11 @@ class DateOnlyForm(BootstrapFormMixin, forms.Form):
     on = forms.DateField(label="日期", widget=DATE)
 
 
-class SuspendForm(BootstrapFormMixin, forms.Form):
+class DeathForm(IrreversibleForm):
+    on = forms.DateField(label="去世日期", widget=DATE)
+
+
+class SuspendForm(IrreversibleForm):
     on = forms.DateField(label="决定日期", widget=DATE)
     decision = forms.CharField(label="党组织决定（文号或说明）", max_length=200)
 
@@ -194,7 +216,7 @@ class RestoreForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class ExitForm(BootstrapFormMixin, forms.Form):
+class ExitForm(IrreversibleForm):
     kind = forms.ChoiceField(label="出党方式", choices=[("", "—"), *ExitKind.choices])
     on = forms.DateField(label="决定日期", widget=DATE)
     decision = forms.CharField(label="党组织决定（文号或说明）", max_length=200)

@@ -5,6 +5,7 @@ from dangjian.members.views import imports, movements, prints, registry
 app_name = "members"
 urlpatterns = [
     path("", registry.member_list, name="list"),
+    path("pick/", registry.member_pick, name="pick"),
     path("<pk:pk>/", registry.member_detail, name="detail"),
     path("<pk:pk>/edit/", registry.member_edit, name="edit"),
     path("<pk:pk>/reveal/", registry.member_reveal, name="reveal"),
@@ -41,6 +42,7 @@ urlpatterns = [
     path("import/template/", imports.template, name="import_template"),
     path("import/<pk:pk>/", imports.job_detail, name="import_job"),
     path("import/<pk:pk>/progress/", imports.job_progress, name="import_progress"),
+    path("import/<pk:pk>/marked/", imports.job_marked, name="import_marked"),
     path("import/<pk:pk>/confirm/", imports.job_confirm, name="import_confirm"),
     path("import/<pk:pk>/retry/", imports.job_retry, name="import_retry"),
 ]

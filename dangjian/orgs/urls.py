@@ -6,6 +6,7 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("settings/", views.county_settings, name="county_settings"),
+    path("pick/", views.pick, name="pick"),
     path("<pk:pk>/", views.detail, name="detail"),
     path("<pk:pk>/children/", views.children, name="children"),
     path("<pk:pk>/add/", views.create, name="create"),

@@ -4,14 +4,18 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
 from dangjian.core import clock
-from dangjian.core.generic import ScopedDetailView, ScopedListView, ServiceFormView
+from dangjian.core.converters import MAX_PK_DIGITS
+from dangjian.core.generic import ScopedDetailView, ScopedListView, ScopedView, ServiceFormView
 from dangjian.core.panels import ORG_DETAIL, render_panels
 from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits, subtree_q
-from dangjian.orgs import services
+from dangjian.core.views import require_action
+from dangjian.orgs import outline, services
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.filtersets import OrgNodeFilterSet
 from dangjian.orgs.forms import (
@@ -47,8 +51,10 @@ def _breadcrumb(user: Any, node: OrgNode) -> list[tuple[OrgNode, bool]]:
 
 
 class TreeView(ScopedListView):
-    """The tree from the account's scope roots; with ``?q=`` the matching nodes, searched by the
-    same FilterSet as ``/api/orgs/?search=``."""
+    """The tree from the account's scope roots, each node with its marks (members in service,
+    set-up findings: ``orgs.outline``); ``?open=<pk>`` opens the path down to that node and
+    highlights it. With ``?q=`` the matching nodes, searched by the same FilterSet as
+    ``/api/orgs/?search=``, each with a link that opens the tree at it."""
 
     queryset = OrgNode.objects.select_related("parent").only(*NODE_LIST_FIELDS, "parent__name")
     action = OrgAction.VIEW
@@ -63,21 +69,40 @@ class TreeView(ScopedListView):
     def filter_data(self) -> Any:
         return {"search": self.search()}
 
+    def opened(self) -> OrgNode | None:
+        wanted = self.request.GET.get("open", "")
+        if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= MAX_PK_DIGITS):
+            return None
+        return (
+            OrgNode.objects.visible_to(self.request.user, self.action)
+            .only(*NODE_LIST_FIELDS)
+            .filter(pk=int(wanted))
+            .first()
+        )
+
     def list_context(self, rows: Any) -> dict[str, Any]:
         query = self.search()
-        if not query:
-            return {"roots": scope_roots(self.request.user, self.action, only=NODE_LIST_FIELDS)}
-        return super().list_context(rows)  # page links keep the search, url-encoded
+        if query:
+            return super().list_context(rows)  # page links keep the search, url-encoded
+        user, today = self.request.user, clock.today()
+        roots = scope_roots(user, self.action, only=NODE_LIST_FIELDS)
+        hit = self.opened()
+        if hit is None:
+            return {"roots": outline.decorate(user, roots, today)}
+        visible = OrgNode.objects.visible_to(user, self.action).only(*NODE_LIST_FIELDS)
+        return {"roots": outline.path_to(visible, roots, hit, user, today), "hit": hit}
 
     def get_context(self, obj: Any) -> dict[str, Any]:
         return {
             "q": self.search(),
             "can_settings": can_anywhere(self.request.user, OrgAction.COUNTY_SETTINGS),
+            "tree_assets": True,
         }
 
 
 class ChildrenView(ScopedDetailView):
-    """The htmx partial that opens one node of the tree."""
+    """The htmx partial that opens one node of the tree; ``?all=1`` opens its whole subtree
+    (“全部展开”, up to ``outline.EXPAND_ALL_LIMIT`` nodes)."""
 
     queryset = OrgNode.objects.all()
     action = OrgAction.VIEW
@@ -85,15 +110,59 @@ class ChildrenView(ScopedDetailView):
     context_object_name = "parent"
 
     def get_context(self, obj: Any) -> dict[str, Any]:
-        kids = (
-            OrgNode.objects.visible_to(self.request.user, self.action)
-            .filter(parent_id=obj.pk)
-            .only(*NODE_LIST_FIELDS)
+        user, today = self.request.user, clock.today()
+        visible = OrgNode.objects.visible_to(user, self.action).only(*NODE_LIST_FIELDS)
+        if self.request.GET.get("all") == "1":
+            nodes, complete = outline.whole_subtree(visible, obj, user, today)
+            return {"nodes": nodes, "too_many": not complete, "limit": outline.EXPAND_ALL_LIMIT}
+        kids = outline.ordered(visible.filter(parent_id=obj.pk))
+        return {"nodes": outline.decorate(user, kids, today)}
+
+
+PICK_LIMIT = 20
+PICK_QUERY_CHARS = 50
+
+
+def _pick_hint(node: OrgNode) -> str:
+    parent = node.parent.name if node.parent is not None else ""
+    return " · ".join(filter(None, [node.code, parent]))
+
+
+class OrgPickView(ScopedView):
+    """JSON for the searchable pickers: organisations (not dissolved) where the user may perform
+    ``?for=<action>`` (the tree's own view by default), optionally of one ``?kind=``, whose name
+    or code contains ``?q=``; at most ``PICK_LIMIT``, in tree order. An action the user holds
+    nowhere is a 403, like the page it serves. Each answer's value is the pk, or the code with
+    ``?value=code`` (for a form whose field is the code)."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        action = request.GET.get("for", "") or OrgAction.VIEW
+        require_action(request, action)
+        rows = OrgNode.objects.visible_to(request.user, action).filter(dissolved_on__isnull=True)
+        kind = request.GET.get("kind", "")
+        if kind:
+            rows = rows.filter(kind=kind) if kind in OrgKind.values else rows.none()
+        query = request.GET.get("q", "").strip()[:PICK_QUERY_CHARS]
+        if query:
+            rows = rows.filter(Q(name__icontains=query) | Q(code__icontains=query))
+        found = rows.select_related("parent").only("id", "name", "code", "parent__name")
+        by_code = request.GET.get("value") == "code"  # a form that takes the code (grants)
+        return JsonResponse(
+            {
+                "results": [
+                    {
+                        "value": node.code if by_code else node.pk,
+                        "text": node.name,
+                        "hint": _pick_hint(node),
+                    }
+                    for node in found.order_by("path")[:PICK_LIMIT]
+                ]
+            }
         )
-        return {"nodes": kids}
 
 
 tree = TreeView.as_view()
+pick = OrgPickView.as_view()
 children = ChildrenView.as_view()
 
 

@@ -4,33 +4,12 @@ committee and its term, linked from the org page."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
-from django.test import Client
 
 from dangjian.core import clock
 from dangjian.governance.services import structure_findings
 from dangjian.orgs.models import OrgNode
-from dangjian.testkit.tenancy import TenancyContract
-
-
-class TestStructureReportTenancy(TenancyContract):
-    covers = ("governance:structure_report",)
-    allowed_username = "secretary1"
-    audit_action = None  # read only
-
-    def inside(self) -> OrgNode:
-        return OrgNode.objects.get(code="CT01-ZB1")
-
-    def outside(self) -> OrgNode:
-        return OrgNode.objects.get(code="JT01-ZB1")
-
-    def read_url(self, obj: OrgNode) -> str:
-        return f"/governance/org/{obj.pk}/structure-report/"
-
-    def write(self, client: Client, obj: OrgNode) -> Any:
-        return None
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from dangjian.accounts.tests.factories import make_account
+from dangjian.core import clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
 from dangjian.governance import services
@@ -233,7 +234,10 @@ class TestSeatRemoveTenancy(SeatedTermBase):
     def write(self, client: Client, obj: CommitteeTerm) -> Any:
         seat = self._seat(obj)
         assert seat is not None
-        return client.post(f"/governance/seat/{seat.pk}/remove/")
+        return client.post(
+            f"/governance/seat/{seat.pk}/remove/",
+            {"on": clock.today().isoformat(), "confirm": "on"},
+        )
 
     def snapshot(self, obj: CommitteeTerm) -> Any:
         return CommitteeSeat.objects.filter(term=obj).count()
@@ -284,3 +288,21 @@ class TestUnityExceptionTenancy(TenancyContract):
 
     def snapshot(self, obj: OrgNode) -> Any:
         return AuditEntry.objects.filter(action=self.audit_action, org_path=obj.path).count()
+
+
+class TestStructureReportTenancy(TenancyContract):
+    covers = ("governance:structure_report",)
+    allowed_username = "secretary1"
+    audit_action = None  # read only
+
+    def inside(self) -> OrgNode:
+        return OrgNode.objects.get(code="CT01-ZB1")
+
+    def outside(self) -> OrgNode:
+        return OrgNode.objects.get(code="JT01-ZB1")
+
+    def read_url(self, obj: OrgNode) -> str:
+        return f"/governance/org/{obj.pk}/structure-report/"
+
+    def write(self, client: Client, obj: OrgNode) -> Any:
+        return None

@@ -204,7 +204,8 @@ def test_subtree_scope_is_shown_and_kept_by_the_form(client_for, org) -> None:
     committee = org("CT01-DW")
     page = client_for("supervisor").get(f"/members/?org={committee.pk}").content.decode()
     assert f"范围：<strong>{committee.name}</strong>" in page
-    assert f'<input type="hidden" name="org" value="{committee.pk}">' in page
+    # The form keeps it as the organisation picker's chosen option.
+    assert f'<option value="{committee.pk}" selected>{committee.name}</option>' in page
     outside = client_for("secretary1").get(f"/members/?org={committee.pk}").content.decode()
     assert "范围：" not in outside  # a node the user may not see is not named
 

@@ -10,17 +10,8 @@ from dangjian.core.actors import SystemActor
 from dangjian.members import services
 from dangjian.members.models import Member
 from dangjian.members.tests.helpers import data
-from dangjian.members.tests.test_tenancy import MemberContractBase
 from dangjian.orgs.models import OrgNode
 from dangjian.testkit.queries import capture_queries
-
-
-class TestMemberSheetTenancy(MemberContractBase):
-    covers = ("members:sheet",)
-    audit_action = None  # read only
-
-    def read_url(self, obj: Member) -> str:
-        return f"/members/{obj.pk}/sheet/"
 
 
 def _member() -> Member:

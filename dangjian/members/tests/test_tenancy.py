@@ -20,7 +20,7 @@ from dangjian.members.tests.helpers import data, new_id
 from dangjian.members.tests.workbooks import row, workbook
 from dangjian.members.workbook import jobs
 from dangjian.orgs.models import OrgNode
-from dangjian.testkit.tenancy import TenancyContract
+from dangjian.testkit.tenancy import RoleContract, TenancyContract
 
 
 class MemberContractBase(TenancyContract):
@@ -281,7 +281,7 @@ class TestTransferOutCompleteTenancy(LetterContractBase):
     def write(self, client: Client, obj: Member) -> Any:
         return client.post(
             self.read_url(obj),
-            {"receipt_org": "外县某支部", "receipt_on": clock.today().isoformat()},
+            {"receipt_org": "外县某支部", "receipt_on": clock.today().isoformat(), "confirm": "on"},
         )
 
 
@@ -369,6 +369,20 @@ class TestImportProgressTenancy(ImportJobContractBase):
         return f"/members/import/{obj.pk}/progress/"
 
 
+class TestImportMarkedTenancy(ImportJobContractBase):
+    """The marked copy of a refused workbook: only its uploader, in scope, downloads it."""
+
+    covers = ("members:import_marked",)
+
+    @pytest.fixture(autouse=True)
+    def _refused(self, _jobs: None) -> None:
+        error = {"sheet": "党员信息", "row": 2, "column": "姓名", "message": "测试错误"}
+        ImportJob.objects.update(status=ImportStatus.INVALID, errors=[error])
+
+    def read_url(self, obj: ImportJob) -> str:
+        return f"/members/import/{obj.pk}/marked/"
+
+
 class TestImportRetryTenancy(ImportJobContractBase):
     covers = ("members:import_job", "members:import_retry")
     unaudited_write_reason = "retry only re-queues the check or the import; the import is audited"
@@ -396,3 +410,20 @@ def test_a_form_re_rendered_with_errors_is_not_success(client_for, org) -> None:
     # Even a page allowed to answer 200 with its result fails when its form has errors.
     with pytest.raises(AssertionError, match="id_number"):
         TestMemberRevealTenancy().assert_write_succeeded(response)
+
+
+class TestMemberPickTenancy(RoleContract):
+    covers = ("members:pick",)
+    allowed_username = "secretary1"
+    denied_usernames = ("sysadmin", "auditor")
+
+    def read_url(self) -> str:
+        return "/members/pick/?q=党员"
+
+
+class TestMemberSheetTenancy(MemberContractBase):
+    covers = ("members:sheet",)
+    audit_action = None  # read only
+
+    def read_url(self, obj: Member) -> str:
+        return f"/members/{obj.pk}/sheet/"

@@ -406,7 +406,11 @@ def test_the_complete_page_refuses_an_expired_letter_on_the_form(org, client_for
     before = _written()
     response = client.post(
         f"/members/transfers/out/{letter.pk}/complete/",
-        {"receipt_org": "杭州市某公司党委", "receipt_on": clock.today().isoformat()},
+        {
+            "receipt_org": "杭州市某公司党委",
+            "receipt_on": clock.today().isoformat(),
+            "confirm": "on",
+        },
     )
     assert response.status_code == 200
     assert "请重新开具" in response.context["form"].errors["receipt_on"][0]
@@ -437,7 +441,11 @@ def test_the_completed_letter_shows_its_receipt_on_the_member_page(org, client_f
     receipt_on = clock.today() - timedelta(days=1)
     response = client.post(
         f"/members/transfers/out/{letter.pk}/complete/",
-        {"receipt_org": "杭州市某公司党委组织部", "receipt_on": receipt_on.isoformat()},
+        {
+            "receipt_org": "杭州市某公司党委组织部",
+            "receipt_on": receipt_on.isoformat(),
+            "confirm": "on",
+        },
     )
     assert response.status_code == 302
     detail = client.get(f"/members/{letter.member_id}/").content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 # Above these sizes validation / the import run in the background worker with a progress bar.
 BACKGROUND_BYTES = 256 * 1024
 BACKGROUND_ROWS = 2000
+PREVIEW_SECONDS = 600
 
 
 class TemplateDownload(ScopedDownloadView):
@@ -167,9 +169,24 @@ class ImportJobView(_ImportJobView):
     nav_active = "members"
 
     def get_context(self, obj: Any) -> dict[str, Any]:
-        from dangjian.members.workbook.jobs import upload_present
+        from dangjian.members.workbook.jobs import load_upload, upload_present
 
-        return {"upload_present": upload_present(obj)}
+        present = upload_present(obj)
+        context: dict[str, Any] = {"upload_present": present}
+        if obj.status == ImportStatus.VALID and present:
+            from dangjian.members.workbook.marked import preview
+            from dangjian.members.workbook.reader import WorkbookError
+
+            # Read once per file and kept a while: a large upload is parsed in a child process,
+            # and the page is reloaded while the user compares it with the file.
+            key = f"members:import-preview:{obj.pk}:{obj.file_sha256}"
+            try:
+                context["preview"] = cache.get_or_set(
+                    key, lambda: preview(load_upload(obj)), PREVIEW_SECONDS
+                )
+            except WorkbookError:  # checked already; a preview is no reason to fail the page
+                logger.exception("import preview unreadable")
+        return context
 
 
 class ImportProgressView(_ImportJobView):
@@ -189,7 +206,32 @@ class ImportProgressView(_ImportJobView):
         return response
 
 
+class MarkedWorkbookDownload(ScopedDownloadView):
+    """The uploaded workbook again, each error marked in its cell (fill and comment)."""
+
+    action = MemberAction.IMPORT
+    content_type = XLSX
+
+    def get_object(self) -> ImportJob:
+        return _job(self.request, self.kwargs["pk"])
+
+    def get_error_url(self, obj: Any, exc: ValidationError) -> str:
+        return reverse("members:import_job", args=[obj.pk])
+
+    def get_file(self, obj: ImportJob) -> tuple[bytes, str]:
+        from dangjian.members.workbook.jobs import load_upload, upload_present
+        from dangjian.members.workbook.marked import marked_copy
+
+        if not obj.errors:
+            raise ValidationError("该文件没有校验错误，无需下载标注文件")
+        if not upload_present(obj):
+            raise ValidationError("原文件已按保留期限删除，无法生成标注文件，请重新上传")
+        stem = obj.original_name.rsplit(".", 1)[0] or "import"
+        return marked_copy(load_upload(obj), obj.errors), f"{stem}-错误标注.xlsx"
+
+
 job_detail = ImportJobView.as_view()
+job_marked = MarkedWorkbookDownload.as_view()
 job_progress = ImportProgressView.as_view()
 
 

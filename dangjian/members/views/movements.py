@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from dangjian.core import clock
+from dangjian.core.converters import MAX_PK_DIGITS
+from dangjian.core.forms import IrreversibleForm
 from dangjian.core.generic import (
     ConfirmActionView,
     ScopedDetailView,
     ScopedListView,
     ServiceFormView,
 )
+from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits
 from dangjian.members import movements, services, standing
-from dangjian.members.choices import IN_SERVICE, MemberStatus, TransferStatus
+from dangjian.members.choices import EXITS, IN_SERVICE, MemberStatus, TransferStatus
+from dangjian.members.flows import MEMBER
 from dangjian.members.forms import (
     CommunityForm,
     DateOnlyForm,
+    DeathForm,
     ExitForm,
     ExtendProbationForm,
     MobilityForm,
@@ -64,9 +71,20 @@ def _in_service(member: Member) -> bool:
     return member.status in IN_SERVICE
 
 
+def flow_allows(member: Member, *steps: str) -> bool:
+    """Whether the member workflow's table lets any of ``steps`` start from the member's
+    standing (the roles are the page's business: ``MemberAction.CHANGE`` is checked first)."""
+    return any(str(member.status) in MEMBER.step_for(name).sources for name in steps)
+
+
+NOT_APPLICABLE = "{name}当前为“{state}”，不能办理“{title}”"
+
+
 class MemberActionView(ServiceFormView):
     """One action on one member, named by its slug in ``members:action``. ``applies`` says when
-    the member page offers it; the service decides, and refuses with its own message."""
+    the member page offers it (the workflow table for a change of standing, the management
+    states beside it); a page opened for a member it does not apply to says so on the member's
+    page, and the service still decides, refusing with its own message."""
 
     @staticmethod
     def applies(member: Member) -> bool:
@@ -77,8 +95,45 @@ class MemberActionView(ServiceFormView):
     nav_active = "members"
     submit_label = "提交"
 
+    def get_object(self) -> Any:
+        # Looked up once per request: ``refused`` and the form view's own GET/POST share it.
+        if not hasattr(self, "_member"):
+            self._member = super().get_object()
+        return self._member
+
+    def earliest(self, obj: Member) -> tuple[Any, str]:
+        """The record's start an irreversible act's date may not precede, and its name."""
+        return obj.admitted_on, "入党日期"
+
     def get_initial(self, obj: Any) -> dict[str, Any]:
         return dict.fromkeys(_DATES, clock.today())
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        if not issubclass(self.form_class, IrreversibleForm):
+            return super().get_form(obj)
+        earliest, label = self.earliest(obj)
+        return self.form_class(
+            self.request.POST or None,
+            initial=self.get_initial(obj),
+            today=clock.today(),
+            earliest=earliest,
+            earliest_label=label,
+        )
+
+    def refused(self, obj: Member) -> HttpResponse | None:
+        if self.applies(obj):
+            return None
+        state = "、".join([obj.get_status_display(), *_management_words(obj)])
+        messages.error(
+            self.request, NOT_APPLICABLE.format(name=obj.name, state=state, title=self.title)
+        )
+        return self.redirect(self.get_success_url(obj, None))
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.refused(self.get_object()) or super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.refused(self.get_object()) or super().post(request, *args, **kwargs)
 
     def get_title(self, obj: Any) -> str:
         return f"{self.title}：{obj.name}"
@@ -92,14 +147,24 @@ class MoveView(MemberActionView):
     title = "平台内转移"
     success_message = "已完成转移"
 
-    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
-        target = (
-            OrgNode.objects.visible_to(actor, MemberAction.ADD)
-            .filter(code=data["to_org"].strip())
-            .first()
+    def targets(self) -> Any:
+        return OrgNode.objects.visible_to(self.request.user, MemberAction.ADD)
+
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        form = super().get_form(obj)
+        widget = form.fields["to_org"].widget
+        # The chosen branch's name when the form is shown again, only if the user may choose it.
+        widget.label_for = lambda value: (  # type: ignore[attr-defined]
+            self.targets().filter(pk=int(value)).values_list("name", flat=True).first()
+            if value.isascii() and value.isdigit() and len(value) <= MAX_PK_DIGITS
+            else None
         )
+        return form
+
+    def run(self, obj: Any, actor: Any, data: dict[str, Any]) -> Any:
+        target = self.targets().filter(pk=data["to_org"]).first()
         if target is None:
-            raise ValidationError({"to_org": "党支部编码不存在或不在您的授权范围内"})
+            raise ValidationError({"to_org": "所选党支部不存在或不在您的授权范围内"})
         return movements.move_member(obj, actor=actor, to_org=target, on=data["on"])
 
 
@@ -128,7 +193,7 @@ class MobileOutView(MemberActionView):
 class MobileBackView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return member.mobile_since is not None
+        return member.mobile_since is not None and member.status not in EXITS
 
     form_class = DateOnlyForm
     title = "登记流动返回"
@@ -166,10 +231,24 @@ class RestoreContactView(MemberActionView):
         return movements.restore_contact(obj, actor=actor, on=data["on"])
 
 
+def _management_words(member: Member) -> list[str]:
+    words = []
+    if member.mobile_since is not None:
+        words.append("外出流动")
+    if member.lost_contact_since is not None:
+        words.append("失联")
+    if member.rights_suspended_since is not None:
+        words.append("党员权利中止")
+    return words
+
+
 class SuspendView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return _in_service(member) and member.lost_contact_since is not None
+        return flow_allows(member, "suspend") and member.lost_contact_since is not None
+
+    def earliest(self, obj: Member) -> tuple[Any, str]:
+        return obj.lost_contact_since, "失联日期"
 
     form_class = SuspendForm
     title = "停止党籍"
@@ -182,7 +261,7 @@ class SuspendView(MemberActionView):
 class RestoreView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return member.status == MemberStatus.SUSPENDED
+        return flow_allows(member, "restore_full", "restore_probationary")
 
     form_class = RestoreForm
     title = "恢复党籍"
@@ -195,7 +274,7 @@ class RestoreView(MemberActionView):
 class ExitView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return _in_service(member) or member.status == MemberStatus.SUSPENDED
+        return flow_allows(member, "exit")
 
     form_class = ExitForm
     title = "登记出党"
@@ -208,9 +287,12 @@ class ExitView(MemberActionView):
 class DeathView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return _in_service(member) or member.status == MemberStatus.SUSPENDED
+        return flow_allows(member, "decease")
 
-    form_class = DateOnlyForm
+    def earliest(self, obj: Member) -> tuple[Any, str]:
+        return obj.birth_date, "出生日期"
+
+    form_class = DeathForm
     title = "登记去世"
     success_message = "已登记去世"
 
@@ -249,7 +331,7 @@ class SuspendRightsView(MemberActionView):
 class RestoreRightsView(MemberActionView):
     @staticmethod
     def applies(member: Member) -> bool:
-        return member.rights_suspended_since is not None
+        return member.rights_suspended_since is not None and member.status not in EXITS
 
     form_class = DateOnlyForm
     title = "恢复党员权利"
@@ -342,8 +424,15 @@ class TransfersView(ScopedListView):
             .select_related("member", "member__org", "reissued_as")
             .order_by("-issued_on", "-id")[:200]
         )
+        incoming = list(rows[:200])
         return {
-            "incoming": rows[:200],
+            "can_receive": can_anywhere(user, MemberAction.ADD),
+            "incoming": incoming,
+            "may_receive": {
+                t.pk
+                for t in incoming
+                if permits(user, MemberAction.ADD, path=t.org.path, pk=t.org_id)
+            },
             "outgoing": [letter_row(t, user, today) for t in outgoing],
             "today": today,
         }

@@ -4,7 +4,7 @@ import secrets
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.urls import reverse
 
 from dangjian.core import clock
@@ -17,7 +17,7 @@ from dangjian.core.generic import (
 )
 from dangjian.core.paging import PAGE_KEYS, page_query
 from dangjian.core.permissions import can_anywhere
-from dangjian.core.scoping import permits
+from dangjian.core.scoping import permits, subtree_q
 from dangjian.core.views import require_action
 from dangjian.members import services
 from dangjian.members.choices import IN_SERVICE, MemberStatus
@@ -208,6 +208,7 @@ class MemberListView(ScopedListView):
         return {
             "can_export": can_anywhere(user, MemberAction.EXPORT),
             "can_import": can_anywhere(user, MemberAction.IMPORT),
+            "can_add": can_anywhere(user, MemberAction.ADD),
             "scope_node": OrgNode.objects.visible_to(user, OrgAction.VIEW)
             .filter(pk=int(scope_id))
             .only("id", "name")
@@ -481,7 +482,14 @@ class SuspensionReviewView(ScopedListView):
             .only("id", "name", "suspended_on", "org__name", "org__path")
             .order_by("suspended_on", "id")
         )
+        user = self.request.user
+        may_change = {
+            m.pk
+            for m in (*lost, *suspended)
+            if permits(user, MemberAction.CHANGE, path=m.org.path, pk=m.org_id)
+        }
         return {
+            "may_change": may_change,
             "due": [m for m in lost if due(m)],
             "waiting": [m for m in lost if not due(m)],
             "months": months,
@@ -490,5 +498,45 @@ class SuspensionReviewView(ScopedListView):
         }
 
 
+PICK_LIMIT = 20
+PICK_QUERY_CHARS = 50
+
+
+class MemberPickView(ScopedListView):
+    """JSON for the member pickers: members in service the user may see whose name contains
+    ``?q=``, optionally within one organisation's subtree (``?org=<pk>``, itself in scope);
+    name and branch only, never an ID number. At most ``PICK_LIMIT``."""
+
+    queryset = Member.objects.filter(status__in=IN_SERVICE)
+    action = MemberAction.VIEW
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        rows, _ = self.get_rows(request)
+        within = request.GET.get("org", "")
+        if within:
+            node = (
+                OrgNode.objects.visible_to(request.user, self.action)
+                .filter(pk=int(within))
+                .only("path")
+                .first()
+                if within.isascii() and within.isdigit() and len(within) <= MAX_PK_DIGITS
+                else None
+            )
+            rows = rows.filter(subtree_q("org__path", node.path)) if node else rows.none()
+        query = request.GET.get("q", "").strip()[:PICK_QUERY_CHARS]
+        if query:
+            rows = rows.filter(name__icontains=query)
+        found = rows.select_related("org").only("id", "name", "org__name", "org__path")
+        return JsonResponse(
+            {
+                "results": [
+                    {"value": m.pk, "text": m.name, "hint": m.org.name}
+                    for m in found.order_by("org__path", "name", "id")[:PICK_LIMIT]
+                ]
+            }
+        )
+
+
+member_pick = MemberPickView.as_view()
 dual_registration = DualRegistrationView.as_view()
 suspension_review = SuspensionReviewView.as_view()

@@ -19,6 +19,9 @@ from dangjian.members.workbook.reader import Sheet
 
 PARALLEL_MIN_ROWS = 5000
 CHUNKS_PER_WORKER = 8
+# Parsed in this process, rows still come in chunks of this size: the caller writes each one
+# and reports progress after it, so the job page's bar moves during the write.
+SERIAL_CHUNK = 500
 
 # (row number, branch id, blind index, masked ID, insert-ready values or None, data or None)
 Parsed = tuple[int, int, str, str, list[Any] | None, MemberData | None]
@@ -72,7 +75,9 @@ def parse_chunks(
     }
     try:
         if not forked:
-            yield _work((0, len(rows)))
+            total = len(rows)
+            for start in range(0, max(total, 1), SERIAL_CHUNK):
+                yield _work((start, min(start + SERIAL_CHUNK, total)))
             return
         # Several chunks per worker: the parent takes finished chunks while the workers are
         # still busy, instead of receiving everything at the end with one core idle.

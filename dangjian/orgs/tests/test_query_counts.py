@@ -38,16 +38,22 @@ def _node(code: str) -> int:
 # on full pages the navigation bell's unread count.
 CASES: list[tuple[str, Callable[[], str], int]] = [
     ("supervisor", lambda: "/", 6),
-    ("supervisor", lambda: "/orgs/", 5),
+    # The tree's marks for all the nodes shown at once: members by branch (one query), and the
+    # structure flags' organisations, members, current terms and seats (four).
+    ("supervisor", lambda: "/orgs/", 10),
     ("supervisor", lambda: "/orgs/?q=支部", 6),
-    ("supervisor", lambda: f"/orgs/{_node('XC')}/children/", 5),
+    ("supervisor", lambda: f"/orgs/{_node('XC')}/children/", 10),
+    ("supervisor", lambda: f"/orgs/{_node('CT01')}/children/?all=1", 10),
+    ("supervisor", lambda: f"/orgs/{_node('XC')}/children/?all=1", 10),
+    # A search hit opened: the hit, then the children of each ancestor in one query.
+    ("supervisor", lambda: f"/orgs/?open={_node('CT01-ZB1')}", 12),
     # A branch: its 上级党组织 in one query, beside the committee and member counts.
     ("supervisor", lambda: f"/orgs/{_node('CT01-ZB1')}/", 10),
     # A 党委 and a 党总支 add their size (whose members, how many) and the setup approval.
     ("supervisor", lambda: f"/orgs/{_node('CT01-DW')}/", 14),
     ("supervisor", lambda: f"/orgs/{_node('CT01-ZZ')}/", 14),
     ("supervisor", lambda: f"/orgs/{_node('CT-DW')}/", 14),
-    ("secretary1", lambda: "/orgs/", 5),
+    ("secretary1", lambda: "/orgs/", 9),
     ("supervisor", lambda: "/api/orgs/?page_size=100", 5),
     ("supervisor", lambda: "/api/orgs/?search=支部", 5),
     ("supervisor", lambda: f"/api/orgs/?parent={_node('XC')}", 5),

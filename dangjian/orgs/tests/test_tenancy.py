@@ -221,3 +221,14 @@ class TestSetupApprovalPageTenancy(GroupSupervisorBase):
 
     def snapshot(self, obj: OrgNode) -> Any:
         return list(obj.setup_approvals.values_list("approval_ref", "approved_on"))
+
+
+class TestOrgPickTenancy(RoleContract):
+    """A role without the action asked for (an observer may not register members) is refused."""
+
+    covers = ("orgs:pick",)
+    allowed_username = "secretary1"
+    denied_usernames = ("observer1", "sysadmin")
+
+    def read_url(self) -> str:
+        return "/orgs/pick/?for=member.add&kind=branch"
