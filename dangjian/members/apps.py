@@ -25,3 +25,7 @@ class MembersConfig(AppConfig):
         register_nav(
             NavEntry("members", "党员管理", "members:list", 30, permissions.MemberAction.VIEW)
         )
+        from dangjian.members.selfreport import holds_member_role
+
+        # A 党员 account's own record page (the link to the record decides, not the tree).
+        register_nav(NavEntry("self", "我的党员信息", "members:mine", 35, show=holds_member_role))

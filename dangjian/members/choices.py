@@ -148,3 +148,11 @@ class TransferStatus(models.TextChoices):
     ACCEPTED = "accepted", "已接收"
     REJECTED = "rejected", "已退回"
     EXPIRED = "expired", "已过期"
+
+
+class ReportStatus(models.TextChoices):
+    """A member's 双报到 self-report, waiting for the branch."""
+
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    RETURNED = "returned", "已退回"
