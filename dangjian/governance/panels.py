@@ -14,7 +14,6 @@ from dangjian.core.scoping import permits
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.services import governance_context
 from dangjian.members.permissions import MemberAction
-from dangjian.members.selectors import roster
 from dangjian.orgs.models import OrgNode
 
 
@@ -30,12 +29,9 @@ def org_section(request: HttpRequest, node: OrgNode) -> dict[str, Any] | None:
             ("view_members", MemberAction.VIEW),
         )
     }
-    context = {**governance_context(node, today=clock.today()), "node": node, "can": can}
-    if can["view_members"] and context.get("member_count") is not None:
-        # The button counts what the list it opens shows by default (``selectors.roster``):
-        # the size checks above count the whole subtree, whoever looks.
-        context["roster_count"] = roster(request.user, node).count()
-    return context
+    viewer = request.user if can["view_members"] else None
+    context = governance_context(node, today=clock.today(), viewer=viewer)
+    return {**context, "node": node, "can": can}
 
 
 def register_panels() -> None:

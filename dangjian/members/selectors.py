@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from dangjian.core.scoping import subtree_q
+from dangjian.core.scoping import scope_q, subtree_q
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
@@ -43,8 +43,14 @@ def voting_q(on: date, prefix: str = "") -> Q:
     return full_q(prefix) & ~watched_q(on, prefix) & ~rights_suspended_q(on, prefix)
 
 
+def roster_q(user: Any) -> Q:
+    """The current members ``user`` may read, as a filter: the rows behind the branch page's
+    党员名册 count, the default member list and the 双报到 page (one definition for all three)."""
+    scope = scope_q(user, MemberAction.VIEW, path_field="org__path", pk_field="org_id")
+    return current_q() if scope is None else current_q() & scope
+
+
 def roster(user: Any, node: Any = None) -> Any:
-    """The current members ``user`` may read, optionally within ``node``'s subtree: the rows
-    behind the branch page's 党员名册 count, the default member list and the 双报到 page."""
-    rows = Member.objects.visible_to(user, MemberAction.VIEW).filter(current_q())
+    """``roster_q`` as rows, optionally within ``node``'s subtree."""
+    rows = Member.objects.filter(roster_q(user))
     return rows.filter(subtree_q("org__path", node.path)) if node is not None else rows
