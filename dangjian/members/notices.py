@@ -17,6 +17,7 @@ from dangjian.core.permissions import Role
 from dangjian.members.models import CommunityReport, ImportJob, ImportStatus, TransferIn
 from dangjian.notifications.registry import register_kind
 from dangjian.notifications.services import notify
+from dangjian.orgs.models import OrgNode
 
 IMPORT_FINISHED = register_kind("members.import_finished", "党员导入完成", email_default=False)
 IMPORT_FAILED = register_kind("members.import_failed", "党员导入未成功", email_default=True)
@@ -87,7 +88,7 @@ def transfer_in_received(incoming: TransferIn, *, actor: Actor, now: datetime) -
     )
 
 
-def _branch_keepers(org: object, actor: Actor) -> list[User]:
+def _branch_keepers(org: OrgNode, actor: Actor) -> list[User]:
     """The branch's 书记 and 党务工作者 on the branch itself, other than ``actor``."""
     recipients = User.objects.filter(
         is_active=True, grants__node=org, grants__role__in=[Role.SECRETARY, Role.CLERK]

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from dangjian.accounts.models import User
 from dangjian.accounts.permissions import AccountAction
 from dangjian.accounts.services import require_admin_authority
 from dangjian.core import audit
@@ -80,7 +81,7 @@ def submit_report(
     """The signed-in member reports where and when they registered with a community."""
     require_actor(actor)
     member = own_member(actor)
-    if member is None:
+    if member is None or not isinstance(actor, User):
         raise PermissionDenied("您的账号没有关联党员信息")
     member = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     errors: dict[str, str] = {}
@@ -139,7 +140,7 @@ def confirm_report(
         locked.member, actor=actor, community=locked.community, registered_on=locked.reported_on
     )
     locked.status = ReportStatus.CONFIRMED
-    locked.decided_by = actor if not isinstance(actor, SystemActor) else None
+    locked.decided_by = actor if isinstance(actor, User) else None
     locked.decided_at = now
     locked.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     audit.record(
@@ -167,7 +168,7 @@ def return_report(
         raise ValidationError({"reason": f"退回原因不超过{REASON_MAX}字"})
     locked.status = ReportStatus.RETURNED
     locked.reason = reason
-    locked.decided_by = actor if not isinstance(actor, SystemActor) else None
+    locked.decided_by = actor if isinstance(actor, User) else None
     locked.decided_at = now
     locked.save(update_fields=["status", "reason", "decided_by", "decided_at", "updated_at"])
     audit.record(
