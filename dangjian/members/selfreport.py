@@ -16,7 +16,6 @@ from dangjian.accounts.permissions import AccountAction
 from dangjian.accounts.services import require_admin_authority
 from dangjian.core import audit
 from dangjian.core.actors import Actor, SystemActor, require_actor
-from dangjian.core.permissions import Role, user_grants
 from dangjian.core.scoping import require_permits_on
 from dangjian.core.validators import check_date, check_name
 from dangjian.members import notices
@@ -33,13 +32,6 @@ def own_member(user: Any) -> Member | None:
     if not getattr(user, "is_authenticated", False) or isinstance(user, SystemActor):
         return None
     return Member.objects.select_related("org", "party_group").filter(account_id=user.pk).first()
-
-
-def holds_member_role(user: Any) -> bool:
-    """For the menu: an account with the 党员 role has a page of its own. Read from the grants
-    the menu has already loaded, so the entry costs no query on every page; the page itself
-    answers 404 for an account with no linked record."""
-    return any(grant.role == Role.MEMBER for grant in user_grants(user))
 
 
 @transaction.atomic
