@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from dangjian.members.models import Member
 from dangjian.members.tests.factories import make_member
@@ -94,3 +95,25 @@ def test_dual_registration_queries_do_not_grow(client_for, org, username: str) -
         make_member(org("CT01-ZB1" if i % 2 else "JT01-ZB1"), name=f"增加{i}")
     with assert_queries(before.count, label=username):
         client.get("/members/dual-registration/")
+
+
+def test_a_grant_that_stops_at_its_node_counts_what_it_can_list(client_for, org) -> None:
+    """An account seeing a 党委 but not the branches below it: the button counted the subtree's
+    members (the structure check's figure) while the list it opened showed none."""
+    from dangjian.accounts.models import Grant
+    from dangjian.accounts.tests.factories import make_account
+    from dangjian.core.permissions import Role
+    from dangjian.testkit.clients import login
+
+    committee = org("CT01-DW")
+    narrow = make_account("narrow_supervisor", role=Role.SUPERVISOR, node=committee)
+    Grant.objects.filter(user=narrow).update(include_descendants=False)
+    client = login(Client(), narrow)
+    page = client.get(f"/orgs/{committee.pk}/").content.decode()
+    button = ROSTER_BUTTON.search(page)
+    assert button is not None
+    assert int(button.group(1)) == _list_total(client, f"?org={committee.pk}") == 0
+    wide = ROSTER_BUTTON.search(
+        client_for("supervisor").get(f"/orgs/{committee.pk}/").content.decode()
+    )
+    assert wide is not None and int(wide.group(1)) > 0

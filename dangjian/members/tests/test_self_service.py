@@ -66,6 +66,9 @@ def test_member1_reports_and_the_branch_confirms(client_for, user) -> None:
     assert _report(member_client, member, community="城西社区").status_code == 200
     assert CommunityReport.objects.filter(member=member).count() == 1
 
+    record = clerk.get(f"/members/{member.pk}/").content.decode()
+    assert "本人报告：城东社区" in record  # the member page shows it too, with the decision
+    assert f"/members/community-reports/{report.pk}/confirm/" in record
     listing = clerk.get("/members/dual-registration/").content.decode()
     assert f"/members/community-reports/{report.pk}/confirm/" in listing
     assert clerk.get(f"/members/community-reports/{report.pk}/confirm/").status_code == 200

@@ -273,6 +273,7 @@ class MemberDetailView(ScopedDetailView):
             ],
             "mobility": obj.mobility.all(),
             "community": CommunityRegistration.objects.filter(member=obj).first(),
+            "pending_report": obj.community_reports.filter(status=ReportStatus.PENDING).first(),
             "services": obj.services.all()[:20],
             "actions": [(slug, spec.title) for slug, spec in ACTIONS.items() if spec.applies(obj)],
             "states": management_states(obj, today),
