@@ -39,8 +39,8 @@ MANAGEMENT_STATES = [
 # Who the list shows: the current members (``selectors.current_q``, the default on the page) or
 # the history (everyone else).
 ROLLS = [
-    ("current", "在册党员（正式、预备）"),
-    ("former", "历史记录（停止党籍、已转出、出党、死亡）"),
+    ("current", "在册党员"),  # 正式、预备
+    ("former", "历史记录"),  # 停止党籍、已转出、出党、死亡
     ("all", "全部"),
 ]
 DEFAULT_ROLL = "current"
