@@ -12,6 +12,8 @@ declare_audit_names(
         "auth.otp_failed": "动态口令错误",
         "accounts.user.create": "创建账号",
         "accounts.user.disable": "停用账号",
+        "accounts.user.enable": "启用账号",
+        "accounts.password.reset": "重置密码",
         "accounts.user.unlock": "解锁账号",
         "accounts.grant.create": "授予角色",
         "accounts.grant.revoke": "撤销授权",

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -389,3 +389,75 @@ def record_api_token_use(token: ApiToken, *, now: datetime) -> None:
     if token_touch_due(token.last_used_at, now):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# --- account administration (系统管理员) ------------------------------------------------------
+@transaction.atomic
+def set_account_active(*, actor: Actor, user: User, active: bool) -> User:
+    """Disable or enable an account. A disabled account cannot sign in, and a session it already
+    holds ends at its next request (Django's backend refuses inactive accounts). No one
+    disables their own account: the last 系统管理员 could lock everyone out."""
+    require_admin_authority(actor, AccountAction.MANAGE)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not active and _person(actor) is not None and actor.pk == locked.pk:
+        raise ValidationError({"user": "不能停用自己的账号"})
+    if locked.is_active == active:
+        raise ValidationError({"user": "该账号已启用" if active else "该账号已停用"})
+    locked.is_active = active
+    update = ["is_active"]
+    if active:
+        # Back in use from today: the inactivity sweep counts from here, not from the old login.
+        locked.last_login = clock.now()
+        update.append("last_login")
+    locked.save(update_fields=update)
+    audit.record(
+        "accounts.user.enable" if active else "accounts.user.disable",
+        actor=actor,
+        obj=locked,
+        changes={"username": locked.username, "reason": "manual"},
+    )
+    return locked
+
+
+@transaction.atomic
+def reset_password(*, actor: Actor, user: User, now: datetime | None = None) -> tuple[User, str]:
+    """A new one-time password for someone who lost theirs: shown once to the 系统管理员,
+    never stored in clear; the holder must change it at the next sign-in. One's own password
+    is changed on the password page instead."""
+    require_admin_authority(actor, AccountAction.MANAGE)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if _person(actor) is not None and actor.pk == locked.pk:
+        raise ValidationError({"user": "不能重置自己的密码，请在“修改密码”页面修改"})
+    password = generate_initial_password()
+    if locked.password:
+        PasswordHistory.objects.create(user=locked, password=locked.password)
+    locked.set_password(password)
+    locked.must_change_password = True
+    locked.password_changed_at = now or clock.now()
+    locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
+    audit.record(
+        "accounts.password.reset", actor=actor, obj=locked, changes={"username": locked.username}
+    )
+    return locked, password
+
+
+def grants_over(node: OrgNode) -> dict[str, list[Any]]:
+    """Who holds which role over ``node``: grants on it, and grants on an ancestor that reach
+    down to it (含下级); with the ancestors, top first. Two queries."""
+    step = OrgNode.steplen
+    above = [node.path[: step * depth] for depth in range(1, node.depth)]
+    ancestors = list(
+        OrgNode.objects.filter(path__in=above).only("id", "name", "code").order_by("depth")
+    )
+    rows = (
+        Grant.objects.filter(
+            models.Q(node=node)
+            | models.Q(node__in=[a.pk for a in ancestors], include_descendants=True)
+        )
+        .select_related("user", "node")
+        .order_by("node__depth", "role", "user__username")
+    )
+    found: dict[str, list[Any]] = {"direct": [], "inherited": [], "ancestors": ancestors}
+    for grant in rows:
+        found["direct" if grant.node_id == node.pk else "inherited"].append(grant)
+    return found

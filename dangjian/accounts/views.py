@@ -289,6 +289,9 @@ class GrantAddView(_AccountAdmin):
     def get_success_message(self, obj: Any, result: Any) -> str:
         return f"已为“{obj}”授权"
 
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("accounts:user_detail", args=[obj.pk])
+
     def get_context(self, obj: Any) -> dict[str, Any]:
         return {"target": obj}
 
@@ -313,7 +316,7 @@ class GrantRevokeView(ConfirmActionView):
         return f"已撤销“{obj.user}”在“{obj.node.name}”的{obj.get_role_display()}授权"
 
     def get_success_url(self, obj: Any, result: Any) -> str:
-        return reverse("accounts:user_list")
+        return reverse("accounts:user_detail", args=[obj.user_id])
 
     def get_context(self, obj: Any) -> dict[str, Any]:
         return {"grant": obj}
@@ -335,6 +338,122 @@ class SecurityPolicyView(ServiceFormView):
         return reverse("accounts:security_policy")
 
 
+class UserDetailView(ScopedDetailView):
+    """系统管理员: one account, its grants (each with 撤销), its state and what can be done."""
+
+    queryset = User.objects.all()
+    action = AccountAction.MANAGE
+    tree_scoped = False
+    template_name = "accounts/user_detail.html"
+    context_object_name = "account"
+    nav_active = "accounts"
+
+    def get_context(self, obj: User) -> dict[str, Any]:
+        now = clock.now()
+        return {
+            "grants": list(obj.grants.select_related("node").order_by("node__path", "role")),
+            "live_tokens": ApiToken.objects.filter(
+                user=obj, revoked_at__isnull=True, expires_at__gt=now
+            ).count(),
+            "is_self": obj.pk == self.request.user.pk,
+        }
+
+
+class _AccountConfirm(ConfirmActionView):
+    queryset = User.objects.all()
+    action = AccountAction.MANAGE
+    tree_scoped = False
+    nav_active = "accounts"
+
+    def get_success_url(self, obj: Any, result: Any) -> str:
+        return reverse("accounts:user_detail", args=[obj.pk])
+
+
+class UserDisableView(_AccountConfirm):
+    title = "停用账号"
+    submit_label = "确认停用"
+    template_name = "accounts/user_confirm.html"
+
+    def run(self, obj: User, actor: Any) -> Any:
+        return services.set_account_active(actor=actor, user=obj, active=False)
+
+    def get_success_message(self, obj: User, result: Any) -> str:
+        return f"已停用账号“{obj.username}”"
+
+    def get_context(self, obj: User) -> dict[str, Any]:
+        return {
+            "question": f"停用账号“{obj.username}”（{obj.full_name or '未填写姓名'}）后，"
+            "该账号立即不能登录，已登录的会话在下一次操作时结束；授权保留，重新启用后恢复。",
+            "danger": True,
+        }
+
+
+class UserEnableView(_AccountConfirm):
+    title = "启用账号"
+    submit_label = "确认启用"
+    template_name = "accounts/user_confirm.html"
+
+    def run(self, obj: User, actor: Any) -> Any:
+        return services.set_account_active(actor=actor, user=obj, active=True)
+
+    def get_success_message(self, obj: User, result: Any) -> str:
+        return f"已启用账号“{obj.username}”"
+
+    def get_context(self, obj: User) -> dict[str, Any]:
+        return {"question": f"重新启用账号“{obj.username}”？启用后可以用原密码登录。"}
+
+
+class PasswordResetView(_AccountConfirm):
+    """Ask first; the result page shows the one-time password once (never cached)."""
+
+    title = "重置密码"
+    submit_label = "确认重置"
+    template_name = "accounts/user_confirm.html"
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return never_cache(super().as_view(**initkwargs))
+
+    def run(self, obj: User, actor: Any) -> Any:
+        return services.reset_password(actor=actor, user=obj, now=clock.now())
+
+    def success_response(self, obj: User, result: Any) -> HttpResponse:
+        user, password = result
+        return self.render_page(
+            {"new_user": user, "password": password}, "accounts/password_reset_done.html"
+        )
+
+    def get_context(self, obj: User) -> dict[str, Any]:
+        return {
+            "question": f"为账号“{obj.username}”生成一次性密码？原密码立即失效，"
+            "本人下次登录须先修改密码。",
+            "danger": True,
+        }
+
+
+class OrgGrantsView(ScopedView):
+    """系统管理员: an organisation (by its code) and who holds which role over it, directly or
+    through a grant on an ancestor that reaches down (含下级)."""
+
+    action = AccountAction.MANAGE
+    template_name = "accounts/org_grants.html"
+    nav_active = "accounts"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.get_object()  # the role check (no object: accounts live outside the tree)
+        code = request.GET.get("code", "").strip()[:40]
+        node = OrgNode.objects.filter(code=code).first() if code else None
+        context: dict[str, Any] = {"code": code, "node": node, "missing": bool(code) and not node}
+        if node is not None:
+            context.update(services.grants_over(node))
+        return self.render_page(context)
+
+
+user_detail = UserDetailView.as_view()
+user_disable = UserDisableView.as_view()
+user_enable = UserEnableView.as_view()
+password_reset = PasswordResetView.as_view()
+org_grants = OrgGrantsView.as_view()
 grant_add = GrantAddView.as_view()
 grant_revoke = GrantRevokeView.as_view()
 security_policy = SecurityPolicyView.as_view()

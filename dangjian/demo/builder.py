@@ -16,9 +16,11 @@ from dangjian.accounts import services as account_services
 from dangjian.accounts.models import Grant, User
 from dangjian.core import audit
 from dangjian.core.permissions import Role
-from dangjian.demo.people import LOADER, BranchPlan, branch_plan, populate_county
+from dangjian.demo.people import LOADER, BranchPlan, PeopleFactory, branch_plan, populate_county
 from dangjian.governance.rules import kind_size_findings
 from dangjian.governance.services import in_service_count
+from dangjian.members import selfreport
+from dangjian.members import services as member_services
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import OperatingStatus, OrgKind, Ownership
 from dangjian.orgs.hierarchy import size_scope, upper_party_org_of
@@ -275,7 +277,22 @@ def build_demo_county(*, password: str) -> DemoCounty:
                 actor=LOADER, user=user, role=role, node=county.nodes[node_code]
             )
         county.users[username] = user
+    _member_record_for(county)
     return county
+
+
+# member1's own record, in the branch its 党员 grant names: what 我的党员信息 shows.
+MEMBER_ACCOUNT = ("member1", "CT01-ZB1")
+
+
+def _member_record_for(county: DemoCounty) -> None:
+    username, branch_code = MEMBER_ACCOUNT
+    factory = PeopleFactory(seed=11)
+    factory.serial = 400  # ID sequences apart from the county's people
+    record = member_services.register_member(
+        actor=LOADER, org=county.nodes[branch_code], data=factory.member_data()
+    )
+    selfreport.link_account(record, actor=LOADER, account=county.users[username])
 
 
 def build_scale(*, enterprises: int, groups: int = 10, seed: int = 7) -> dict[str, int]:

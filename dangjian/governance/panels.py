@@ -29,7 +29,9 @@ def org_section(request: HttpRequest, node: OrgNode) -> dict[str, Any] | None:
             ("view_members", MemberAction.VIEW),
         )
     }
-    return {**governance_context(node, today=clock.today()), "node": node, "can": can}
+    viewer = request.user if can["view_members"] else None
+    context = governance_context(node, today=clock.today(), viewer=viewer)
+    return {**context, "node": node, "can": can}
 
 
 def register_panels() -> None:

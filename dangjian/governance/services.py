@@ -43,7 +43,7 @@ from dangjian.members.choices import IN_SERVICE
 from dangjian.members.models import Member
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import has_voting_rights, party_standing_years
-from dangjian.members.selectors import full_q, voting_q
+from dangjian.members.selectors import full_q, roster_q, voting_q
 from dangjian.orgs.choices import PARTY_KINDS, OrgKind
 from dangjian.orgs.hierarchy import size_scope
 from dangjian.orgs.models import CountySettings, OrgNode
@@ -274,10 +274,15 @@ def remove_seat(seat: CommitteeSeat, *, actor: Actor, on: date) -> None:
     seat.delete()
 
 
-def _member_counts(org: OrgNode) -> dict[str, int]:
+def _member_counts(org: OrgNode, viewer: Any = None) -> dict[str, int]:
+    """The subtree's 正式 and in-service members (what the structure checks count, whoever
+    looks) and, for a ``viewer``, the current members they may read (``selectors.roster_q``,
+    what the 党员名册 button opens), in one query."""
+    extra = {"roster": Count("id", filter=roster_q(viewer))} if viewer is not None else {}
     return Member.objects.filter(subtree_q("org__path", org.path)).aggregate(
         full=Count("id", filter=full_q()),
         active=Count("id", filter=Q(status__in=IN_SERVICE)),
+        **extra,
     )
 
 
@@ -485,14 +490,16 @@ def _holders(seats: list[CommitteeSeat]) -> list[dict[str, Any]]:
     ]
 
 
-def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
-    """What the org page shows about committee, structure and leadership (constant queries)."""
+def governance_context(org: OrgNode, *, today: date, viewer: Any = None) -> dict[str, Any]:
+    """What the org page shows about committee, structure and leadership (constant queries);
+    with a ``viewer``, also the count of the member list the page links to (``roster_count``)."""
     context: dict[str, Any] = {"findings": []}
     if org.kind in COMMITTEE_KINDS:
         term = current_term(org)
         seats = list(term.seats.select_related("member__org")) if term else []
-        counts = _member_counts(org)
+        counts = _member_counts(org, viewer)
         context.update(
+            roster_count=counts.get("roster"),
             term=term,
             seats=seats,
             holders=_holders(seats),

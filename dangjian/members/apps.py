@@ -27,3 +27,8 @@ class MembersConfig(AppConfig):
         register_nav(
             NavEntry("members", "党员管理", "members:list", 30, permissions.MemberAction.VIEW)
         )
+        # A 党员 account's own record page: the role shows the entry (read from the grants the
+        # menu has loaded, no query per page); the link to the record decides which record.
+        register_nav(
+            NavEntry("self", "我的党员信息", "members:mine", 35, permissions.MemberAction.SELF)
+        )

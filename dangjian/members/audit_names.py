@@ -24,6 +24,10 @@ declare_audit_names(
         "members.member.rights_restored": "恢复党员权利",
         "members.member.community": "登记社区报到",
         "members.member.service": "登记志愿服务",
+        "members.member.link_account": "关联党员本人账号",
+        "members.community_report.submit": "党员报告社区报到",
+        "members.community_report.confirm": "确认党员社区报到",
+        "members.community_report.return": "退回党员社区报到",
         "members.member.import": "批量导入党员",
         "members.member.reveal_id": "查看完整身份证号码",
         "members.member.export": "导出党员名册",
@@ -42,6 +46,7 @@ declare_permission_labels(
         "member.reveal_id": "查看完整身份证号码",
         "member.export": "导出党员名册",
         "member.import": "导入党员",
+        "member.self": "查看本人党员信息",
     }
 )
 declare_object_links(

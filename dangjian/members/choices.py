@@ -151,3 +151,11 @@ class TransferStatus(models.TextChoices):
     EXPIRED = "expired", "已过期"
     # A pending letter withdrawn: the member stays (出党 waits for it) or has died.
     REVOKED = "revoked", "已撤销"
+
+
+class ReportStatus(models.TextChoices):
+    """A member's 双报到 self-report, waiting for the branch."""
+
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    RETURNED = "returned", "已退回"

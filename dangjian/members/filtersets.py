@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q
+from django.http import QueryDict
 
 from dangjian.core import clock
 from dangjian.core.converters import ID_BOUNDS
@@ -14,7 +15,7 @@ from dangjian.core.scoping import subtree_q
 from dangjian.members.choices import IN_SERVICE, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.rules import id_like
-from dangjian.members.selectors import full_q, rights_suspended_q, voting_q, watched_q
+from dangjian.members.selectors import current_q, full_q, rights_suspended_q, voting_q, watched_q
 from dangjian.members.services import id_index
 
 
@@ -35,6 +36,26 @@ MANAGEMENT_STATES = [
 ]
 
 
+# Who the list shows: the current members (``selectors.current_q``, the default on the page) or
+# the history (everyone else).
+ROLLS = [
+    ("current", "在册党员"),  # 正式、预备
+    ("former", "历史记录"),  # 停止党籍、已转出、出党、死亡
+    ("all", "全部"),
+]
+DEFAULT_ROLL = "current"
+
+
+def with_default_roll(params: Any) -> Any:
+    """The page's default: current members only, unless the query names a roll or a standing
+    (a 党籍状态 asked for by name is shown whatever the roll)."""
+    if params and (params.get("roll") or params.get("status")):
+        return params
+    filled = params.copy() if params else QueryDict(mutable=True)
+    filled["roll"] = DEFAULT_ROLL
+    return filled
+
+
 class MemberFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="姓名或完整身份证号码")
     org = django_filters.NumberFilter(method="filter_subtree", label="组织（含下级）", **ID_BOUNDS)
@@ -42,6 +63,9 @@ class MemberFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=MemberStatus.choices, label="党籍状态")
     state = django_filters.ChoiceFilter(
         choices=MANAGEMENT_STATES, method="filter_state", label="管理状态"
+    )
+    roll = django_filters.ChoiceFilter(
+        choices=ROLLS, method="filter_roll", label="名册范围", empty_label=None
     )
     post = django_filters.CharFilter(field_name="post", lookup_expr="icontains", label="工作岗位")
     # Bounded so a stray value is a form error (400 over the API), never a date out of range.
@@ -61,7 +85,14 @@ class MemberFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Member
-        fields = ["search", "org", "branch", "status", "state", "post"]
+        fields = ["search", "org", "branch", "roll", "status", "state", "post"]
+
+    def filter_roll(self, queryset: Any, name: str, value: str) -> Any:
+        if value == "current":
+            return queryset.filter(current_q())
+        if value == "former":
+            return queryset.exclude(current_q())
+        return queryset
 
     def filter_search(self, queryset: Any, name: str, value: str) -> Any:
         value = value.strip()

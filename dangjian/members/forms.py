@@ -264,3 +264,10 @@ class ServiceForm(BootstrapFormMixin, forms.Form):
 
 class UploadForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(label="党员信息表（.xlsx）")
+
+
+class CommunityReportForm(BootstrapFormMixin, forms.Form):
+    """双报到 as the member reports it; the branch confirms it."""
+
+    community = forms.CharField(label="社区名称", max_length=120)
+    reported_on = forms.DateField(label="报到日期", widget=DATE)

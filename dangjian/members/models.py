@@ -14,6 +14,7 @@ from dangjian.members.choices import (
     ExitKind,
     Gender,
     MemberStatus,
+    ReportStatus,
     RightsSuspension,
     TransferStatus,
 )
@@ -81,6 +82,15 @@ class Member(OrgOwned):
     probation_extension_reason = models.CharField(
         "延长预备期原因", max_length=200, blank=True, default="", db_default=""
     )  # db_default: the bulk import inserts its own column list
+    # The member's own sign-in, when they have one: it opens 我的党员信息 and nothing else.
+    account = models.OneToOneField(
+        "accounts.User",
+        verbose_name="本人账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member_record",
+    )
     ENCRYPTED_FIELDS = {"id_number_enc": ID_CONTEXT, "phone_enc": PHONE_CONTEXT}
 
     class Meta:
@@ -188,6 +198,50 @@ class CommunityRegistration(OwnedViaParent):
 
     def __str__(self) -> str:
         return f"{self.member_id} @ {self.community}"
+
+
+class CommunityReport(OwnedViaParent):
+    """双报到 as the member reports it: waits for the branch, which confirms it (writing the
+    ``CommunityRegistration`` as its own entry would) or returns it with a reason."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="community_reports")
+    community = models.CharField("社区名称", max_length=120)
+    reported_on = models.DateField("报到日期")
+    status = models.CharField(
+        "状态", max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    submitted_by = models.ForeignKey(
+        "accounts.User", verbose_name="报告人", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField("报告时间")
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    reason = models.CharField("退回原因", max_length=200, blank=True, default="")
+
+    scope_path_field = "member__org__path"
+    scope_pk_field = "member__org_id"
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = "双报到自报"
+        verbose_name_plural = "双报到自报"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status="pending"),
+                name="one_pending_community_report",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} → {self.community}（{self.get_status_display()}）"
 
 
 class ServiceRecord(OwnedViaParent):

@@ -12,6 +12,8 @@ class MemberAction:
     REVEAL = "member.reveal_id"
     EXPORT = "member.export"
     IMPORT = "member.import"
+    # 我的党员信息: the account's own record (the link decides which; the role shows the entry).
+    SELF = "member.self"
 
 
 declare_actions(
@@ -23,6 +25,7 @@ declare_actions(
         MemberAction.REVEAL: {Role.SECRETARY, Role.CLERK},
         MemberAction.EXPORT: KEEPERS,
         MemberAction.IMPORT: KEEPERS,
+        MemberAction.SELF: {Role.MEMBER},
     },
     reveals_identity=[MemberAction.REVEAL],
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.members.views import imports, movements, prints, registry
+from dangjian.members.views import imports, movements, prints, registry, selfservice
 
 app_name = "members"
 urlpatterns = [
@@ -13,6 +13,18 @@ urlpatterns = [
     path("<pk:pk>/do/<slug:name>/", movements.member_action, name="action"),
     path("new/<pk:org_pk>/", registry.member_create, name="create"),
     path("dual-registration/", registry.dual_registration, name="dual_registration"),
+    path("mine/", selfservice.mine, name="mine"),
+    path("<pk:pk>/self/", selfservice.self_page, name="self"),
+    path(
+        "community-reports/<pk:pk>/confirm/",
+        selfservice.report_confirm,
+        name="community_report_confirm",
+    ),
+    path(
+        "community-reports/<pk:pk>/return/",
+        selfservice.report_return,
+        name="community_report_return",
+    ),
     path("suspension-review/", registry.suspension_review, name="suspension_review"),
     path("transfers/", movements.transfers, name="transfers"),
     path("transfers/in/new/<pk:org_pk>/", movements.transfer_in_new, name="transfer_in_new"),

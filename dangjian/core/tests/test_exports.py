@@ -183,7 +183,8 @@ def test_member_export_escapes_every_column(client_for, org, reveal: str) -> Non
         # Codes are regex-checked by the service; the raw update stands for data from elsewhere.
         OrgNode.objects.filter(pk=branch.pk).update(code="-CT01")
     values = _assert_workbook_safe(
-        client_for("secretary1").get(f"/members/export/{reveal}").content
+        # 名册范围 全部: the payload standing is no current one, and the export follows the list.
+        client_for("secretary1").get(f"/members/export/?roll=all{reveal.replace('?', '&')}").content
     )
     for payload in (HYPERLINK, "@SUM(A1)", "-CT01", "＝1+2", "-1+1"):
         assert "'" + payload in values

@@ -104,8 +104,10 @@ def test_secretary_imports_sets_up_committee_and_records_a_transfer(browser, liv
     assert "组织设置检查" not in page.content()
     assert "书记：" in page.content()
 
-    page.get_by_role("link", name="党员名册（30人）").click()
+    # The 30 imported and member1's own record (the demo links it in this branch).
+    page.get_by_role("link", name="党员名册（31人）").click()
     assert "范围：" in page.content()
+    assert page.locator("#member-total").inner_text() == "共 31 人"
     # A full ID number typed into the search box finds the member but never enters the URL.
     page.get_by_label("姓名或完整身份证号码").fill(_id(5))
     page.get_by_label("姓名或完整身份证号码").press("Enter")

@@ -20,11 +20,11 @@ from dangjian.core.permissions import can_anywhere
 from dangjian.core.scoping import permits, subtree_q
 from dangjian.core.views import require_action
 from dangjian.members import services
-from dangjian.members.choices import IN_SERVICE, MemberStatus
+from dangjian.members.choices import IN_SERVICE, MemberStatus, ReportStatus
 from dangjian.members.fields import MANAGEMENT_STATES
-from dangjian.members.filtersets import MemberFilterSet
+from dangjian.members.filtersets import MemberFilterSet, with_default_roll
 from dangjian.members.forms import MemberForm, edit_initial
-from dangjian.members.models import CommunityRegistration, Member
+from dangjian.members.models import CommunityRegistration, CommunityReport, Member
 from dangjian.members.permissions import MemberAction
 from dangjian.members.rules import (
     completed_years,
@@ -37,6 +37,7 @@ from dangjian.members.rules import (
     suspension_review_due,
     under_watch,
 )
+from dangjian.members.selectors import roster
 from dangjian.members.views.movements import ACTIONS, letter_row
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import CountySettings, OrgNode
@@ -87,10 +88,11 @@ def with_id_search(request: HttpRequest, queryset: Any, params: QueryDict) -> An
 
 
 def _filter_params(params: QueryDict) -> QueryDict | None:
-    """What the FilterSet reads: everything but the ID-search token."""
+    """What the FilterSet reads: everything but the ID-search token, current members unless
+    the query asks for another roll (``filtersets.with_default_roll``)."""
     filters = params.copy()
     filters.pop("idq", None)
-    return filters or None
+    return with_default_roll(filters)
 
 
 def styled(filterset: MemberFilterSet) -> MemberFilterSet:
@@ -195,6 +197,9 @@ class MemberListView(ScopedListView):
         today = clock.today()
         return {
             **paged,
+            # The figure the org page's 党员名册 button and the 双报到 page show for the same
+            # scope (one count over the filtered rows).
+            "total": rows.count(),
             "rows": [
                 (m, completed_years(m.birth_date, today), party_standing_years(m.full_on, today))
                 for m in paged["page"]
@@ -294,6 +299,7 @@ class MemberDetailView(ScopedDetailView):
             ],
             "mobility": obj.mobility.all(),
             "community": CommunityRegistration.objects.filter(member=obj).first(),
+            "pending_report": obj.community_reports.filter(status=ReportStatus.PENDING).first(),
             "services": obj.services.all()[:20],
             "actions": [(slug, spec.title) for slug, spec in ACTIONS.items() if spec.applies(obj)],
             "states": management_states(obj, today),
@@ -411,12 +417,20 @@ member_reveal = MemberRevealView.as_view()
 
 
 class DualRegistrationView(ScopedListView):
-    """双报到: per enterprise, in-service members not yet registered with a community."""
+    """双报到: per enterprise (or per branch where the user sees no enterprise above it), the
+    current members (``selectors.roster``, the same rows as the default member list) and how
+    many have not registered with a community; below, the members' own reports waiting for the
+    branch's confirmation."""
 
-    queryset = Member.objects.filter(status__in=IN_SERVICE)
+    queryset = Member.objects.all()
     action = MemberAction.VIEW
     template_name = "members/dual_registration.html"
     nav_active = "members"
+    shown_unregistered = 500
+
+    def get_rows(self, request: HttpRequest) -> tuple[Any, Any]:
+        require_action(request, self.action)
+        return roster(request.user), None
 
     def list_context(self, rows: Any) -> dict[str, Any]:
         members = rows.annotate(
@@ -427,29 +441,51 @@ class DualRegistrationView(ScopedListView):
             .filter(kind=OrgKind.ENTERPRISE)
             .only("id", "name", "path")
         )
-        by_path: dict[str, dict[str, Any]] = {
-            e.path: {"org": e, "total": 0, "missing": 0} for e in enterprises
-        }
-        for row in members.values("org__path").annotate(
+        by_path = {e.path: e for e in enterprises}
+        groups: dict[int, dict[str, Any]] = {}
+        for row in members.values("org_id", "org__path", "org__name").annotate(
             total=Count("id"), missing=Count("id", filter=Q(registered=False))
         ):
             path = row["org__path"]
-            # The deepest enterprise above the branch owns it (enterprises may nest).
+            # The deepest enterprise above the branch owns it (enterprises may nest); a branch
+            # whose enterprise the user cannot see is its own row.
             owner = next(
                 (by_path[path[:k]] for k in range(len(path), 0, -4) if path[:k] in by_path), None
             )
-            if owner is not None:
-                owner["total"] += row["total"]
-                owner["missing"] += row["missing"]
-        report = [entry for entry in by_path.values() if entry["total"]]
+            key, name = (owner.pk, owner.name) if owner else (row["org_id"], row["org__name"])
+            entry = groups.setdefault(key, {"pk": key, "name": name, "total": 0, "missing": 0})
+            entry["total"] += row["total"]
+            entry["missing"] += row["missing"]
+        report = sorted(groups.values(), key=lambda e: e["name"])
         for entry in report:
             entry["rate"] = round((entry["total"] - entry["missing"]) * 100 / entry["total"])
-        unregistered = (
+        total = sum(e["total"] for e in report)
+        missing = sum(e["missing"] for e in report)
+        unregistered = list(
             members.filter(registered=False)
             .select_related("org")
-            .only("id", "name", "org__name", "org__path", "post")[:500]
+            .only("id", "name", "org__name", "org__path", "post")
+            .order_by("org__path", "name", "id")[: self.shown_unregistered]
         )
-        return {"rows": report, "unregistered": unregistered}
+        user = self.request.user
+        waiting = (
+            CommunityReport.objects.visible_to(user, self.action)
+            .filter(status=ReportStatus.PENDING)
+            .select_related("member__org")
+            .order_by("submitted_at", "id")
+        )
+        pending = [
+            (r, permits(user, MemberAction.CHANGE, path=r.member.org.path, pk=r.member.org_id))
+            for r in waiting
+        ]
+        return {
+            "rows": report,
+            "total": total,
+            "missing": missing,
+            "unregistered": unregistered,
+            "shown_unregistered": self.shown_unregistered,
+            "pending": pending,
+        }
 
 
 class SuspensionReviewView(ScopedListView):
