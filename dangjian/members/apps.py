@@ -17,11 +17,19 @@ class MembersConfig(AppConfig):
         )
         from dangjian.members.files import register_purposes
         from dangjian.members.flows import WORKFLOWS
+        from dangjian.orgs.apps import ORG_GROUP
 
         register_purposes()
         for flow in WORKFLOWS:
             register(flow)
         periodic.register_jobs()
         register_nav(
-            NavEntry("members", "党员管理", "members:list", 30, permissions.MemberAction.VIEW)
+            NavEntry(
+                "members",
+                "党员管理",
+                "members:list",
+                30,
+                permissions.MemberAction.VIEW,
+                group=ORG_GROUP,
+            )
         )

@@ -17,3 +17,36 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Tables in a .table-responsive wrapper become label–value cards on a phone (site.css): each
+// cell is labelled with its column's heading. A table marked .table-nostack keeps scrolling.
+(function () {
+  function stackTables(root) {
+    root.querySelectorAll(".table-responsive > table.table:not(.table-nostack)").forEach(function (table) {
+      var heads = table.querySelectorAll("thead tr:first-child > th");
+      if (!heads.length) {
+        return;
+      }
+      var labels = Array.prototype.map.call(heads, function (th) {
+        return th.textContent.trim();
+      });
+      table.classList.add("table-stack");
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        var index = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          var label = labels[index];
+          if (label && !cell.hasAttribute("colspan") && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", label);
+          }
+          index += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    stackTables(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    stackTables(event.target.parentNode || document);
+  });
+})();
