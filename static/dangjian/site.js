@@ -30,6 +30,10 @@ document.addEventListener("DOMContentLoaded", function () {
       var labels = Array.prototype.map.call(heads, function (th) {
         return th.textContent.trim();
       });
+      // A heading marked .col-optional is a low-priority column: left out of the phone's cards.
+      var optional = Array.prototype.map.call(heads, function (th) {
+        return th.classList.contains("col-optional");
+      });
       table.classList.add("table-stack");
       table.querySelectorAll("tbody tr").forEach(function (row) {
         var index = 0;
@@ -37,6 +41,9 @@ document.addEventListener("DOMContentLoaded", function () {
           var label = labels[index];
           if (label && !cell.hasAttribute("colspan") && !cell.hasAttribute("data-label")) {
             cell.setAttribute("data-label", label);
+          }
+          if (optional[index] && !cell.hasAttribute("colspan")) {
+            cell.classList.add("col-optional");
           }
           index += cell.colSpan || 1;
         });
