@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.DatabaseUnavailableMiddleware",
     "dangjian.core.middleware.NotVisibleMiddleware",
+    "dangjian.core.middleware.MethodNotAllowedPageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -197,6 +198,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Filters that leave a choice open say so in the words of the page.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
