@@ -25,7 +25,7 @@ def watch_console(page: Any) -> list[str]:
 
 
 def overflow(page: Any) -> int:
-    """How many CSS pixels the page is wider than the window (0 when it does not scroll sideways)."""
+    """How many CSS pixels the page is wider than its window (0: no sideways scrolling)."""
     return int(
         page.evaluate(
             "() => { const e = document.scrollingElement; return e.scrollWidth - e.clientWidth; }"
