@@ -76,3 +76,36 @@ def test_signing_out_says_so() -> None:
 def test_open_filter_choices_read_all(client_for: Any) -> None:
     body = client_for("supervisor").get("/members/").content.decode()
     assert '<option value="" selected>全部</option>' in body and "---------" not in body
+
+
+def test_a_member_s_timeline_names_people_not_login_names(client_for: Any) -> None:
+    from dangjian.accounts.models import User
+    from dangjian.core import clock
+    from dangjian.members.models import EventKind, Member
+    from dangjian.members.services import add_event
+
+    clerk = User.objects.get(username="secretary1")
+    member = Member.objects.order_by("pk").first()
+    assert member is not None
+    add_event(member, EventKind.values[0], clock.today(), "测试事项", clerk)
+    body = client_for("supervisor").get(f"/members/{member.pk}/").content.decode()
+    assert clerk.full_name and f'测试事项 <span class="text-muted">（{clerk.full_name}）' in body
+
+
+@pytest.mark.parametrize(
+    ("yuan", "places", "shown"),
+    [
+        (123456789, 2, "12,345.68 万元"),
+        ("50000000", 0, "5,000 万元"),
+        (0, 2, "0.00 万元"),
+        (None, 2, "—"),
+        ("不是金额", 2, "—"),
+    ],
+)
+def test_money_reads_in_wanyuan_with_separators(yuan: Any, places: int, shown: str) -> None:
+    from django.template import Context, Template
+
+    rendered = Template("{% load money %}{{ v|wanyuan:p }}").render(
+        Context({"v": yuan, "p": places})
+    )
+    assert rendered == shown
