@@ -201,16 +201,18 @@ def test_a_first_visit_is_small_and_compressed(browser: Any, live: LiveServer) -
         fresh.wait_for_load_state("networkidle")
         statics = [r for r in responses if "/static/" in r.url]
         assert statics
-        total = 0
+        total, sizes = 0, []
         for response in statics:
             headers = response.all_headers()
             assert headers.get("content-encoding") in ("br", "gzip"), response.url
             assert re.search(r"\.[0-9a-f]{12}\.", response.url), response.url
             assert "max-age=315360000" in headers.get("cache-control", ""), response.url
-            total += int(headers.get("content-length", "0"))
+            size = int(headers.get("content-length", "0"))
+            sizes.append(f"{urlparse(response.url).path.rsplit('/', 1)[-1]} {size}")
+            total += size
         html = next(r for r in responses if r.url == f"{live.url}/")
         total += len(html.body())
-        print(f"\nfirst visit of the home page: {total} bytes transferred (compressed)")
+        print(f"\nfirst visit of the home page: {total} bytes transferred (compressed):", sizes)
         fresh.goto(f"{live.url}{reverse('members:list')}")
         assert "echarts" not in fresh.content()
         context.close()
