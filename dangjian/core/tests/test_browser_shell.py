@@ -151,6 +151,13 @@ def _write_actions(page: Any) -> list[str]:
     return found
 
 
+def _healthy_at_both_widths(page: Any, where: str) -> None:
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_healthy(page, where=f"{where} at {width}px")
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+
+
 def test_an_observer_s_pages_offer_no_write_action(browser: Any, live: LiveServer) -> None:
     page = _sign_in(browser, live, "observer1")
     try:
@@ -164,11 +171,13 @@ def test_an_observer_s_pages_offer_no_write_action(browser: Any, live: LiveServe
         page.wait_for_load_state()
         assert resolve(urlparse(page.url).path).view_name == "orgs:detail"
         seen["orgs:detail"] = _write_actions(page)
+        _healthy_at_both_widths(page, "observer1 orgs:detail")
         page.goto(f"{live.url}{reverse('members:list')}")
         page.locator("#member-table a[href*='/members/']").first.click()
         page.wait_for_load_state()
         assert resolve(urlparse(page.url).path).view_name == "members:detail"
         seen["members:detail"] = _write_actions(page)
+        _healthy_at_both_widths(page, "observer1 members:detail")
         assert not any(seen.values()), seen
     finally:
         page.close()
