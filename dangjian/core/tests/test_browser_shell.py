@@ -227,3 +227,23 @@ def test_a_first_visit_is_small_and_compressed(browser: Any, live: LiveServer) -
         context.close()
     finally:
         page.close()
+
+
+def test_printing_a_page_leaves_out_the_frame_and_its_controls(
+    browser: Any, live: LiveServer
+) -> None:
+    page = _sign_in(browser, live, "supervisor")
+    try:
+        page.goto(f"{live.url}{reverse('members:list')}")
+        page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+        page.emulate_media(media="print")
+        for frame in (".shell-sidebar", ".shell-topbar", ".shell-page-actions", "form.filter-form"):
+            assert not page.locator(frame).is_visible(), frame
+        assert page.locator("h1.page-title").is_visible()
+        assert page.locator("#member-table table thead").is_visible()
+        assert page.get_by_role("button").filter(visible=True).count() == 0
+        # Each row prints on one table line: the name cell is not stacked like a phone's card.
+        cell = page.locator("#member-table tbody tr").first.locator("td").first
+        assert cell.evaluate("td => getComputedStyle(td).display") == "table-cell"
+    finally:
+        page.close()
