@@ -21,6 +21,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
+	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve --port $(PORT)
 
 # Playwright drives Debian's chromium; never a downloaded browser build.

@@ -31,6 +31,13 @@ def pytest_configure(config: Any) -> None:
     if _TRAVELLER is not None:
         _TRAVELLER.start()
 
+    # Templates find the static sources: the test client needs no collectstatic (the browser
+    # tests' server collects and serves the hashed, compressed files, ADR 0028).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
     # An audit entry written under an undeclared name fails the test that wrote it.
     settings.AUDIT_STRICT_NAMES = True
     # Still Argon2 (the production hasher family), at a cost that keeps the suite fast.

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from whitenoise.compress import Compressor
 
 from dangjian.core.env import env_bool, env_int, env_list, env_str
 from dangjian.core.keys import load_keyring
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "dangjian.core.middleware.DatabaseUnavailableMiddleware",
     "dangjian.core.middleware.NotVisibleMiddleware",
+    "dangjian.core.middleware.MethodNotAllowedPageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -197,6 +199,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Filters that leave a choice open say so in the words of the page.
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -216,15 +221,22 @@ STORAGES = {
     # Uploads kept by dangjian.core.files (encrypted blobs under MEDIA_ROOT/files); an
     # S3-compatible backend can replace it here without code changes (ADR 0013).
     "stored_files": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (cache-busting; whitenoise serves them as immutable for ten years) with gzip
+    # and brotli copies, made by collectstatic: `make run`, the deployment and the browser tests'
+    # server collect first (ADR 0028). DJANGO_DEBUG serves the sources as they are edited.
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = DEBUG
+# Only hashed names are kept and compressed; source maps (read by developer tools only) are not
+# compressed, which keeps collectstatic to seconds.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 

@@ -18,14 +18,19 @@ class AccountsConfig(AppConfig):
             receivers,
         )
         from dangjian.accounts.grants import active_grants
-        from dangjian.core.navigation import NavEntry, register_nav
+        from dangjian.core.navigation import SYSTEM_GROUP, NavEntry, register_nav
         from dangjian.core.permissions import set_grant_loader
 
         set_grant_loader(active_grants)
         periodic.register_jobs()
         register_nav(
             NavEntry(
-                "accounts", "账号管理", "accounts:user_list", 70, permissions.AccountAction.MANAGE
+                "accounts",
+                "账号管理",
+                "accounts:user_list",
+                70,
+                permissions.AccountAction.MANAGE,
+                group=SYSTEM_GROUP,
             )
         )
         register_nav(
@@ -35,5 +40,6 @@ class AccountsConfig(AppConfig):
                 "accounts:security_policy",
                 90,
                 permissions.AccountAction.SECURITY,
+                group=SYSTEM_GROUP,
             )
         )

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dangjian.accounts import views
@@ -6,7 +5,7 @@ from dangjian.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
     path("otp/verify/", views.otp_verify, name="otp_verify"),

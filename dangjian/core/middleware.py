@@ -85,3 +85,26 @@ class NotVisibleMiddleware:
             record_service_refusal(request)
             return response_for_exception(request, Http404(str(exception)))
         return None
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page asked with the wrong HTTP method answers with the Chinese 405 page (Django's
+    ``require_POST`` and class views answer with an empty body). The API keeps its JSON answer,
+    and the ``Allow`` header stays."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or request.path.startswith("/api/")
+            or getattr(response, "streaming", False)
+            or response.content
+            or getattr(request, "htmx", False)
+        ):
+            return response
+        response.content = render_to_string("405.html", request=request).encode()
+        response["Content-Type"] = "text/html; charset=utf-8"
+        return response

@@ -144,6 +144,18 @@ def can_anywhere(user: Any, action: str) -> bool:
     return any(grant.role in allowed for grant in user_grants(user))
 
 
+# The roles that use the API (ADR 0028): the system administrator issues tokens and wires other
+# systems to it; the county centre and the records keepers pull data and import members by it.
+API_ROLES = frozenset({Role.SYSADMIN, Role.SUPERVISOR, Role.CLERK})
+
+
+def uses_api(user: Any) -> bool:
+    """Whether the API docs belong in the user's menu (from the cached grants: no query)."""
+    if admin_role(user) in API_ROLES:
+        return True
+    return any(grant.role in API_ROLES for grant in user_grants(user))
+
+
 def has_platform_scope(user: Any, action: str) -> bool:
     """Admin roles act platform-wide for the actions they hold."""
     return admin_role(user) in roles_for(action)

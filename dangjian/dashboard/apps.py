@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+# The left navigation's 工作台 group (ADR 0028).
+WORKBENCH_GROUP = "workbench"
+
 
 class DashboardConfig(AppConfig):
     name = "dangjian.dashboard"
@@ -7,6 +10,7 @@ class DashboardConfig(AppConfig):
     verbose_name = "工作台"
 
     def ready(self) -> None:
-        from dangjian.core.navigation import NavEntry, register_nav
+        from dangjian.core.navigation import NavEntry, NavGroup, register_nav, register_nav_group
 
-        register_nav(NavEntry("home", "首页", "home", 10))
+        register_nav_group(NavGroup(WORKBENCH_GROUP, "工作台", 10))
+        register_nav(NavEntry("home", "首页", "home", 10, group=WORKBENCH_GROUP))

@@ -7,7 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = "班子与治理"
 
     def ready(self) -> None:
-        from dangjian.core.navigation import NavEntry, register_nav
+        from dangjian.core.navigation import NavEntry, NavGroup, register_nav, register_nav_group
         from dangjian.governance import (
             audit_names,  # noqa: F401 — declares the audit names
             panels,
@@ -15,9 +15,15 @@ class GovernanceConfig(AppConfig):
         )
 
         # Committees are business data: admin roles see the tree's names, not its governance.
+        register_nav_group(NavGroup("governance", "班子与治理", 30))
         register_nav(
             NavEntry(
-                "governance", "班子建设", "governance:unity", 40, permissions.GovernanceAction.VIEW
+                "governance",
+                "班子建设",
+                "governance:unity",
+                40,
+                permissions.GovernanceAction.VIEW,
+                group="governance",
             )
         )
         panels.register_panels()

@@ -18,6 +18,7 @@ class MembersConfig(AppConfig):
         from dangjian.members.files import register_purposes
         from dangjian.members.flows import WORKFLOWS
         from dangjian.members.marks import register as register_marks
+        from dangjian.orgs.apps import ORG_GROUP
 
         register_purposes()
         register_marks()
@@ -25,10 +26,24 @@ class MembersConfig(AppConfig):
             register(flow)
         periodic.register_jobs()
         register_nav(
-            NavEntry("members", "党员管理", "members:list", 30, permissions.MemberAction.VIEW)
+            NavEntry(
+                "members",
+                "党员管理",
+                "members:list",
+                30,
+                permissions.MemberAction.VIEW,
+                group=ORG_GROUP,
+            )
         )
         # A 党员 account's own record page: the role shows the entry (read from the grants the
         # menu has loaded, no query per page); the link to the record decides which record.
         register_nav(
-            NavEntry("self", "我的党员信息", "members:mine", 35, permissions.MemberAction.SELF)
+            NavEntry(
+                "self",
+                "我的党员信息",
+                "members:mine",
+                35,
+                permissions.MemberAction.SELF,
+                group=ORG_GROUP,
+            )
         )

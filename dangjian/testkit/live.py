@@ -141,6 +141,8 @@ def live() -> Iterator[LiveServer]:
         env.pop("DATABASE_URL", None)
     server = LiveServer(url=f"http://127.0.0.1:{_free_port()}", env=env)
     server.manage("migrate", "--noinput", "-v0")
+    # Served as in production: hashed names, compressed copies (ADR 0028).
+    server.manage("collectstatic", "--noinput", "-v0")
     server.manage("load_demo", "--quiet-accounts")
     process = subprocess.Popen(
         [

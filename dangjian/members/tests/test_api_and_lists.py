@@ -124,7 +124,8 @@ def test_htmx_request_renders_only_the_table(client_for) -> None:
     client = client_for("supervisor")
     full = client.get("/members/?status=full")
     partial = client.get("/members/?status=full", HTTP_HX_REQUEST="true")
-    assert b'<nav class="navbar' in full.content and b'<nav class="navbar' not in partial.content
+    menu = 'aria-label="功能菜单"'.encode()  # the shell's menu: only on a whole page
+    assert menu in full.content and menu not in partial.content
     assert b"<table" in partial.content
 
 
@@ -133,7 +134,7 @@ def test_htmx_filter_error_lists_nobody_in_the_partial(client_for) -> None:
     partial with the error and no rows, never everyone."""
     partial = client_for("supervisor").get("/members/?age_min=abc", HTTP_HX_REQUEST="true")
     text = partial.content.decode()
-    assert partial.status_code == 200 and '<nav class="navbar' not in text
+    assert partial.status_code == 200 and 'aria-label="功能菜单' not in text
     assert "筛选条件有误" in text and "没有符合条件的党员" in text
 
 

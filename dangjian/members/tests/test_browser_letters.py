@@ -46,7 +46,7 @@ def test_an_expired_letter_is_reissued_and_printed(browser, live, tmp_path: Path
 
     page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     page.emulate_media(media="print")
-    assert not page.locator("nav.navbar").is_visible()
+    assert not page.locator(".shell-sidebar").is_visible()
     assert not page.get_by_role("button", name="打印").is_visible()
     assert page.locator(".letter-cut").count() == 2
     page.screenshot(path=str(shots / "letter.png"), full_page=True)

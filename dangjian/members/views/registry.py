@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.urls import reverse
 
+from dangjian.accounts.names import display_names
 from dangjian.core import clock
 from dangjian.core.converters import MAX_PK_DIGITS
 from dangjian.core.generic import (
@@ -286,11 +287,15 @@ class MemberDetailView(ScopedDetailView):
             name: permits(self.request.user, action, path=path, pk=obj.org_id)
             for name, action in (("change", MemberAction.CHANGE), ("reveal", MemberAction.REVEAL))
         }
+        events = list(obj.events.all()[:100])
+        names = display_names(e.actor_username for e in events)
+        for event in events:  # the timeline names people, not login names
+            event.actor_display = names.get(event.actor_username, event.actor_username)
         return {
             "can": can,
             "age": completed_years(obj.birth_date, today),
             "standing": party_standing_years(obj.full_on, today),
-            "events": obj.events.all()[:100],
+            "events": events,
             "transfers": [
                 letter_row(t, self.request.user, today)
                 for t in obj.transfers_out.select_related("reissued_as").order_by(
