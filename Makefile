@@ -24,9 +24,11 @@ run: $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve --port $(PORT)
 
-# Playwright drives Debian's chromium; never a downloaded browser build.
+# Playwright drives Debian's chromium; never a downloaded browser build. The CJK fonts let the
+# print-form tests (and screenshots) render Chinese as glyphs, not boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium)
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || \
+	  (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q
