@@ -8,5 +8,16 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.navigation import NavEntry, register_nav
+        from dangjian.dashboard import panels, permissions
 
         register_nav(NavEntry("home", "首页", "home", 10))
+        register_nav(
+            NavEntry(
+                "problems",
+                "问题清单",
+                "dashboard:problems",
+                12,
+                permissions.WorkbenchAction.PROBLEMS,
+            )
+        )
+        panels.register_panels()

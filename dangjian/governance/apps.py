@@ -12,6 +12,7 @@ class GovernanceConfig(AppConfig):
             audit_names,  # noqa: F401 — declares the audit names
             panels,
             permissions,
+            problems,
         )
 
         # Committees are business data: admin roles see the tree's names, not its governance.
@@ -21,3 +22,4 @@ class GovernanceConfig(AppConfig):
             )
         )
         panels.register_panels()
+        problems.register_problem_sources()

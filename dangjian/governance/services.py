@@ -281,13 +281,16 @@ def in_service_count(org: OrgNode) -> int:
     return Member.objects.filter(subtree_q("org__path", org.path), status__in=IN_SERVICE).count()
 
 
-def _findings(
+def findings_from_facts(
     org: OrgNode,
     counts: dict[str, int],
     term: CommitteeTerm | None,
     seats: list[CommitteeSeat],
     today: date,
+    kind_size: list[Finding],
 ) -> list[Finding]:
+    """One organisation's findings from its facts, however they were loaded (one org at a time
+    here, the whole scope at once in ``governance.problems``): the same pure rules for both."""
     secretary = next((s.member for s in seats if s.post == CommitteePost.SECRETARY), None)
     found: list[Finding] = []
     if org.kind == OrgKind.BRANCH:
@@ -306,7 +309,7 @@ def _findings(
                 ),
             )
         )
-    found += _kind_size_findings(org)
+    found += kind_size
     state = (
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
     )
@@ -328,7 +331,9 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
         return []
     term = current_term(org)
     seats = list(term.seats.select_related("member")) if term else []
-    return _findings(org, _member_counts(org), term, seats, today)
+    return findings_from_facts(
+        org, _member_counts(org), term, seats, today, _kind_size_findings(org)
+    )
 
 
 @transaction.atomic
@@ -463,7 +468,7 @@ def governance_context(org: OrgNode, *, today: date) -> dict[str, Any]:
             seats=seats,
             holders=_holders(seats),
             member_count=counts["active"],
-            findings=_findings(org, counts, term, seats, today),
+            findings=findings_from_facts(org, counts, term, seats, today, _kind_size_findings(org)),
             term_state=term_state(term.elected_on, term.term_years, term.extended_until, today)
             if term
             else None,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.http import HttpRequest
+from django.urls import reverse
 
 from dangjian.core.panels import HOME, Panel, register_panel
 from dangjian.core.permissions import can_anywhere
@@ -25,18 +26,34 @@ def home_overview(request: HttpRequest, _: Any) -> dict[str, Any] | None:
         org__in=visible.filter(kind=OrgKind.ENTERPRISE).values("pk")
     )
     by_status = dict(enterprises.order_by().values_list("operating_status").annotate(n=Count("id")))
-    kind_rows = [(k.value, k.label, by_kind.get(k.value, 0)) for k in OrgKind]
-    status_rows = [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
-    charted = [(label, n) for code, label, n in kind_rows if code != OrgKind.SUPERVISOR]
+    tree = reverse("orgs:tree")
+    # Only the kinds the scope holds: a branch's home shows no 集团 or 企业 cards at zero.
+    kind_rows = [
+        (k.value, k.label, by_kind[k.value], f"{tree}?kind={k.value}")
+        for k in OrgKind
+        if by_kind.get(k.value)
+    ]
+    status_rows = (
+        [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
+        if by_status
+        else []
+    )
+    charted = [row for row in kind_rows if row[0] != OrgKind.SUPERVISOR]
     return {
         "kind_rows": kind_rows,
         "status_rows": status_rows,
         "total": sum(by_kind.values()),
-        "chart": {"labels": [label for label, _ in charted], "values": [n for _, n in charted]},
+        "chart": {
+            "labels": [label for _, label, _, _ in charted],
+            "values": [n for _, _, n, _ in charted],
+            "urls": [url for *_, url in charted],
+        }
+        if len(charted) > 1
+        else None,
     }
 
 
 def register_panels() -> None:
     register_panel(
-        HOME, Panel("orgs.overview", "orgs/panels/home_overview.html", home_overview, 10)
+        HOME, Panel("orgs.overview", "orgs/panels/home_overview.html", home_overview, 30)
     )

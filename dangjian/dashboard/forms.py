@@ -1,0 +1,44 @@
+"""The problem list's filters (GET): 集团, 企业, 类型, 级别 and the order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from dangjian.core.problems import LEVELS, problem_kinds
+from dangjian.dashboard.worklist import SORTS, Unit
+from dangjian.orgs.choices import OrgKind
+
+
+class ProblemFilterForm(forms.Form):
+    group = forms.TypedChoiceField(label="所属集团", required=False, coerce=int, empty_value=None)
+    enterprise = forms.TypedChoiceField(
+        label="所属企业", required=False, coerce=int, empty_value=None
+    )
+    kind = forms.ChoiceField(label="类型", required=False)
+    level = forms.ChoiceField(label="级别", required=False)
+    sort = forms.ChoiceField(label="排序", required=False, choices=list(SORTS.items()))
+
+    def __init__(self, data: Any, *, units: dict[str, Unit]) -> None:
+        super().__init__(data)
+        everything = [("", "全部")]
+        groups = [(u.pk, u.name) for u in units.values() if u.kind == OrgKind.GROUP]
+        enterprises = [(u.pk, u.name) for u in units.values() if u.kind == OrgKind.ENTERPRISE]
+        fields = self.fields
+        fields["group"].choices = everything + groups  # type: ignore[attr-defined]
+        fields["enterprise"].choices = everything + enterprises  # type: ignore[attr-defined]
+        fields["kind"].choices = everything + [  # type: ignore[attr-defined]
+            (code, kind.label) for code, kind in problem_kinds().items()
+        ]
+        fields["level"].choices = everything + list(LEVELS.items())  # type: ignore[attr-defined]
+        # A scope without groups (an enterprise, a branch) has no 集团 filter to offer.
+        if not groups:
+            del fields["group"]
+        if not enterprises:
+            del fields["enterprise"]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
+            field.error_messages["invalid_choice"] = (
+                f"{field.label}：所选项不存在或不在您的授权范围内"
+            )
