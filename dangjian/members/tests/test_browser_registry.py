@@ -84,7 +84,7 @@ def test_secretary_imports_sets_up_committee_and_records_a_transfer(browser, liv
     assert "导入完成：新增 30 人" in page.content()
 
     page.goto(f"{live.url}/orgs/")
-    page.get_by_role("link", name="中共X县城市建设开发有限公司第一支部").click()
+    page.get_by_role("link", name="中共X县城市建设开发有限公司第一支部委员会").click()
     assert "应设立支部委员会" in page.content()
     page.get_by_role("link", name="登记换届选举").click()
     page.get_by_label("选举日期").fill(date.today().replace(day=1).isoformat())
