@@ -46,7 +46,8 @@ def _time(client: Any, url: str, rounds: int, warmup: int) -> dict[str, float]:
     for _ in range(warmup):
         client.get(url)
         client.get(BASELINE)
-    page, base = [], []
+    page: list[float] = []
+    base: list[float] = []
     for i in range(rounds):
         pair = (url, BASELINE) if i % 2 == 0 else (BASELINE, url)
         for target in pair:

@@ -5,16 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from dangjian.core.problems import LEVELS, problem_kinds
 from dangjian.dashboard.worklist import SORTS, Unit
 from dangjian.orgs.choices import OrgKind
 
 
+class QuickSelect(forms.Select):
+    """A select rendered by one join, not a template per option: the county's 企业 filter
+    offers thousands of them."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        chosen = "" if value is None else str(value)
+        final = self.build_attrs(self.attrs, attrs)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, mark_safe(" selected") if str(key) == chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
+
+
 class ProblemFilterForm(forms.Form):
-    group = forms.TypedChoiceField(label="所属集团", required=False, coerce=int, empty_value=None)
+    group = forms.TypedChoiceField(
+        label="所属集团", required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
     enterprise = forms.TypedChoiceField(
-        label="所属企业", required=False, coerce=int, empty_value=None
+        label="所属企业", required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
     kind = forms.ChoiceField(label="类型", required=False)
     level = forms.ChoiceField(label="级别", required=False)

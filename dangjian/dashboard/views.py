@@ -79,8 +79,10 @@ class ProblemExportView(ScopedDownloadView):
             raise ValidationError("导出格式只能是 CSV 或 Excel（xlsx）")
         _, rows, form = _filtered(self.request)
         if form.errors:
-            raise ValidationError("；".join(e for errors in form.errors.values() for e in errors))
-        self.content_type = self.formats[fmt]
+            raise ValidationError(
+                "；".join(str(e) for errors in form.errors.values() for e in errors)
+            )
+        self.content_type = self.formats[fmt]  # type: ignore[misc]
         base = self.request.build_absolute_uri("/")[:-1]
         today = clock.today()
         name = f"问题清单-{today:%Y%m%d}.{fmt}"

@@ -115,7 +115,6 @@ def populate_branch(
         data = factory.member_data(status=status)
         data.party_group_id = group_ids[i % len(group_ids)] if group_ids else None
         made.append(members.register_member(actor=LOADER, org=branch, data=data))
-    today = date(2026, 11, 1)
     for member in made[: int(size * 0.6)]:
         movements.register_with_community(
             member,
@@ -124,8 +123,12 @@ def populate_branch(
             registered_on=date(2025, 3, 1) + timedelta(days=factory.rng.randint(0, 400)),
         )
     if with_committee:
-        elected = date(2023, 1, 1) + timedelta(days=factory.rng.randint(0, 700))
-        term = governance.record_election(actor=LOADER, org=branch, elected_on=min(elected, today))
+        # Elected within the last three years, counted from the day the demo is loaded: most
+        # terms run, a few fall due soon (the neglected cases are set apart, populate_county).
+        elected = clock.today() - timedelta(days=factory.rng.randint(60, 1060))
+        term = governance.record_election(actor=LOADER, org=branch, elected_on=elected)
+        # Most branches have the upper organisation's 批准 of their secretary on record.
+        approved = factory.rng.random() < 0.75
         full = [m for m in made if m.status == MemberStatus.FULL]
         posts = [
             CommitteePost.SECRETARY,
@@ -134,8 +137,15 @@ def populate_branch(
             CommitteePost.DISCIPLINE,
         ][: (1 if len(full) < 7 else 3 if len(full) < 9 else 4)]
         for post, member in zip(posts, full, strict=False):
+            leader = approved and post == CommitteePost.SECRETARY
             governance.assign_seat(
-                term, actor=LOADER, post=post, member=member, assigned_on=term.elected_on
+                term,
+                actor=LOADER,
+                post=post,
+                member=member,
+                assigned_on=term.elected_on,
+                upper_ref=f"党组批〔{term.elected_on:%Y}〕{branch.pk}号" if leader else "",
+                upper_on=term.elected_on + timedelta(days=7) if leader else None,
             )
     return made
 

@@ -10,6 +10,7 @@ current terms, seats, member counts, setup approvals, the siblings that decide w
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,7 +18,13 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 
 from dangjian.core.permissions import admin_role
-from dangjian.core.problems import Problem, ProblemKind, ProblemSource, register_problem_source
+from dangjian.core.problems import (
+    Problem,
+    ProblemKind,
+    ProblemSource,
+    UrlPattern,
+    register_problem_source,
+)
 from dangjian.core.scoping import subtree_q
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
@@ -62,6 +69,21 @@ SETUP_CODES = frozenset(
 # Member counts are read under at most this many subtree roots; beyond it, under their common
 # ancestor (a superset: every count is still summed per organisation below).
 MAX_COUNT_ROOTS = 40
+
+
+@dataclass(frozen=True)
+class Node:
+    """What the checks and the list read about an organisation."""
+
+    pk: int
+    path: str
+    kind: str
+    name: str
+    code: str
+    parent_id: int | None
+    dissolved_on: date | None
+    parent_kind: str | None
+    parent_path: str | None
 
 
 def _ref(node: Any) -> TreeRef:
@@ -114,15 +136,25 @@ def scope_structure_findings(orgs: Any, *, today: date) -> dict[int, list[Findin
     return {node.pk: found for node, found in _scope_findings(orgs, today)}
 
 
-def _scope_findings(orgs: Any, today: date) -> list[tuple[OrgNode, list[Finding]]]:
+def _scope_findings(orgs: Any, today: date) -> list[tuple[Node, list[Finding]]]:
     """Six queries whatever the number of organisations: the organisations, their siblings,
     current terms, seats, setup approvals and member counts."""
     committees = orgs.filter(kind__in=COMMITTEE_KINDS)
-    nodes = list(
-        committees.annotate(parent_kind=F("parent__kind"), parent_path=F("parent__path")).only(
-            "pk", "path", "depth", "kind", "name", "code", "parent_id", "dissolved_on"
+    # Plain rows, not model instances: a county holds tens of thousands of organisations.
+    nodes = [
+        Node(**row)
+        for row in committees.values(
+            "pk",
+            "path",
+            "kind",
+            "name",
+            "code",
+            "parent_id",
+            "dissolved_on",
+            parent_kind=F("parent__kind"),
+            parent_path=F("parent__path"),
         )
-    )
+    ]
     if not nodes:
         return []
     sized = [n for n in nodes if n.kind in APPROVED_KINDS]
@@ -135,11 +167,12 @@ def _scope_findings(orgs: Any, today: date) -> list[tuple[OrgNode, list[Finding]
             siblings[sib.parent_id].append(_ref(sib))
     size_path: dict[int, str] = {}
     for node in sized:
+        size_path[node.pk] = node.path  # ``orgs.hierarchy.size_scope``, from the loaded rows
+        if node.parent_id is None or node.parent_kind is None or node.parent_path is None:
+            continue
         others = [s for s in siblings.get(node.parent_id, []) if s.pk != node.pk]
-        entity = node.parent_id is not None and is_entity_party_org(
-            _ref(node), others, node.parent_kind
-        )
-        size_path[node.pk] = node.parent_path if entity else node.path
+        if is_entity_party_org(_ref(node), others, node.parent_kind):
+            size_path[node.pk] = node.parent_path
     current = CommitteeTerm.objects.filter(
         org_id__in=committees.order_by().values("pk"), ended_on__isnull=True
     )
@@ -166,7 +199,7 @@ def _scope_findings(orgs: Any, today: date) -> list[tuple[OrgNode, list[Finding]
     )
     counts = _counts_by_prefix(_tops({n.path for n in nodes} | set(size_path.values())))
     empty = {"full": 0, "active": 0}
-    found: list[tuple[OrgNode, list[Finding]]] = []
+    found: list[tuple[Node, list[Finding]]] = []
     for node in nodes:
         term = terms.get(node.pk)
         kind_size = (
@@ -183,17 +216,22 @@ def _scope_findings(orgs: Any, today: date) -> list[tuple[OrgNode, list[Finding]
     return found
 
 
-def _fix_url(node: OrgNode, code: str) -> str:
-    if code in ELECTION_CODES:
-        return reverse("governance:election", args=[node.pk])
-    if code in SETUP_CODES and code != "O10-general-branch-large":
-        return reverse("orgs:setup_approval", args=[node.pk])
-    return reverse("orgs:detail", args=[node.pk])
-
-
 def structure_problems(user: Any, today: date) -> list[Problem]:
     if admin_role(user):
         return []
+    election, setup, page = (
+        UrlPattern("governance:election"),
+        UrlPattern("orgs:setup_approval"),
+        UrlPattern("orgs:detail"),
+    )
+
+    def _fix_url(node: Node, code: str) -> str:
+        if code in ELECTION_CODES:
+            return election(node.pk)
+        if code in SETUP_CODES and code != "O10-general-branch-large":
+            return setup(node.pk)
+        return page(node.pk)
+
     orgs = OrgNode.objects.visible_to(user, GovernanceAction.VIEW).filter(dissolved_on__isnull=True)
     return [
         Problem(

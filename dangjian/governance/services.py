@@ -282,7 +282,7 @@ def in_service_count(org: OrgNode) -> int:
 
 
 def findings_from_facts(
-    org: OrgNode,
+    org: Any,  # an OrgNode, or any row with its ``kind``
     counts: dict[str, int],
     term: CommitteeTerm | None,
     seats: list[CommitteeSeat],

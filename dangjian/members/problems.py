@@ -20,6 +20,7 @@ from dangjian.core.problems import (
     Problem,
     ProblemKind,
     ProblemSource,
+    UrlPattern,
     register_problem_source,
 )
 from dangjian.core.rules import add_months
@@ -158,6 +159,7 @@ def _probation(user: Any, today: date) -> list[Problem]:
             "org__code",
         )
     )
+    detail = UrlPattern("members:detail")
     rows = []
     for member in members:
         if member.admitted_on is None:
@@ -171,8 +173,9 @@ def _probation(user: Any, today: date) -> list[Problem]:
             level, message = WARNING, f"预备期已于{ends:%Y-%m-%d}届满，应及时讨论能否转正"
         else:
             level, message = INFO, f"预备期将于{ends:%Y-%m-%d}届满，请准备转正讨论"
-        url = reverse("members:detail", args=[member.pk])
-        rows.append(_row(member, PROBATION_DUE, level, message, SOURCE_PROBATION, url))
+        rows.append(
+            _row(member, PROBATION_DUE, level, message, SOURCE_PROBATION, detail(member.pk))
+        )
     return rows
 
 

@@ -38,19 +38,9 @@ def home_overview(request: HttpRequest, _: Any) -> dict[str, Any] | None:
         if by_status
         else []
     )
-    charted = [row for row in kind_rows if row[0] != OrgKind.SUPERVISOR]
-    return {
-        "kind_rows": kind_rows,
-        "status_rows": status_rows,
-        "total": sum(by_kind.values()),
-        "chart": {
-            "labels": [label for _, label, _, _ in charted],
-            "values": [n for _, _, n, _ in charted],
-            "urls": [url for *_, url in charted],
-        }
-        if len(charted) > 1
-        else None,
-    }
+    # No chart of these counts: it would say what the cards say (the workbench charts member
+    # structure and where the problems are instead).
+    return {"kind_rows": kind_rows, "status_rows": status_rows, "total": sum(by_kind.values())}
 
 
 def register_panels() -> None:

@@ -19,6 +19,7 @@ from dangjian.demo.builder import build_scale
 from dangjian.governance import services as governance
 from dangjian.governance.choices import CommitteePost
 from dangjian.governance.problems import STRUCTURE_KINDS, scope_structure_findings
+from dangjian.governance.rules import Finding
 from dangjian.governance.services import COMMITTEE_KINDS, structure_findings
 from dangjian.members.tests.factories import make_member
 from dangjian.orgs.choices import OrgKind
@@ -30,7 +31,7 @@ TESTS = SystemActor("tests")
 STRUCTURE_CODES = {kind.code for kind in STRUCTURE_KINDS}
 
 
-def _per_org(orgs: object, today: date) -> dict[int, list[object]]:
+def _per_org(orgs: object, today: date) -> dict[int, list[Finding]]:
     return {
         node.pk: structure_findings(node, today=today)
         for node in orgs  # type: ignore[attr-defined]

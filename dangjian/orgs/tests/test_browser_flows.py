@@ -55,7 +55,7 @@ def test_secretary_sees_only_her_branch_and_gets_404_elsewhere(browser, live) ->
 def test_supervisor_sees_the_county_with_real_counts_and_search(browser, live) -> None:
     page = _page(browser, live, "supervisor")
     assert page.locator("[data-kind=enterprise]").inner_text() == "20"
-    page.locator("#kind-chart svg").wait_for()  # ECharts drew from the embedded JSON
+    page.locator("#age-chart svg").wait_for()  # ECharts drew from the embedded JSON
     page.get_by_role("link", name="组织体系").click()
     assert page.locator("#org-tree").get_by_text("X县国有资产管理服务中心").is_visible()
     page.get_by_placeholder("按名称或编码搜索").fill("燃气")
