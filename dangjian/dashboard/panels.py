@@ -98,4 +98,4 @@ def mine(request: HttpRequest, _: Any) -> dict[str, Any] | None:
 def register_panels() -> None:
     register_panel(HOME, Panel("workbench.mine", "dashboard/panels/mine.html", mine, 1))
     register_panel(HOME, Panel("workbench.todo", "dashboard/panels/todo.html", todo, 5))
-    register_panel(HOME, Panel("workbench.units", "dashboard/panels/by_unit.html", by_unit, 40))
+    register_panel(HOME, Panel("workbench.units", "dashboard/panels/by_unit.html", by_unit, 10))

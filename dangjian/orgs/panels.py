@@ -22,6 +22,9 @@ def home_overview(request: HttpRequest, _: Any) -> dict[str, Any] | None:
         dissolved_on__isnull=True
     )
     by_kind = dict(visible.order_by().values_list("kind").annotate(n=Count("id")))
+    # A branch's own tree (itself and its 党小组) is no overview: its workbench says the rest.
+    if not set(by_kind) - {OrgKind.BRANCH, OrgKind.PARTY_GROUP}:
+        return None
     enterprises = EnterpriseProfile.objects.filter(
         org__in=visible.filter(kind=OrgKind.ENTERPRISE).values("pk")
     )
@@ -33,11 +36,13 @@ def home_overview(request: HttpRequest, _: Any) -> dict[str, Any] | None:
         for k in OrgKind
         if by_kind.get(k.value)
     ]
-    status_rows = (
-        [(s.value, s.label, by_status.get(s.value, 0)) for s in OperatingStatus]
-        if by_status
-        else []
-    )
+    # One enterprise: its own status, not a table of zeros beside it.
+    single = sum(by_status.values()) == 1
+    status_rows = [
+        (s.value, s.label, by_status.get(s.value, 0))
+        for s in OperatingStatus
+        if by_status and not (single and not by_status.get(s.value))
+    ]
     # No chart of these counts: it would say what the cards say (the workbench charts member
     # structure and where the problems are instead).
     return {"kind_rows": kind_rows, "status_rows": status_rows, "total": sum(by_kind.values())}
