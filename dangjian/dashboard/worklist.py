@@ -59,9 +59,9 @@ def scope_units(user: Any) -> dict[str, Unit]:
     nodes = (
         OrgNode.objects.visible_to(user, OrgAction.VIEW)
         .filter(kind__in=[OrgKind.GROUP, OrgKind.ENTERPRISE], dissolved_on__isnull=True)
-        .only("pk", "path", "name", "code", "kind")
+        .values_list("pk", "path", "name", "code", "kind")
     )
-    return {n.path: Unit(n.pk, n.path, n.name, n.code, n.kind) for n in nodes}
+    return {path: Unit(pk, path, name, code, kind) for pk, path, name, code, kind in nodes}
 
 
 def _owners(path: str, units: dict[str, Unit]) -> tuple[Unit | None, Unit | None]:
@@ -83,8 +83,12 @@ def problem_rows(user: Any, today: date) -> tuple[list[Row], dict[str, Unit]]:
     kinds = problem_kinds()
     units = scope_units(user)
     rows = []
+    owners: dict[str, tuple[Unit | None, Unit | None]] = {}
     for problem in collect_problems(user, today):
-        group, enterprise = _owners(problem.org_path, units)
+        path = problem.org_path
+        if path not in owners:
+            owners[path] = _owners(path, units)
+        group, enterprise = owners[path]
         kind = kinds.get(problem.kind) or ProblemKind(problem.kind, problem.kind)
         rows.append(Row(problem, kind, group, enterprise))
     return rows, units

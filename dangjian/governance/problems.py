@@ -161,10 +161,10 @@ def _scope_findings(orgs: Any, today: date) -> list[tuple[Node, list[Finding]]]:
     sized_q = committees.filter(kind__in=APPROVED_KINDS).order_by()
     siblings: dict[int, list[TreeRef]] = defaultdict(list)
     if sized:
-        for sib in OrgNode.objects.filter(
+        for pk, kind, parent_id, dissolved_on in OrgNode.objects.filter(
             parent_id__in=sized_q.values("parent_id"), kind__in=list(PARTY_RANK)
-        ).only("pk", "kind", "parent_id", "dissolved_on"):
-            siblings[sib.parent_id].append(_ref(sib))
+        ).values_list("pk", "kind", "parent_id", "dissolved_on"):
+            siblings[parent_id].append(TreeRef(pk, kind, parent_id, dissolved_on is not None))
     size_path: dict[int, str] = {}
     for node in sized:
         size_path[node.pk] = node.path  # ``orgs.hierarchy.size_scope``, from the loaded rows
