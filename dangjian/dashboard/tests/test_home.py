@@ -108,3 +108,21 @@ def test_branch_home_keeps_its_query_count_as_the_branch_fills(client_for, org) 
     with capture_queries() as second:
         client.get("/")
     assert second.count == first.count, second.listing()
+
+
+@pytest.mark.parametrize("chart", ["age-chart-data", "education-chart-data"])
+def test_member_structure_bars_open_the_members_they_count(client_for, chart) -> None:
+    import json
+
+    client = client_for("supervisor")
+    html = client.get("/").content.decode()
+    found = re.search(rf'<script id="{chart}" type="application/json">(.*?)</script>', html)
+    assert found is not None
+    data = json.loads(found.group(1))
+    checked = 0
+    for series in data["series"]:
+        for value, url in zip(series["values"], series["urls"], strict=True):
+            listed = client.get(url).context["page"].paginator.count
+            assert listed == value, (url, value, listed)
+            checked += value
+    assert checked > 0
