@@ -43,7 +43,7 @@ class ProblemFilterForm(forms.Form):
     level = forms.ChoiceField(label="级别", required=False)
     sort = forms.ChoiceField(label="排序", required=False, choices=list(SORTS.items()))
 
-    def __init__(self, data: Any, *, units: dict[str, Unit]) -> None:
+    def __init__(self, data: Any, *, units: dict[str, Unit], present: set[str]) -> None:
         super().__init__(data)
         everything = [("", "全部")]
         groups = [(u.pk, u.name) for u in units.values() if u.kind == OrgKind.GROUP]
@@ -51,8 +51,13 @@ class ProblemFilterForm(forms.Form):
         fields = self.fields
         fields["group"].choices = everything + groups  # type: ignore[attr-defined]
         fields["enterprise"].choices = everything + enterprises  # type: ignore[attr-defined]
+        # The kinds found in the scope (and the one asked for, when a link names it): a branch is
+        # not offered the kinds only a 党委 or an enterprise can have.
+        asked = (data or {}).get("kind", "")
         fields["kind"].choices = everything + [  # type: ignore[attr-defined]
-            (code, kind.label) for code, kind in problem_kinds().items()
+            (code, kind.label)
+            for code, kind in problem_kinds().items()
+            if code in present or code == asked
         ]
         fields["level"].choices = everything + list(LEVELS.items())  # type: ignore[attr-defined]
         # A scope without groups (an enterprise, a branch) has no 集团 filter to offer.

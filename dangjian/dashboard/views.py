@@ -31,7 +31,8 @@ class HomeView(ScopedView):
 def _filtered(request: HttpRequest) -> tuple[list[Row], list[Row], ProblemFilterForm]:
     """All rows in scope, the rows the filters keep, and the bound form (invalid: no rows)."""
     rows, units = problem_rows(request.user, clock.today())
-    form = ProblemFilterForm(request.GET or None, units=units)
+    present = {row.problem.kind for row in rows}
+    form = ProblemFilterForm(request.GET or None, units=units, present=present)
     if form.is_bound and not form.is_valid():
         return rows, [], form
     data = form.cleaned_data if form.is_bound else {}
