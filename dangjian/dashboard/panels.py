@@ -42,7 +42,7 @@ def todo(request: HttpRequest, _: Any) -> dict[str, Any] | None:
             for kind, n, level in kind_counts(rows)
         ],
         "top": rows[:TOP_ROWS],
-        "total": len(rows),
+        "problem_total": len(rows),
         "list_url": url,
     }
 
