@@ -10,9 +10,10 @@ from django.urls import NoReverseMatch, reverse
 
 from dangjian.core import clock
 from dangjian.core.panels import HOME, Panel, register_panel
-from dangjian.core.permissions import Role, can_anywhere, user_grants
+from dangjian.core.permissions import admin_role, can_anywhere
 from dangjian.dashboard.permissions import WorkbenchAction
 from dangjian.dashboard.worklist import Row, Unit, kind_counts, problem_rows, unit_counts
+from dangjian.orgs.permissions import OrgAction
 from dangjian.orgs.scope import scope_roots
 
 TOP_ROWS = 8
@@ -84,15 +85,18 @@ def by_unit(request: HttpRequest, _: Any) -> dict[str, Any] | None:
 
 def mine(request: HttpRequest, _: Any) -> dict[str, Any] | None:
     """A member's corner: their own record and their branch (kept small; the record's page is
-    the members app's)."""
-    grants = [g for g in user_grants(request.user) if g.role == Role.MEMBER]
-    if not grants:
+    the members app's). Shown to the business accounts that have no problem list: members."""
+    user = request.user
+    if admin_role(user) or can_anywhere(user, WorkbenchAction.PROBLEMS):
+        return None
+    branches = scope_roots(user, OrgAction.VIEW, only=("pk", "name", "kind", "path"))
+    if not branches:
         return None
     try:
         own = reverse("members:mine")
     except NoReverseMatch:
         own = ""
-    return {"own_url": own, "branches": [g.node for g in grants]}
+    return {"own_url": own, "branches": branches}
 
 
 def register_panels() -> None:

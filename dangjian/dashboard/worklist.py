@@ -26,6 +26,7 @@ from dangjian.core.problems import (
     collect_problems,
     problem_kinds,
 )
+from dangjian.core.scoping import in_subtree
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode
 from dangjian.orgs.permissions import OrgAction
@@ -100,7 +101,7 @@ def filter_rows(rows: list[Row], units: dict[str, Unit], data: dict[str, Any]) -
     for key in ("group", "enterprise"):
         unit = by_pk.get(data.get(key) or 0)
         if unit is not None:
-            rows = [r for r in rows if r.problem.org_path.startswith(unit.path)]
+            rows = [r for r in rows if in_subtree(r.problem.org_path, unit.path)]
     if data.get("kind"):
         rows = [r for r in rows if r.problem.kind == data["kind"]]
     if data.get("level"):
