@@ -56,6 +56,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m dangjian.benchmarks.run
 	$(PY) -m dangjian.benchmarks.members_run
+	$(PY) -m dangjian.benchmarks.workbench
 	$(PY) -m dangjian.benchmarks.audit_writes
 
 clean:

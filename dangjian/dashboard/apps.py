@@ -11,6 +11,18 @@ class DashboardConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.navigation import NavEntry, NavGroup, register_nav, register_nav_group
+        from dangjian.dashboard import panels, permissions
 
         register_nav_group(NavGroup(WORKBENCH_GROUP, "工作台", 10))
         register_nav(NavEntry("home", "首页", "home", 10, group=WORKBENCH_GROUP))
+        register_nav(
+            NavEntry(
+                "problems",
+                "问题清单",
+                "dashboard:problems",
+                12,
+                permissions.WorkbenchAction.PROBLEMS,
+                group=WORKBENCH_GROUP,
+            )
+        )
+        panels.register_panels()

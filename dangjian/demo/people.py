@@ -10,8 +10,10 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from dangjian.core import clock
 from dangjian.core.actors import SystemActor
 from dangjian.core.permissions import Role
+from dangjian.core.rules import add_months
 from dangjian.governance import services as governance
 from dangjian.governance.choices import CommitteePost, LeaderPosition
 from dangjian.members import movements
@@ -19,7 +21,7 @@ from dangjian.members import services as members
 from dangjian.members.choices import Education, MemberStatus
 from dangjian.members.rules import id_check_char, probation_ends
 from dangjian.orgs.choices import OrgKind
-from dangjian.orgs.models import OrgNode
+from dangjian.orgs.models import CountySettings, OrgNode
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
@@ -75,7 +77,7 @@ class PeopleFactory:
         )
 
 
-DEMO_SECRETARY_BRANCH = "CT01-ZB1"  # its members come from the demo secretary's own import
+DEMO_SECRETARY_BRANCH = "CT01-ZB1"  # populated apart: the first login's open items live here
 BRANCH_SIZES = (4, 6, 9, 12, 15)
 
 
@@ -90,7 +92,8 @@ def branch_plan(codes: list[str]) -> dict[str, BranchPlan]:
     """Per branch code: its members and whether it elects. One in four branches deliberately
     records no election, so the demo shows the warnings; the builder names a branch
     "…支部委员会" only where the plan seats a committee."""
-    plan = {DEMO_SECRETARY_BRANCH: BranchPlan(0, False, False)}
+    # The demo secretary's branch elects a committee (``populate_secretary_branch``).
+    plan = {DEMO_SECRETARY_BRANCH: BranchPlan(SECRETARY_BRANCH_FULL + 1, True, True)}
     others = sorted(code for code in codes if code != DEMO_SECRETARY_BRANCH)
     for index, code in enumerate(others):
         size = BRANCH_SIZES[index % len(BRANCH_SIZES)]
@@ -112,7 +115,6 @@ def populate_branch(
         data = factory.member_data(status=status)
         data.party_group_id = group_ids[i % len(group_ids)] if group_ids else None
         made.append(members.register_member(actor=LOADER, org=branch, data=data))
-    today = date(2026, 11, 1)
     for member in made[: int(size * 0.6)]:
         movements.register_with_community(
             member,
@@ -121,8 +123,12 @@ def populate_branch(
             registered_on=date(2025, 3, 1) + timedelta(days=factory.rng.randint(0, 400)),
         )
     if with_committee:
-        elected = date(2023, 1, 1) + timedelta(days=factory.rng.randint(0, 700))
-        term = governance.record_election(actor=LOADER, org=branch, elected_on=min(elected, today))
+        # Elected within the last three years, counted from the day the demo is loaded: most
+        # terms run, a few fall due soon (the neglected cases are set apart, populate_county).
+        elected = clock.today() - timedelta(days=factory.rng.randint(60, 1060))
+        term = governance.record_election(actor=LOADER, org=branch, elected_on=elected)
+        # Most branches have the upper organisation's 批准 of their secretary on record.
+        approved = factory.rng.random() < 0.75
         full = [m for m in made if m.status == MemberStatus.FULL]
         posts = [
             CommitteePost.SECRETARY,
@@ -131,22 +137,89 @@ def populate_branch(
             CommitteePost.DISCIPLINE,
         ][: (1 if len(full) < 7 else 3 if len(full) < 9 else 4)]
         for post, member in zip(posts, full, strict=False):
+            leader = approved and post == CommitteePost.SECRETARY
             governance.assign_seat(
-                term, actor=LOADER, post=post, member=member, assigned_on=term.elected_on
+                term,
+                actor=LOADER,
+                post=post,
+                member=member,
+                assigned_on=term.elected_on,
+                upper_ref=f"党组批〔{term.elected_on:%Y}〕{branch.pk}号" if leader else "",
+                upper_on=term.elected_on + timedelta(days=7) if leader else None,
             )
     return made
 
 
+# The demo secretary's branch: eight full members and a probationary one, a committee elected
+# in January 2024 (its three years fall due soon after the demo's first winter) with its
+# secretary's 批准 on record, and three open items dated from the day the demo is loaded.
+SECRETARY_BRANCH_FULL = 8
+SECRETARY_BRANCH_ELECTED = date(2024, 1, 20)
+# A neglected branch: its committee's term ran out years ago and nobody held the election.
+OVERDUE_BRANCH, OVERDUE_ELECTED = "JT04-ZB1", date(2020, 9, 1)
+
+
+def populate_secretary_branch(branch: OrgNode) -> list[members.Member]:
+    today = clock.today()
+    factory = PeopleFactory(seed=31)
+    factory.serial = 600  # ID sequences apart from the county's people and member1's record
+    made = [
+        members.register_member(actor=LOADER, org=branch, data=factory.member_data())
+        for _ in range(SECRETARY_BRANCH_FULL)
+    ]
+    newcomer = factory.member_data(status=MemberStatus.PROBATIONARY)
+    # Admitted a year ago less three weeks: the branch should prepare the 转正 discussion.
+    newcomer.admitted_on = add_months(today, -12) + timedelta(days=21)
+    made.append(members.register_member(actor=LOADER, org=branch, data=newcomer))
+    for member in made[:5]:
+        movements.register_with_community(
+            member,
+            actor=LOADER,
+            community=factory.rng.choice(COMMUNITIES),
+            registered_on=date(2025, 4, 1) + timedelta(days=factory.rng.randint(0, 200)),
+        )
+    term = governance.record_election(actor=LOADER, org=branch, elected_on=SECRETARY_BRANCH_ELECTED)
+    posts = (CommitteePost.SECRETARY, CommitteePost.ORGANISATION, CommitteePost.DISCIPLINE)
+    for post, member in zip(posts, made, strict=False):
+        leader = post == CommitteePost.SECRETARY
+        governance.assign_seat(
+            term,
+            actor=LOADER,
+            post=post,
+            member=member,
+            assigned_on=term.elected_on,
+            upper_ref="城建党〔2024〕3号" if leader else "城建党〔2024〕4号",
+            upper_on=term.elected_on + timedelta(days=10),
+        )
+    # Out of touch for seven months: due for the 停止党籍 review.
+    movements.mark_lost_contact(made[6], actor=DEMO_LOADER, since=add_months(today, -7))
+    # A letter issued almost three months ago: valid for another ten days or so.
+    months = CountySettings.current().transfer_letter_valid_months
+    movements.issue_transfer_out(
+        made[7],
+        actor=DEMO_LOADER,
+        letter_no="城建组转〔2026〕11号",
+        destination="中共X市城市发展集团有限公司委员会",
+        issued_on=add_months(today + timedelta(days=10), -months),
+    )
+    return made
+
+
 def populate_county(nodes: dict[str, OrgNode]) -> None:
-    """Members for every branch but the demo secretary's (who imports hers), committees where
-    the rules require one, a lost-contact case, an expired transfer letter, and leadership facts
-    for each enterprise."""
+    """Members for every branch, committees where the rules require one (and a neglected
+    branch whose term ran out), the demo secretary's branch with its open items, a lost-contact
+    case, an expired transfer letter, and leadership facts for each enterprise."""
     factory = PeopleFactory()
     plan = branch_plan([code for code, n in nodes.items() if n.kind == OrgKind.BRANCH])
     for code, branch in sorted(nodes.items()):
         if branch.kind != OrgKind.BRANCH or code == DEMO_SECRETARY_BRANCH:
             continue
         populate_branch(factory, branch, plan[code].size, with_committee=plan[code].elects)
+    if DEMO_SECRETARY_BRANCH in nodes:
+        populate_secretary_branch(nodes[DEMO_SECRETARY_BRANCH])
+    overdue = nodes.get(OVERDUE_BRANCH)
+    if overdue is not None and not plan[OVERDUE_BRANCH].elects:
+        governance.record_election(actor=LOADER, org=overdue, elected_on=OVERDUE_ELECTED)
     lost = members.Member.objects.filter(org=nodes["JT02-ZB1"]).order_by("id").first()
     if lost is not None:
         movements.mark_lost_contact(lost, actor=DEMO_LOADER, since=date(2026, 2, 10))

@@ -12,6 +12,7 @@ class GovernanceConfig(AppConfig):
             audit_names,  # noqa: F401 — declares the audit names
             panels,
             permissions,
+            problems,
         )
 
         # Committees are business data: admin roles see the tree's names, not its governance.
@@ -30,3 +31,4 @@ class GovernanceConfig(AppConfig):
         from dangjian.governance.marks import register as register_marks
 
         register_marks()
+        problems.register_problem_sources()

@@ -20,7 +20,7 @@ from dangjian.core.scoping import in_subtree
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.rules import ERROR, WARNING
-from dangjian.governance.services import COMMITTEE_KINDS, findings_of
+from dangjian.governance.services import COMMITTEE_KINDS, findings_from_facts
 from dangjian.members.choices import IN_SERVICE
 from dangjian.members.models import Member
 from dangjian.members.selectors import full_q
@@ -58,8 +58,9 @@ def _flagged(user: Any, nodes: Sequence[OrgNode], today: date) -> list[tuple[Org
     for org in orgs:
         term = terms.get(org.pk)
         counts = {"full": full[org.pk], "active": active[org.pk]}
-        found = findings_of(
-            org, counts, term, seats.get(term.pk, []) if term else [], today, sized=False
+        # The 党委/党总支 size check needs queries of its own: the org page shows it.
+        found = findings_from_facts(
+            org, counts, term, seats.get(term.pk, []) if term else [], today, []
         )
         levels = {f.level for f in found}
         if ERROR in levels:

@@ -313,18 +313,16 @@ def seat_holders(org: OrgNode, seats: list[CommitteeSeat], today: date) -> list[
     ]
 
 
-def findings_of(
-    org: OrgNode,
+def findings_from_facts(
+    org: Any,  # an OrgNode, or any row with its ``kind``
     counts: dict[str, int],
     term: CommitteeTerm | None,
     seats: list[CommitteeSeat],
     today: date,
-    *,
-    sized: bool = True,
+    kind_size: list[Finding],
 ) -> list[Finding]:
-    """The findings from facts already loaded (``counts``: ``full`` and ``active`` members in
-    the subtree; the current term and its seats with their members). ``sized=False`` leaves out
-    the 党委/党总支 size check, which needs queries of its own (the tree's bulk marks)."""
+    """One organisation's findings from its facts, however they were loaded (one org at a time
+    here, the whole scope at once in ``governance.problems``): the same pure rules for both."""
     secretary = next((s.member for s in seats if s.post == CommitteePost.SECRETARY), None)
     found: list[Finding] = []
     if org.kind == OrgKind.BRANCH:
@@ -344,8 +342,7 @@ def findings_of(
             )
         )
     found += seat_holder_findings(seat_holders(org, seats, today))
-    if sized:
-        found += _kind_size_findings(org)
+    found += kind_size
     state = (
         term_state(term.elected_on, term.term_years, term.extended_until, today) if term else None
     )
@@ -367,7 +364,9 @@ def structure_findings(org: OrgNode, *, today: date) -> list[Finding]:
         return []
     term = current_term(org)
     seats = list(term.seats.select_related("member__org")) if term else []
-    return findings_of(org, _member_counts(org), term, seats, today)
+    return findings_from_facts(
+        org, _member_counts(org), term, seats, today, _kind_size_findings(org)
+    )
 
 
 @transaction.atomic
@@ -504,7 +503,7 @@ def governance_context(org: OrgNode, *, today: date, viewer: Any = None) -> dict
             seats=seats,
             holders=_holders(seats),
             member_count=counts["active"],
-            findings=findings_of(org, counts, term, seats, today),
+            findings=findings_from_facts(org, counts, term, seats, today, _kind_size_findings(org)),
             term_state=term_state(term.elected_on, term.term_years, term.extended_until, today)
             if term
             else None,

@@ -12,8 +12,10 @@ class MembersConfig(AppConfig):
         from dangjian.members import (
             audit_names,  # noqa: F401 — declares the audit names
             notices,  # noqa: F401 — declares the notification kinds
+            panels,
             periodic,
             permissions,
+            problems,
         )
         from dangjian.members.files import register_purposes
         from dangjian.members.flows import WORKFLOWS
@@ -25,6 +27,8 @@ class MembersConfig(AppConfig):
         for flow in WORKFLOWS:
             register(flow)
         periodic.register_jobs()
+        problems.register_problem_sources()
+        panels.register_panels()
         register_nav(
             NavEntry(
                 "members",

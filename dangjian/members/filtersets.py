@@ -12,7 +12,7 @@ from django.http import QueryDict
 from dangjian.core import clock
 from dangjian.core.converters import ID_BOUNDS
 from dangjian.core.scoping import subtree_q
-from dangjian.members.choices import IN_SERVICE, MemberStatus
+from dangjian.members.choices import IN_SERVICE, Education, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.rules import id_like
 from dangjian.members.selectors import current_q, full_q, rights_suspended_q, voting_q, watched_q
@@ -68,6 +68,7 @@ class MemberFilterSet(django_filters.FilterSet):
         choices=ROLLS, method="filter_roll", label="名册范围", empty_label=None
     )
     post = django_filters.CharFilter(field_name="post", lookup_expr="icontains", label="工作岗位")
+    education = django_filters.ChoiceFilter(choices=Education.choices, label="学历")
     # Bounded so a stray value is a form error (400 over the API), never a date out of range.
     age_min = django_filters.NumberFilter(
         method="filter_age_min", label="年龄不小于", min_value=0, max_value=120, decimal_places=0

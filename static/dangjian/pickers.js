@@ -66,6 +66,12 @@
     if (select.getAttribute("data-picker") === "remote") {
       Object.assign(options, remoteOptions(select));
     }
+    // tom-select moves the <label for> onto its own input; the hidden original keeps its name
+    // for assistive technology through aria-label.
+    var label = select.labels && select.labels.length ? select.labels[0].textContent.trim() : "";
+    if (label && !select.getAttribute("aria-label")) {
+      select.setAttribute("aria-label", label);
+    }
     var picker = new window.TomSelect(select, options);
     var go = select.getAttribute("data-picker-go");
     if (go) {

@@ -110,7 +110,9 @@ def test_menu_entries_come_from_the_apps_and_follow_the_roles(client_for) -> Non
     from dangjian.accounts.models import User
 
     keys = [e.key for e in navigation.entries_for(User.objects.get(username="supervisor"))]
-    assert keys[:4] == ["home", "orgs", "members", "governance"]
+    assert keys[:5] == ["home", "problems", "orgs", "members", "governance"]
+    member_keys = [e.key for e in navigation.entries_for(User.objects.get(username="member1"))]
+    assert "problems" not in member_keys  # a member has no problem list
     assert "accounts" not in keys and "audit" not in keys
     admin_keys = [e.key for e in navigation.entries_for(User.objects.get(username="sysadmin"))]
     assert "accounts" in admin_keys and "governance" not in admin_keys

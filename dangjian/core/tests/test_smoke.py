@@ -13,8 +13,11 @@ def test_supervisor_home_shows_real_counts(client_for):
     assert response.context["total"] == OrgNode.objects.filter(dissolved_on__isnull=True).count()
 
 
-def test_home_chart_labels_match_values(client_for):
-    context = client_for("supervisor").get("/").context
-    chart = context["chart"]
-    assert len(chart["labels"]) == len(chart["values"]) == 6
-    assert chart["labels"][0] == "集团" and chart["values"][0] == 3
+def test_home_kind_cards_count_the_tree_and_link_to_it(client_for):
+    client = client_for("supervisor")
+    rows = client.get("/").context["kind_rows"]
+    live = OrgNode.objects.filter(dissolved_on__isnull=True)
+    assert rows, "the supervisor's overview shows the tree's kinds"
+    for kind, _label, n, url in rows:
+        assert n == live.filter(kind=kind).count() and n > 0
+        assert url.endswith(f"?kind={kind}") and client.get(url).status_code == 200

@@ -5,20 +5,24 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from dangjian.accounts.tests.factories import make_account
 from dangjian.core.actors import SystemActor
 from dangjian.core.models import AuditEntry
+from dangjian.core.permissions import Role
 from dangjian.governance import services
 from dangjian.governance.models import EnterpriseLeader
 from dangjian.members import services as members
 from dangjian.members.tests.helpers import data
 from dangjian.orgs.models import OrgNode
+from dangjian.orgs.tests.factories import make_party_org
 
 pytestmark = pytest.mark.django_db
 
 
-def test_secretary_sets_up_committee_and_warnings_follow(org, user) -> None:
-    secretary = user("secretary1")
-    branch = org("CT01-ZB1")
+def test_secretary_sets_up_committee_and_warnings_follow() -> None:
+    # A new branch of its own: the demo secretary's branch already has a committee.
+    branch = make_party_org()
+    secretary = make_account(role=Role.SECRETARY, node=branch)
     people = [
         members.register_member(actor=secretary, org=branch, data=data(name=f"委员{i}"))
         for i in range(8)
@@ -79,9 +83,9 @@ def test_second_secretary_in_a_term_is_refused(org) -> None:
         )
 
 
-def test_extension_over_a_year_is_refused(org) -> None:
+def test_extension_over_a_year_is_refused() -> None:
     term = services.record_election(
-        actor=SystemActor("tests"), org=org("CT01-ZB1"), elected_on=date(2023, 3, 1)
+        actor=SystemActor("tests"), org=make_party_org(), elected_on=date(2023, 3, 1)
     )
     with pytest.raises(ValidationError, match="不超过1年"):
         services.extend_term(

@@ -44,6 +44,7 @@ def test_export_masks_escapes_stamps_and_audits(client_for, org, user) -> None:
     assert target[0] == "'=1+2" and target[8] == "'@SUM(A1)"
     assert "*" in target[1] and target[6] == "138****1111"
     entry = AuditEntry.objects.latest("seq")
+    # Every member of the branch, the demo's and the one registered here.
     assert entry.action == "members.member.export" and entry.changes == {
         "rows": len(rows) - 2,  # every data row below the stamp and the header
         "revealed": False,

@@ -41,6 +41,7 @@ def _counts() -> tuple[int, int]:
 
 def test_thirty_rows_two_errors_then_fixed(client_for, user) -> None:
     client = client_for("secretary1")
+    demo_members = Member.objects.filter(org__code="CT01-ZB1").count()
     rows, _ = _thirty(bad=True)
     before = _counts()
     response = client.post("/members/import/", {"file": _upload(workbook(rows))})
@@ -64,6 +65,7 @@ def test_thirty_rows_two_errors_then_fixed(client_for, user) -> None:
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and job.created_count == 30
     assert Member.objects.filter(org__code="CT01-ZB1", name__startswith="党员").count() == 30
+    assert Member.objects.filter(org__code="CT01-ZB1").count() == demo_members + 30
     entries = AuditEntry.objects.filter(seq__gt=before[1])
     # The user's 确认导入 (a workflow step) and the import itself; validation left no entry.
     assert [e.action for e in entries.filter(action__startswith="members.").order_by("seq")] == [

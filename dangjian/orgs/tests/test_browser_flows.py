@@ -37,13 +37,13 @@ def test_secretary_sees_only_her_branch_and_gets_404_elsewhere(browser, live) ->
     page.get_by_role("link", name="组织体系").click()
     tree = page.locator("#org-tree")
     assert tree.locator(":scope > li").count() == 1
-    assert tree.get_by_text("中共X县城市建设开发有限公司第一支部").is_visible()
+    assert tree.get_by_text("中共X县城市建设开发有限公司第一支部委员会").is_visible()
     assert tree.get_by_text("X县国有资产管理服务中心").count() == 0
-    page.get_by_role("button", name="展开中共X县城市建设开发有限公司第一支部").click()
+    page.get_by_role("button", name="展开中共X县城市建设开发有限公司第一支部委员会").click()
     page.get_by_role("link", name="第一支部第一党小组").wait_for()
     page.get_by_role("link", name="第一支部第一党小组").click()
     crumbs = page.locator("nav[aria-label=组织路径]")
-    assert "中共X县城市建设开发有限公司第一支部" in crumbs.inner_text()
+    assert "中共X县城市建设开发有限公司第一支部委员会" in crumbs.inner_text()
     assert page.url.endswith(f"/orgs/{ids['CT01-ZB1-XZ1']}/")
     for code in ("JT01", "XC"):
         response = page.goto(f"{live.url}/orgs/{ids[code]}/")
@@ -55,7 +55,7 @@ def test_secretary_sees_only_her_branch_and_gets_404_elsewhere(browser, live) ->
 def test_supervisor_sees_the_county_with_real_counts_and_search(browser, live) -> None:
     page = _page(browser, live, "supervisor")
     assert page.locator("[data-kind=enterprise]").inner_text() == "20"
-    page.locator("#kind-chart svg").wait_for()  # ECharts drew from the embedded JSON
+    page.locator("#age-chart svg").wait_for()  # ECharts drew from the embedded JSON
     page.get_by_role("link", name="组织体系").click()
     assert page.locator("#org-tree").get_by_text("X县国有资产管理服务中心").is_visible()
     page.get_by_placeholder("按名称或编码搜索").fill("燃气")

@@ -1,0 +1,13 @@
+"""What the workbench shows, and to which roles."""
+
+from __future__ import annotations
+
+from dangjian.core.permissions import KEEPERS, Role, declare_actions
+
+
+class WorkbenchAction:
+    # The problem list: those who keep the records, the enterprise's leaders and the observers.
+    PROBLEMS = "workbench.problems"
+
+
+declare_actions({WorkbenchAction.PROBLEMS: KEEPERS | {Role.EXECUTIVE, Role.OBSERVER}})
