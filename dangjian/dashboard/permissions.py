@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dangjian.core.audit_display import declare_permission_labels
 from dangjian.core.permissions import KEEPERS, Role, declare_actions
 
 
@@ -11,3 +12,4 @@ class WorkbenchAction:
 
 
 declare_actions({WorkbenchAction.PROBLEMS: KEEPERS | {Role.EXECUTIVE, Role.OBSERVER}})
+declare_permission_labels({WorkbenchAction.PROBLEMS: "查看问题清单"})

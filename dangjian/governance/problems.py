@@ -185,7 +185,22 @@ def _scope_findings(orgs: Any, today: date) -> list[tuple[Node, list[Finding]]]:
         for seat in (
             CommitteeSeat.objects.filter(term_id__in=current.values("pk"))
             .select_related("member__org")
-            .only("id", "term_id", "post", "member_id", "upper_ref", "member__full_on")
+            .only(
+                "id",
+                "term_id",
+                "post",
+                "post_label",
+                "member_id",
+                "upper_ref",
+                # What the seat-holder check reads (governance.services.seat_holders).
+                "member__name",
+                "member__full_on",
+                "member__status",
+                "member__watch_from",
+                "member__watch_until",
+                "member__rights_suspended_since",
+                "member__org__path",
+            )
         ):
             seats[seat.term_id].append(seat)
     approved = (
