@@ -179,7 +179,9 @@ class TransferInForm(BootstrapFormMixin, forms.Form):
     received_on = forms.DateField(label="收到日期", widget=DATE)
 
 
-class TransferOutRevokeForm(BootstrapFormMixin, forms.Form):
+class TransferOutRevokeForm(IrreversibleForm):
+    """撤销 cannot be undone: a revoked letter is void; a new transfer needs a new letter."""
+
     reason = forms.CharField(label="撤销原因", max_length=200)
     on = forms.DateField(label="撤销日期", widget=DATE)
 

@@ -210,10 +210,13 @@ def test_the_member_page_offers_revoke_and_the_page_revokes(branch, client_for):
     client = client_for("secretary1")
     page = client.get(f"/members/{member.pk}/").content.decode()
     assert f"/members/transfers/out/{letter.pk}/revoke/" in page
+    url = f"/members/transfers/out/{letter.pk}/revoke/"
+    # Irreversible: without the confirmation nothing happens.
+    unconfirmed = client.post(url, {"reason": "转移取消", "on": "2026-06-09"})
+    assert unconfirmed.status_code == 200 and "请勾选确认后再提交" in unconfirmed.content.decode()
+    assert TransferOut.objects.get(pk=letter.pk).status == TransferStatus.PENDING
     done = client.post(
-        f"/members/transfers/out/{letter.pk}/revoke/",
-        {"reason": "转移取消", "on": "2026-06-09"},
-        follow=True,
+        url, {"reason": "转移取消", "on": "2026-06-09", "confirm": "on"}, follow=True
     ).content.decode()
     assert "已撤销介绍信城建转〔2026〕7号" in done
     assert TransferOut.objects.get(pk=letter.pk).status == TransferStatus.REVOKED

@@ -308,7 +308,8 @@ class TestTransferOutRevokeTenancy(LetterContractBase):
 
     def write(self, client: Client, obj: Member) -> Any:
         return client.post(
-            self.read_url(obj), {"reason": "不再转出", "on": clock.today().isoformat()}
+            self.read_url(obj),
+            {"reason": "不再转出", "on": clock.today().isoformat(), "confirm": "on"},
         )
 
 

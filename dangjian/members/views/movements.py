@@ -609,6 +609,15 @@ class TransferOutRevokeView(_LetterView):
     def get_title(self, obj: Any) -> str:
         return f"撤销介绍信：{obj.member.name}"
 
+    def get_form(self, obj: Any) -> forms.BaseForm:
+        return TransferOutRevokeForm(
+            self.request.POST or None,
+            initial=self.get_initial(obj),
+            today=clock.today(),
+            earliest=obj.issued_on,
+            earliest_label="介绍信开具日期",
+        )
+
     def get_success_message(self, obj: Any, result: Any) -> str:
         return f"已撤销介绍信{obj.letter_no}"
 
