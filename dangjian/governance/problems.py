@@ -25,7 +25,7 @@ from dangjian.core.problems import (
     UrlPattern,
     register_problem_source,
 )
-from dangjian.core.scoping import subtree_q
+from dangjian.core.scoping import permits, subtree_q
 from dangjian.governance.models import CommitteeSeat, CommitteeTerm
 from dangjian.governance.permissions import GovernanceAction
 from dangjian.governance.rules import WARNING, Finding, kind_size_findings
@@ -35,6 +35,7 @@ from dangjian.members.models import Member
 from dangjian.members.selectors import full_q
 from dangjian.orgs.choices import OrgKind
 from dangjian.orgs.models import OrgNode, SetupApproval
+from dangjian.orgs.permissions import OrgAction
 from dangjian.orgs.rules import PARTY_RANK, TreeRef, is_entity_party_org
 from dangjian.orgs.services import APPROVED_KINDS
 
@@ -241,9 +242,17 @@ def structure_problems(user: Any, today: date) -> list[Problem]:
     )
 
     def _fix_url(node: Node, code: str) -> str:
-        if code in ELECTION_CODES:
+        # A reader who may not fix it (an observer, an enterprise leader) is sent to the
+        # organisation's page, never to a form that answers 403.
+        if code in ELECTION_CODES and permits(
+            user, GovernanceAction.CHANGE, path=node.path, pk=node.pk
+        ):
             return election(node.pk)
-        if code in SETUP_CODES and code != "O10-general-branch-large":
+        if (
+            code in SETUP_CODES
+            and code != "O10-general-branch-large"
+            and permits(user, OrgAction.CHANGE, path=node.path, pk=node.pk)
+        ):
             return setup(node.pk)
         return page(node.pk)
 
@@ -282,7 +291,9 @@ def unity_problems(user: Any, today: date) -> list[Problem]:
             message=f"董事长{row['chairman'].person_name}与党组织书记"
             f"{row['secretary'].person_name}分设，尚未登记分设原因",
             source=SOURCE_UNITY,
-            url=reverse("governance:unity_exception", args=[row["org"].pk]),
+            url=reverse("governance:unity_exception", args=[row["org"].pk])
+            if permits(user, GovernanceAction.CHANGE, path=row["org"].path, pk=row["org"].pk)
+            else reverse("orgs:detail", args=[row["org"].pk]),
         )
         for row in unity_gaps(enterprises)
     ]

@@ -50,10 +50,22 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   }
+  // A wrapper that still scrolls sideways (a long code in a card) must be reachable by keyboard.
+  function focusableScrollers(root) {
+    root.querySelectorAll(".table-responsive").forEach(function (wrapper) {
+      if (wrapper.scrollWidth > wrapper.clientWidth && !wrapper.hasAttribute("tabindex")) {
+        wrapper.setAttribute("tabindex", "0");
+        wrapper.setAttribute("role", "region");
+        wrapper.setAttribute("aria-label", "表格（可左右滚动）");
+      }
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     stackTables(document);
+    focusableScrollers(document);
   });
   document.addEventListener("htmx:afterSettle", function (event) {
     stackTables(event.target.parentNode || document);
+    focusableScrollers(event.target.parentNode || document);
   });
 })();

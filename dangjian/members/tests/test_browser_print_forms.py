@@ -67,7 +67,8 @@ def _bands_with_ink(rows: list[float], parts: int) -> list[bool]:
 
 
 def _dashed_rows(image: Any) -> list[int]:
-    """Rows crossing most of the page in many short dark runs (a dashed 裁剪线)."""
+    """Rows crossing most of the page in many short dark runs (a dashed 裁剪线), out to the
+    right margin (a line of text, however dense, stops short of it)."""
     width, height = image.size
     data = image.tobytes()
     found = []
@@ -75,7 +76,8 @@ def _dashed_rows(image: Any) -> list[int]:
         row = data[y * width : (y + 1) * width]
         dark = [value < 128 for value in row]
         runs = sum(1 for x in range(1, width) if dark[x] and not dark[x - 1])
-        if runs > 40 and sum(dark) > width * 0.25:
+        reaches = any(dark[int(width * 0.92) :])
+        if runs > 40 and sum(dark) > width * 0.25 and reaches:
             found.append(y)
     return found
 
